@@ -1,0 +1,13 @@
+//! What both binaries share on the command line: the store URL and logging.
+
+/// `file://$PWD/data/bucket`: the embedded default store.
+pub fn default_store_url() -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    format!("file://{}/data/bucket", cwd.display())
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the level (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -1,0 +1,104 @@
+//! Merging a fresh fetch into a feed's stored history: new entries first, one entry per id,
+//! newest first where dates exist, bounded. Pure.
+
+use std::collections::HashMap;
+
+use crate::model::Entry;
+
+/// Returns the merged history: entries from `fresh` replace stored ones with the same id (keeping
+/// when they were first seen), stored entries the feed no longer lists are kept, newest first,
+/// at most `cap`.
+pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
+    let first_seen: HashMap<&str, _> = stored.iter().map(|e| (e.id.as_str(), e.first_seen)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + stored.len());
+    for mut entry in fresh {
+        if !seen.insert(entry.id.clone()) {
+            continue;
+        }
+        if let Some(t) = first_seen.get(entry.id.as_str()) {
+            entry.first_seen = *t;
+        }
+        out.push(entry);
+    }
+    out.extend(stored.iter().filter(|e| !seen.contains(&e.id)).cloned());
+    // Stable: entries with equal keys keep feed order, and fresh ones come before stored ones.
+    out.sort_by(|a, b| sort_key(b).cmp(&sort_key(a)));
+    out.truncate(cap);
+    out
+}
+
+fn sort_key(e: &Entry) -> chrono::DateTime<chrono::Utc> {
+    e.published.unwrap_or(e.first_seen)
+}
+
+/// How many entries of `merged` were not in `stored`.
+pub fn count_new(stored: &[Entry], merged: &[Entry]) -> usize {
+    let old: std::collections::HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
+    merged.iter().filter(|e| !old.contains(e.id.as_str())).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+
+    fn t(h: i64) -> DateTime<Utc> {
+        "2026-11-23T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::hours(h)
+    }
+
+    fn e(id: &str, published: Option<i64>, seen: i64) -> Entry {
+        Entry {
+            id: id.into(),
+            title: format!("title {id}"),
+            link: None,
+            published: published.map(t),
+            first_seen: t(seen),
+        }
+    }
+
+    fn ids(v: &[Entry]) -> Vec<&str> {
+        v.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    #[test]
+    fn new_entries_come_first_and_old_ones_stay() {
+        let stored = vec![e("b", None, 1), e("a", None, 1)];
+        let merged = merge(&stored, vec![e("c", None, 5), e("b", None, 5)], 40);
+        assert_eq!(ids(&merged), ["c", "b", "a"]);
+        assert_eq!(count_new(&stored, &merged), 1);
+    }
+
+    #[test]
+    fn duplicates_are_collapsed_and_first_seen_kept() {
+        let stored = vec![e("a", None, 1)];
+        let mut changed = e("a", None, 9);
+        changed.title = "edited".into();
+        let merged = merge(&stored, vec![changed.clone(), changed], 40);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].title, "edited");
+        assert_eq!(merged[0].first_seen, t(1));
+    }
+
+    #[test]
+    fn dated_entries_are_ordered_newest_first() {
+        let merged = merge(&[], vec![e("old", Some(1), 9), e("new", Some(8), 9), e("mid", Some(4), 9)], 40);
+        assert_eq!(ids(&merged), ["new", "mid", "old"]);
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let fresh: Vec<Entry> = (0..50).map(|i| e(&i.to_string(), Some(i), 60)).collect();
+        let merged = merge(&[], fresh, 40);
+        assert_eq!(merged.len(), 40);
+        assert_eq!(merged[0].id, "49");
+    }
+
+    #[test]
+    fn merging_the_same_fetch_twice_changes_nothing() {
+        let fresh = vec![e("x", Some(3), 3), e("y", None, 3)];
+        let once = merge(&[], fresh.clone(), 40);
+        let twice = merge(&once, fresh, 40);
+        assert_eq!(once, twice);
+    }
+}

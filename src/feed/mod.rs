@@ -1,0 +1,233 @@
+//! Feed documents to normalized entries: parsing via feed-rs, then one normal form for every
+//! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
+
+pub mod merge;
+
+use chrono::{DateTime, Utc};
+use feed_rs::model::Text;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::model::Entry;
+
+/// Longest title kept, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// A feed as parsed: its own metadata and its entries in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+    /// RSS `<ttl>`, in seconds.
+    pub ttl_secs: Option<u64>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a feed: {0}")]
+pub struct ParseError(String);
+
+/// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes fetched from `base` (the final URL, used
+/// to resolve relative links); `now` stamps entries' `first_seen`.
+pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed, ParseError> {
+    // An empty id from the generator marks "the feed gave none": we derive ours in `entry_id`.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = parser.parse(bytes).map_err(|e| ParseError(e.to_string()))?;
+    let site_url = pick_link(&feed.links, base);
+    let entries = feed
+        .entries
+        .into_iter()
+        .filter_map(|e| {
+            let title = e.title.as_ref().map(clean_text).unwrap_or_default();
+            let link = pick_link(&e.links, base);
+            if title.is_empty() && link.is_none() {
+                return None;
+            }
+            let published = e.published.or(e.updated);
+            let title = if title.is_empty() { link.clone().unwrap_or_default() } else { title };
+            let id = entry_id(&e.id, link.as_deref(), &title, published);
+            Some(Entry { id, title, link, published, first_seen: now })
+        })
+        .collect();
+    Ok(ParsedFeed {
+        title: feed.title.as_ref().map(clean_text).filter(|t| !t.is_empty()),
+        site_url,
+        ttl_secs: feed.ttl.map(|minutes| u64::from(minutes) * 60),
+        entries,
+    })
+}
+
+/// Transcodes a body to UTF-8 when HTTP declared a non-UTF-8 charset and the document does not
+/// declare its own encoding (an XML prolog's `encoding` is left to the XML parser).
+pub fn decode_charset<'a>(body: &'a [u8], http_charset: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
+    let Some(label) = http_charset else { return body.into() };
+    let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else { return body.into() };
+    let head = &body[..body.len().min(200)];
+    let declares_own = head.starts_with(b"<?xml") && head.split(|b| *b == b'>').next().is_some_and(|p| {
+        p.windows(8).any(|w| w == b"encoding")
+    });
+    if encoding == encoding_rs::UTF_8 || declares_own {
+        return body.into();
+    }
+    let (text, _, _) = encoding.decode(body);
+    text.into_owned().into_bytes().into()
+}
+
+/// The feed's guid/id when it has one, else its link, else a hash of title and date.
+fn entry_id(given: &str, link: Option<&str>, title: &str, published: Option<DateTime<Utc>>) -> String {
+    let given = given.trim();
+    if !given.is_empty() {
+        return given.to_string();
+    }
+    if let Some(link) = link {
+        return link.to_string();
+    }
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    h.update(published.map(|d| d.to_rfc3339()).unwrap_or_default().as_bytes());
+    format!("sha256:{}", &hex::encode(h.finalize())[..32])
+}
+
+/// The alternate (or first) link, made absolute; only http and https survive.
+fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<String> {
+    let preferred = links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .chain(links.iter());
+    preferred.filter_map(|l| safe_link(&l.href, base)).next()
+}
+
+/// `href` resolved against `base`, if it is an http(s) URL.
+pub fn safe_link(href: &str, base: &Url) -> Option<String> {
+    let url = base.join(href.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// Feed text to one line of plain text: tags dropped (for HTML), entities decoded,
+/// whitespace collapsed, length capped.
+pub fn clean_text(text: &Text) -> String {
+    let is_html = text.content_type.subty().as_str().contains("html");
+    let plain = if is_html {
+        let stripped = ammonia::Builder::default().tags(Default::default()).clean(&text.content).to_string();
+        html_escape::decode_html_entities(&stripped).into_owned()
+    } else {
+        html_escape::decode_html_entities(&text.content).into_owned()
+    };
+    let mut out = String::with_capacity(plain.len());
+    for word in plain.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.chars().count() > MAX_TITLE_CHARS {
+        out = out.chars().take(MAX_TITLE_CHARS - 1).collect::<String>().trim_end().to_string();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.org/feeds/news.xml").unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    fn rss(items: &str) -> Vec<u8> {
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Example &amp; Co</title>
+            <link>https://example.org/</link><ttl>30</ttl>{items}</channel></rss>"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn reads_channel_metadata() {
+        let f = parse(&rss(""), &base(), now()).unwrap();
+        assert_eq!(f.title.as_deref(), Some("Example & Co"));
+        assert_eq!(f.site_url.as_deref(), Some("https://example.org/"));
+        assert_eq!(f.ttl_secs, Some(1800));
+    }
+
+    #[test]
+    fn id_is_guid_then_link_then_hash() {
+        let items = r#"<item><guid>tag:1</guid><title>A</title><link>https://e.org/a</link></item>
+            <item><title>B</title><link>https://e.org/b</link></item>
+            <item><title>C</title><description>no link</description></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].id, "tag:1");
+        assert_eq!(f.entries[1].id, "https://e.org/b");
+        assert!(f.entries[2].id.starts_with("sha256:"));
+        let again = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[2].id, again.entries[2].id, "hash ids are stable across fetches");
+    }
+
+    #[test]
+    fn relative_links_are_made_absolute() {
+        let items = r#"<item><title>Rel</title><link>/story/1</link></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://example.org/story/1"));
+    }
+
+    #[test]
+    fn only_http_links_survive() {
+        let items = r#"<item><title>JS</title><link>javascript:alert(1)</link></item>
+            <item><title>Data</title><link>data:text/html,hi</link></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert!(f.entries.iter().all(|e| e.link.is_none()), "{:?}", f.entries);
+    }
+
+    #[test]
+    fn html_titles_become_plain_text() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>x</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; &lt;script&gt;alert(1)&lt;/script&gt;news</title></entry></feed>"#;
+        let f = parse(atom.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].title, "Bold & news");
+    }
+
+    #[test]
+    fn titles_are_collapsed_and_capped() {
+        let long = "word ".repeat(200);
+        let items = format!("<item><guid>g</guid><title>  a \n\t b  {long}</title></item>");
+        let f = parse(&rss(&items), &base(), now()).unwrap();
+        assert!(f.entries[0].title.starts_with("a b word"));
+        let n = f.entries[0].title.chars().count();
+        assert!(n <= MAX_TITLE_CHARS && n > MAX_TITLE_CHARS - 10, "{n}");
+        assert!(f.entries[0].title.ends_with('…'));
+    }
+
+    #[test]
+    fn html_page_is_not_a_feed() {
+        let err = parse(b"<html><body>hi</body></html>", &base(), now()).unwrap_err();
+        assert!(err.to_string().starts_with("not a feed"));
+        assert!(parse(b"", &base(), now()).is_err());
+    }
+
+    #[test]
+    fn http_charset_is_honoured_without_xml_declaration() {
+        let latin1 = b"<rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>";
+        let body = decode_charset(latin1, Some("iso-8859-1"));
+        assert_eq!(parse(&body, &base(), now()).unwrap().title.as_deref(), Some("Café"));
+        let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>";
+        let body = decode_charset(declared, Some("utf-8"));
+        assert_eq!(parse(&body, &base(), now()).unwrap().title.as_deref(), Some("Café"));
+    }
+
+    #[test]
+    fn json_feed_is_read() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "items":[{"id":"1","title":"Hello","url":"https://j.org/1","date_published":"2026-11-20T10:00:00Z"}]}"#;
+        let f = parse(json.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].title, "Hello");
+        assert_eq!(f.entries[0].published.unwrap().to_rfc3339(), "2026-11-20T10:00:00+00:00");
+    }
+}

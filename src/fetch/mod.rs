@@ -1,0 +1,236 @@
+//! Talking to feed servers: one HTTP client with the fetcher's rules (timeouts, redirect limit,
+//! SSRF guard, conditional GET, body cap counted after decompression), and the schedule maths.
+
+pub mod guard;
+pub mod schedule;
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use url::Url;
+
+use crate::config::FetchConfig;
+use crate::model::FeedError;
+
+/// What a feed server answered, once the rules were applied.
+#[derive(Debug)]
+pub struct Fetched {
+    /// `None` for 304 Not Modified.
+    pub body: Option<Bytes>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub final_url: Url,
+    /// `Cache-Control: max-age`, in seconds.
+    pub max_age: Option<u64>,
+    /// The `charset` of the Content-Type, if declared.
+    pub charset: Option<String>,
+}
+
+/// A failed fetch: what went wrong and, for 429/503, when the server asked us to come back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchFailure {
+    pub error: FeedError,
+    pub retry_after: Option<Duration>,
+}
+
+impl FetchFailure {
+    fn new(kind: &str, message: impl Into<String>) -> Self {
+        FetchFailure { error: FeedError { kind: kind.into(), message: message.into() }, retry_after: None }
+    }
+}
+
+/// The fetcher's HTTP client.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    max_body: u64,
+    allow_private: bool,
+}
+
+impl HttpClient {
+    pub fn new(cfg: &FetchConfig) -> anyhow::Result<Self> {
+        let allow_private = cfg.allow_private_networks;
+        let max_redirects = cfg.max_redirects;
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                return attempt.error(format!("more than {max_redirects} redirects"));
+            }
+            if !matches!(attempt.url().scheme(), "http" | "https") {
+                let scheme = attempt.url().scheme().to_string();
+                return attempt.error(format!("redirect to a {scheme}: URL"));
+            }
+            if !allow_private && let Err(blocked) = guard::check_literal(attempt.url()) {
+                return attempt.error(blocked);
+            }
+            attempt.follow()
+        });
+        let mut builder = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
+            .timeout(Duration::from_secs(cfg.timeout_secs))
+            .redirect(redirect)
+            .no_proxy()
+            .retry(reqwest::retry::never());
+        if !allow_private {
+            builder = builder.dns_resolver(guard::GuardedResolver);
+        }
+        Ok(HttpClient { client: builder.build()?, max_body: cfg.max_body_bytes, allow_private })
+    }
+
+    /// A conditional GET: sends the stored validators exactly as the server gave them.
+    pub async fn get(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Fetched, FetchFailure> {
+        if !self.allow_private {
+            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
+        }
+        let mut req = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
+        );
+        if let Some(etag) = etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(classify)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let final_url = resp.url().clone();
+        let mut fetched = Fetched {
+            body: None,
+            etag: header_str(&headers, header::ETAG),
+            last_modified: header_str(&headers, header::LAST_MODIFIED),
+            final_url,
+            max_age: max_age(&headers),
+            charset: charset(&headers),
+        };
+        if status == StatusCode::NOT_MODIFIED {
+            // A 304 may omit validators; keep the ones we sent.
+            fetched.etag = fetched.etag.or(etag.map(str::to_string));
+            fetched.last_modified = fetched.last_modified.or(last_modified.map(str::to_string));
+            return Ok(fetched);
+        }
+        if !status.is_success() {
+            let mut failure = FetchFailure::new("http", format!("HTTP {status}"));
+            if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+                failure.retry_after = retry_after(&headers, Utc::now());
+            }
+            return Err(failure);
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(FetchFailure::new(
+                    "too-large",
+                    format!("body larger than {} bytes (after decompression)", self.max_body),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if body.is_empty() {
+            return Err(FetchFailure::new("empty", "empty response body"));
+        }
+        fetched.body = Some(body.freeze());
+        Ok(fetched)
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// `max-age` of `Cache-Control` (RFC 9111 §5.2.2.1).
+fn max_age(headers: &HeaderMap) -> Option<u64> {
+    let cc = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    cc.split(',').find_map(|d| d.trim().strip_prefix("max-age=")?.trim_matches('"').parse().ok())
+}
+
+fn charset(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    ct.split(';')
+        .find_map(|p| p.trim().strip_prefix("charset=").or_else(|| p.trim().strip_prefix("CHARSET=")))
+        .map(|c| c.trim_matches('"').to_ascii_lowercase())
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Turns a reqwest error into a kind and a message that says what happened.
+fn classify(err: reqwest::Error) -> FetchFailure {
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = source {
+        if let Some(blocked) = e.downcast_ref::<guard::Blocked>() {
+            return FetchFailure::new("blocked", blocked.to_string());
+        }
+        source = e.source();
+    }
+    let kind = if err.is_timeout() {
+        "timeout"
+    } else if err.is_redirect() {
+        "redirect"
+    } else if err.is_connect() {
+        "connect"
+    } else if err.is_decode() || err.is_body() {
+        "body"
+    } else {
+        "network"
+    };
+    FetchFailure::new(kind, error_chain(&err))
+}
+
+/// "outer: inner: root" so the message says why, not only that.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let s = e.to_string();
+        if !msg.contains(&s) {
+            msg.push_str(": ");
+            msg.push_str(&s);
+        }
+        source = e.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("Mon, 23 Nov 2026 12:10:00 GMT"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(600)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn max_age_and_charset_are_read() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=ISO-8859-1"));
+        assert_eq!(max_age(&h), Some(600));
+        assert_eq!(charset(&h).as_deref(), Some("iso-8859-1"));
+    }
+}

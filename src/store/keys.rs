@@ -1,0 +1,137 @@
+//! Every object key newsdesk reads or writes, with its content type and cache policy.
+//!
+//! ```text
+//! sites.json                                  the site index: names and hosts (frontends read it)
+//! sites/<site>/manifest.json                  the live generation: the only object rewritten in place
+//! sites/<site>/generations/<gen>.json         every published manifest, kept for rollback
+//! sites/<site>/blobs/<sha256>.<ext>[.br|.gz]  pages, fragments, JSON: immutable, content-addressed
+//! assets/<name>.<sha256>.<ext>[.br|.gz]       CSS/JS/images: immutable, shared by all sites
+//! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
+//! state/fetch/<shard>.json                    validators, schedule and health of one shard's feeds
+//! ```
+
+use object_store::path::Path;
+
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const CACHE_MUTABLE: &str = "no-cache";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    SiteIndex,
+    Manifest(String),
+    Generation(String, u64),
+    /// `name` is `<hash>.<ext>` with an optional `.br`/`.gz` suffix.
+    Blob { site: String, name: String },
+    /// `name` is the hashed file name, with an optional `.br`/`.gz` suffix.
+    Asset(String),
+    FeedContent(String),
+    FetchState(String),
+}
+
+impl Key {
+    pub fn path(&self) -> Path {
+        Path::from(self.to_string())
+    }
+
+    pub fn generations_prefix(site: &str) -> String {
+        format!("sites/{site}/generations/")
+    }
+
+    pub fn blobs_prefix(site: &str) -> String {
+        format!("sites/{site}/blobs/")
+    }
+
+    pub const FETCH_STATE_PREFIX: &'static str = "state/fetch/";
+
+    /// The generation number of a `generations/` key, if it is one.
+    pub fn parse_generation(path: &str) -> Option<u64> {
+        path.rsplit('/').next()?.strip_suffix(".json")?.parse().ok()
+    }
+
+    fn file_name(&self) -> &str {
+        match self {
+            Key::Blob { name, .. } | Key::Asset(name) => name,
+            _ => "x.json",
+        }
+    }
+
+    pub fn content_encoding(&self) -> Option<&'static str> {
+        let name = self.file_name();
+        if name.ends_with(".br") {
+            Some("br")
+        } else if name.ends_with(".gz") {
+            Some("gzip")
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        let name = self.file_name();
+        let name = name.strip_suffix(".br").or_else(|| name.strip_suffix(".gz")).unwrap_or(name);
+        content_type_for(name)
+    }
+
+    pub fn cache_control(&self) -> &'static str {
+        match self {
+            Key::Blob { .. } | Key::Asset(_) | Key::Generation(..) => CACHE_IMMUTABLE,
+            _ => CACHE_MUTABLE,
+        }
+    }
+}
+
+/// The Content-Type for a file name, by extension.
+pub fn content_type_for(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" | "rss" => "application/rss+xml; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::SiteIndex => write!(f, "sites.json"),
+            Key::Manifest(site) => write!(f, "sites/{site}/manifest.json"),
+            Key::Generation(site, g) => write!(f, "sites/{site}/generations/{g:012}.json"),
+            Key::Blob { site, name } => write!(f, "sites/{site}/blobs/{name}"),
+            Key::Asset(name) => write!(f, "assets/{name}"),
+            Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
+            Key::FetchState(shard) => write!(f, "state/fetch/{shard}.json"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_know_their_type_and_policy() {
+        let page = Key::Blob { site: "linux".into(), name: "ab12.html.br".into() };
+        assert_eq!(page.to_string(), "sites/linux/blobs/ab12.html.br");
+        assert_eq!(page.content_type(), "text/html; charset=utf-8");
+        assert_eq!(page.content_encoding(), Some("br"));
+        assert_eq!(page.cache_control(), CACHE_IMMUTABLE);
+        assert_eq!(Key::Manifest("linux".into()).cache_control(), CACHE_MUTABLE);
+        assert_eq!(Key::Asset("style.0123456789.css".into()).content_type(), "text/css; charset=utf-8");
+    }
+
+    #[test]
+    fn generation_keys_sort_and_parse() {
+        let a = Key::Generation("s".into(), 9).to_string();
+        let b = Key::Generation("s".into(), 10).to_string();
+        assert!(a < b, "zero-padded so listing order is generation order");
+        assert_eq!(Key::parse_generation(&b), Some(10));
+        assert_eq!(Key::parse_generation("sites/s/generations/junk"), None);
+    }
+}

@@ -1,0 +1,300 @@
+//! The bucket: store URLs to an object store, and the few operations newsdesk needs on it.
+//!
+//! `file:///abs/path` (default), `s3://BUCKET[/PREFIX]?endpoint=..&region=..` and `memory://`.
+//! Every key is made in [`keys`]; the publish protocol lives in [`publish`].
+
+pub mod keys;
+pub mod manifest;
+pub mod publish;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+use object_store::{
+    Attribute, Attributes, BackoffConfig, ClientOptions, GetOptions, ObjectMeta, ObjectStore, ObjectStoreExt,
+    PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
+};
+
+pub use keys::Key;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("bad store URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("store {op} {key}: {source}")]
+    Backend { op: &'static str, key: String, source: object_store::Error },
+    #[error("object {key} is not valid JSON: {source}")]
+    Corrupt { key: String, source: serde_json::Error },
+    #[error("{key} is not in the store")]
+    Missing { key: String },
+    /// A conditional write lost to a concurrent writer.
+    #[error("{key} was changed concurrently")]
+    Conflict { key: String },
+}
+
+/// Who is opening the store: a fetcher may wait for a slow bucket, a frontend must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Fetcher,
+    Frontend,
+}
+
+/// An open bucket.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<dyn ObjectStore>,
+    /// Whether the store honours `PutMode::Create`/`Update` (S3 with conditional puts, memory).
+    conditional: bool,
+    /// Whether the store keeps put attributes (LocalFileSystem rejects them).
+    attributes: bool,
+    url: String,
+}
+
+/// What a conditional GET found.
+#[derive(Debug)]
+pub enum Fetch {
+    NotModified,
+    NotFound,
+    Found { bytes: Bytes, etag: Option<String> },
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.url)
+    }
+}
+
+impl Store {
+    /// Opens a store URL (see the module docs).
+    pub fn open(url: &str, role: Role) -> Result<Store, StoreError> {
+        let bad = |reason: &str| StoreError::BadUrl { url: url.to_string(), reason: reason.to_string() };
+        let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        let (inner, conditional, attributes): (Arc<dyn ObjectStore>, bool, bool) = match parsed.scheme() {
+            "memory" => (Arc::new(InMemory::new()), true, true),
+            "file" => {
+                let path = parsed.to_file_path().map_err(|_| bad("file:// needs an absolute path"))?;
+                std::fs::create_dir_all(&path).map_err(|e| bad(&format!("cannot create {}: {e}", path.display())))?;
+                let fs = LocalFileSystem::new_with_prefix(&path).map_err(|e| bad(&e.to_string()))?;
+                (Arc::new(fs.with_automatic_cleanup(true)), false, false)
+            }
+            "s3" => {
+                let (store, conditional) = open_s3(&parsed, role).map_err(|r| bad(&r))?;
+                (store, conditional, true)
+            }
+            other => return Err(bad(&format!("unsupported scheme {other:?}: use file://, s3:// or memory://"))),
+        };
+        Ok(Store { inner, conditional, attributes, url: url.to_string() })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether writes can be made conditional on what is there (see SCALING.md).
+    pub fn supports_conditional_writes(&self) -> bool {
+        self.conditional
+    }
+
+    /// GET, with `If-None-Match` when an etag is given.
+    pub async fn fetch(&self, key: &Key, if_none_match: Option<&str>) -> Result<Fetch, StoreError> {
+        let path = key.path();
+        let opts = GetOptions { if_none_match: if_none_match.map(str::to_string), ..Default::default() };
+        match self.inner.get_opts(&path, opts).await {
+            Ok(res) => {
+                let etag = res.meta.e_tag.clone();
+                let bytes = res.bytes().await.map_err(|e| backend("get", &path, e))?;
+                Ok(Fetch::Found { bytes, etag })
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(Fetch::NotFound),
+            Err(object_store::Error::NotModified { .. }) => Ok(Fetch::NotModified),
+            Err(e) => Err(backend("get", &path, e)),
+        }
+    }
+
+    /// GET of an object by its full key (as named in a manifest); `None` if missing.
+    pub async fn fetch_path(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
+        let path = Path::from(key);
+        match self.inner.get(&path).await {
+            Ok(res) => res.bytes().await.map(Some).map_err(|e| backend("get", &path, e)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(backend("get", &path, e)),
+        }
+    }
+
+    /// GET of an object that may be missing.
+    pub async fn get(&self, key: &Key) -> Result<Option<Bytes>, StoreError> {
+        Ok(self.get_with_etag(key).await?.map(|(b, _)| b))
+    }
+
+    pub async fn get_with_etag(&self, key: &Key) -> Result<Option<(Bytes, Option<String>)>, StoreError> {
+        match self.fetch(key, None).await? {
+            Fetch::Found { bytes, etag } => Ok(Some((bytes, etag))),
+            _ => Ok(None),
+        }
+    }
+
+    /// GET and decode a JSON object that may be missing.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        match self.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt { key: key.path().to_string(), source }),
+        }
+    }
+
+    /// PUT that replaces whatever is there.
+    pub async fn put(&self, key: &Key, bytes: Bytes) -> Result<(), StoreError> {
+        self.put_mode(key, bytes, PutMode::Overwrite).await.map(|_| ())
+    }
+
+    /// PUT only if the object does not exist yet; on stores without conditional writes this is
+    /// a plain PUT. Returns `Conflict` if someone else created it first.
+    pub async fn put_new(&self, key: &Key, bytes: Bytes) -> Result<(), StoreError> {
+        let mode = if self.conditional { PutMode::Create } else { PutMode::Overwrite };
+        self.put_mode(key, bytes, mode).await.map(|_| ())
+    }
+
+    /// PUT only if the object still has `etag` (or, with `None`, does not exist); on stores
+    /// without conditional writes this is a plain PUT.
+    pub async fn put_if(&self, key: &Key, bytes: Bytes, etag: Option<&str>) -> Result<Option<String>, StoreError> {
+        let mode = match (self.conditional, etag) {
+            (false, _) => PutMode::Overwrite,
+            (true, None) => PutMode::Create,
+            (true, Some(e)) => PutMode::Update(UpdateVersion { e_tag: Some(e.to_string()), version: None }),
+        };
+        self.put_mode(key, bytes, mode).await
+    }
+
+    async fn put_mode(&self, key: &Key, bytes: Bytes, mode: PutMode) -> Result<Option<String>, StoreError> {
+        let path = key.path();
+        let mut attributes = Attributes::new();
+        if self.attributes {
+            attributes.insert(Attribute::ContentType, key.content_type().into());
+            attributes.insert(Attribute::CacheControl, key.cache_control().into());
+            if let Some(enc) = key.content_encoding() {
+                attributes.insert(Attribute::ContentEncoding, enc.into());
+            }
+        }
+        let opts = PutOptions { mode, attributes, ..Default::default() };
+        match self.inner.put_opts(&path, PutPayload::from_bytes(bytes), opts).await {
+            Ok(r) => Ok(r.e_tag),
+            Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
+                Err(StoreError::Conflict { key: path.to_string() })
+            }
+            Err(e) => Err(backend("put", &path, e)),
+        }
+    }
+
+    pub async fn delete(&self, path: &Path) -> Result<(), StoreError> {
+        match self.inner.delete(path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(backend("delete", path, e)),
+        }
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        let path = Path::from(key);
+        match self.inner.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(backend("head", &path, e)),
+        }
+    }
+
+    /// Every object under a key prefix (a folder, ending in `/` or not).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let path = Path::from(prefix.trim_end_matches('/'));
+        self.inner.list(Some(&path)).try_collect().await.map_err(|e| backend("list", &path, e))
+    }
+}
+
+fn backend(op: &'static str, path: &Path, source: object_store::Error) -> StoreError {
+    StoreError::Backend { op, key: path.to_string(), source }
+}
+
+/// `s3://BUCKET[/PREFIX]?endpoint=URL&region=R[&conditional_put=disabled]`; credentials from
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+fn open_s3(url: &url::Url, role: Role) -> Result<(Arc<dyn ObjectStore>, bool), String> {
+    let bucket = url.host_str().filter(|b| !b.is_empty()).ok_or("s3:// needs a bucket name")?;
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_virtual_hosted_style_request(false);
+    let mut conditional = true;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "endpoint" => {
+                builder = builder.with_endpoint(v.as_ref()).with_allow_http(v.starts_with("http://"));
+            }
+            "region" => builder = builder.with_region(v.as_ref()),
+            "conditional_put" => match v.as_ref() {
+                "etag" => conditional = true,
+                "disabled" => conditional = false,
+                other => return Err(format!("conditional_put={other:?}: use etag or disabled")),
+            },
+            other => return Err(format!("unknown parameter {other:?} (known: endpoint, region, conditional_put)")),
+        }
+    }
+    if !conditional {
+        builder = builder.with_conditional_put(S3ConditionalPut::Disabled);
+    }
+    // A frontend answers readers: it must give up on a dead bucket in seconds and serve what it
+    // has; a fetcher can afford to wait and retry.
+    let (timeout, retries, retry_timeout) = match role {
+        Role::Frontend => (Duration::from_secs(5), 1, Duration::from_secs(8)),
+        Role::Fetcher => (Duration::from_secs(30), 4, Duration::from_secs(90)),
+    };
+    let options = ClientOptions::new().with_timeout(timeout).with_connect_timeout(Duration::from_secs(3));
+    let retry = RetryConfig { max_retries: retries, retry_timeout, backoff: BackoffConfig::default() };
+    let s3 = builder.with_client_options(options).with_retry(retry).build().map_err(|e| e.to_string())?;
+    let prefix = url.path().trim_matches('/');
+    let store: Arc<dyn ObjectStore> =
+        if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
+    Ok((store, conditional))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_schemes_and_params() {
+        assert!(Store::open("ftp://x", Role::Fetcher).unwrap_err().to_string().contains("unsupported scheme"));
+        let e = Store::open("s3://b?endpont=http://x", Role::Fetcher).unwrap_err().to_string();
+        assert!(e.contains("endpont"), "{e}");
+        assert!(Store::open("file://relative/path", Role::Fetcher).is_err());
+    }
+
+    #[test]
+    fn parses_s3_urls_with_prefix() {
+        let s = Store::open(
+            "s3://news/prod?endpoint=http://127.0.0.1:3900&region=garage&conditional_put=disabled",
+            Role::Frontend,
+        )
+        .unwrap();
+        assert!(!s.supports_conditional_writes());
+    }
+
+    #[tokio::test]
+    async fn memory_store_honours_conditional_writes() {
+        let s = Store::open("memory://", Role::Fetcher).unwrap();
+        let k = Key::SiteIndex;
+        s.put_new(&k, Bytes::from_static(b"1")).await.unwrap();
+        assert!(matches!(s.put_new(&k, Bytes::from_static(b"2")).await, Err(StoreError::Conflict { .. })));
+    }
+
+    #[tokio::test]
+    async fn file_store_is_created_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}/bucket", dir.path().display());
+        let s = Store::open(&url, Role::Fetcher).unwrap();
+        s.put(&Key::SiteIndex, Bytes::from_static(b"[]")).await.unwrap();
+        assert_eq!(s.get(&Key::SiteIndex).await.unwrap().unwrap(), Bytes::from_static(b"[]"));
+        assert!(s.get(&Key::Manifest("x".into())).await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,289 @@
+//! The publish protocol: immutable content-addressed objects first, then the generation record,
+//! then the live manifest, last. A reader that loads any manifest finds every object it names.
+//!
+//! - Objects are named by content hash, so writing one never changes what a live manifest means;
+//!   objects the live manifest already names are not written again.
+//! - Generations only go forward. Where the store honours conditional writes the generation
+//!   record is created with `If-None-Match: *` and the manifest replaced with `If-Match`, so two
+//!   publishers cannot both win; elsewhere (Garage) the last writer wins, and each manifest it
+//!   could write is still complete (see SCALING.md).
+//! - Garbage collection keeps the newest `keep` generations and everything they name, and
+//!   deletes other objects only once they are older than the grace period.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
+
+use super::keys::{Key, content_type_for};
+use super::manifest::{Fragment, Manifest, ObjectRef, SiteEntry, SiteIndex};
+use super::{Store, StoreError};
+use crate::config::SiteConfig;
+use crate::render::RenderedSite;
+
+/// Objects smaller than this are not precompressed: the headers would outweigh the saving.
+const COMPRESS_MIN: usize = 256;
+/// Uploads in flight at once during a publish.
+const PARALLEL_PUTS: usize = 8;
+/// Attempts to win the race for the next generation against concurrent publishers.
+const PUBLISH_ATTEMPTS: usize = 5;
+
+/// What a publish wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishStats {
+    pub objects_written: usize,
+    pub bytes_written: u64,
+    /// The generation made live, if anything changed.
+    pub generation: Option<u64>,
+    pub objects_deleted: usize,
+}
+
+impl PublishStats {
+    pub fn add(&mut self, other: PublishStats) {
+        self.objects_written += other.objects_written;
+        self.bytes_written += other.bytes_written;
+        self.objects_deleted += other.objects_deleted;
+        self.generation = other.generation.or(self.generation);
+    }
+}
+
+/// The live manifest of a site and its store ETag, if the site was ever published.
+pub async fn live_manifest(store: &Store, site: &str) -> Result<Option<(Manifest, Option<String>)>, StoreError> {
+    let key = Key::Manifest(site.to_string());
+    match store.get_with_etag(&key).await? {
+        None => Ok(None),
+        Some((bytes, etag)) => serde_json::from_slice(&bytes)
+            .map(|m| Some((m, etag)))
+            .map_err(|source| StoreError::Corrupt { key: key.to_string(), source }),
+    }
+}
+
+/// Publishes a rendered site: writes what is new, then makes a new generation live if the
+/// site's content changed. Writes nothing when nothing changed.
+pub async fn publish_site(
+    store: &Store,
+    site: &SiteConfig,
+    rendered: &RenderedSite,
+    now: DateTime<Utc>,
+) -> Result<PublishStats, StoreError> {
+    let name = site.name.as_str();
+    let mut live = live_manifest(store, name).await?;
+    let known: HashSet<String> = live.iter().flat_map(|(m, _)| m.object_keys()).collect();
+    let mut stats = PublishStats::default();
+
+    // Assets are shared by all sites; their names change with their bytes.
+    let known_assets: HashSet<&String> = live.iter().flat_map(|(m, _)| m.assets.values()).collect();
+    let mut uploads: Vec<(Key, Bytes)> = vec![];
+    for asset in crate::assets::all().iter().filter(|a| !known_assets.contains(&a.hashed)) {
+        let variants = encode_variants(asset.bytes, &content_type_for(asset.name));
+        for (suffix, bytes) in variants {
+            uploads.push((Key::Asset(format!("{}{suffix}", asset.hashed)), bytes));
+        }
+    }
+
+    let mut blob = |bytes: Vec<u8>, ext: &str| -> ObjectRef {
+        let (object, variants) = content_addressed(name, bytes, ext);
+        if !known.contains(&object.key) {
+            for (suffix, bytes) in variants {
+                uploads.push((Key::Blob { site: name.to_string(), name: format!("{}.{ext}{suffix}", object.hash) }, bytes));
+            }
+        }
+        object
+    };
+    let index = blob(rendered.index_html().into_bytes(), "html");
+    let headlines = blob(rendered.headlines_json.clone(), "json");
+    let top = blob(rendered.top.clone().into_bytes(), "html");
+    let bottom = blob(rendered.bottom.clone().into_bytes(), "html");
+    let fragments: Vec<Fragment> = rendered
+        .fragments
+        .iter()
+        .map(|(id, title, html)| Fragment { id: id.clone(), title: title.clone(), object: blob(html.clone().into_bytes(), "html") })
+        .collect();
+    let assets = crate::assets::all().iter().map(|a| (a.name.to_string(), a.hashed.clone())).collect();
+
+    let mut manifest = Manifest {
+        site: name.to_string(),
+        generation: 0,
+        published_at: now,
+        index,
+        headlines,
+        top,
+        bottom,
+        fragments,
+        assets,
+    };
+    if live.as_ref().is_some_and(|(m, _)| m.same_content(&manifest)) {
+        return Ok(stats);
+    }
+
+    stats.add(put_all(store, uploads).await?);
+    for attempt in 1..=PUBLISH_ATTEMPTS {
+        let (previous, etag) = match &live {
+            Some((m, etag)) => (m.generation, etag.clone()),
+            None => (0, None),
+        };
+        manifest.generation = previous + 1;
+        match make_live(store, &manifest, etag.as_deref()).await {
+            Ok(written) => {
+                stats.add(written);
+                stats.generation = Some(manifest.generation);
+                break;
+            }
+            Err(StoreError::Conflict { key }) if attempt < PUBLISH_ATTEMPTS => {
+                tracing::info!(site = name, key, attempt, "another publisher went first; retrying on top of it");
+                live = live_manifest(store, name).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    stats.objects_deleted = gc(store, site, now).await?;
+    Ok(stats)
+}
+
+/// Writes the generation record, then the live manifest.
+async fn make_live(store: &Store, manifest: &Manifest, live_etag: Option<&str>) -> Result<PublishStats, StoreError> {
+    let site = manifest.site.clone();
+    let bytes = Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
+    store.put_new(&Key::Generation(site.clone(), manifest.generation), bytes.clone()).await?;
+    store.put_if(&Key::Manifest(site), bytes.clone(), live_etag).await?;
+    Ok(PublishStats { objects_written: 2, bytes_written: 2 * bytes.len() as u64, ..Default::default() })
+}
+
+async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishStats, StoreError> {
+    futures::stream::iter(uploads)
+        .map(|(key, bytes)| async move {
+            let len = bytes.len() as u64;
+            store.put(&key, bytes).await.map(|()| len)
+        })
+        .buffer_unordered(PARALLEL_PUTS)
+        .try_fold(PublishStats::default(), |mut s, len| async move {
+            s.objects_written += 1;
+            s.bytes_written += len;
+            Ok(s)
+        })
+        .await
+}
+
+/// Hashes `bytes` into an object reference and its stored variants (`suffix`, bytes).
+fn content_addressed(site: &str, bytes: Vec<u8>, ext: &str) -> (ObjectRef, Vec<(&'static str, Bytes)>) {
+    let hash = hex::encode(&Sha256::digest(&bytes)[..16]);
+    let content_type = content_type_for(&format!("x.{ext}"));
+    let variants = encode_variants(&bytes, content_type);
+    let object = ObjectRef {
+        key: Key::Blob { site: site.to_string(), name: format!("{hash}.{ext}") }.to_string(),
+        hash,
+        content_type: content_type.to_string(),
+        size: bytes.len() as u64,
+        encodings: variants.iter().skip(1).map(|(s, _)| if *s == ".br" { "br".into() } else { "gzip".into() }).collect(),
+    };
+    (object, variants)
+}
+
+/// Identity bytes plus Brotli and gzip variants for compressible types worth it.
+fn encode_variants(bytes: &[u8], content_type: &str) -> Vec<(&'static str, Bytes)> {
+    let mut out = vec![("", Bytes::copy_from_slice(bytes))];
+    let compressible = content_type.starts_with("text/") || content_type.contains("json") || content_type.contains("svg");
+    if compressible && bytes.len() >= COMPRESS_MIN {
+        let mut br = Vec::with_capacity(bytes.len() / 4);
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).expect("in-memory brotli");
+        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+        gz.write_all(bytes).expect("in-memory gzip");
+        let gz = gz.finish().expect("in-memory gzip");
+        out.push((".br", Bytes::from(br)));
+        out.push((".gz", Bytes::from(gz)));
+    }
+    out
+}
+
+/// Writes the site index if it differs from what the bucket has.
+pub async fn publish_site_index(store: &Store, sites: &[SiteConfig]) -> Result<PublishStats, StoreError> {
+    let index = SiteIndex {
+        sites: sites
+            .iter()
+            .map(|s| SiteEntry { name: s.name.to_string(), title: s.title.clone(), hosts: s.hosts.clone() })
+            .collect(),
+    };
+    let current: Option<SiteIndex> = store.get_json(&Key::SiteIndex).await?;
+    if current.as_ref() == Some(&index) {
+        return Ok(PublishStats::default());
+    }
+    let bytes = Bytes::from(serde_json::to_vec_pretty(&index).expect("plain data serializes"));
+    let len = bytes.len() as u64;
+    store.put(&Key::SiteIndex, bytes).await?;
+    Ok(PublishStats { objects_written: 1, bytes_written: len, ..Default::default() })
+}
+
+/// Deletes generation records beyond the newest `keep_generations`, and objects no kept
+/// generation names, once they are older than the grace period. Returns how many it deleted.
+pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let name = site.name.as_str();
+    let grace = chrono::Duration::from_std(Duration::from_secs(site.gc_grace_secs)).unwrap_or(chrono::Duration::MAX);
+    let cutoff = now - grace;
+    let mut generations = store.list(&Key::generations_prefix(name)).await?;
+    if generations.len() <= site.keep_generations {
+        return Ok(0);
+    }
+    generations.sort_by_key(|m| Key::parse_generation(m.location.as_ref()).unwrap_or(0));
+    let split = generations.len() - site.keep_generations;
+    let (old, kept) = generations.split_at(split);
+    let mut named: HashSet<String> = HashSet::new();
+    for meta in kept {
+        let g = Key::parse_generation(meta.location.as_ref()).unwrap_or(0);
+        if let Some(m) = store.get_json::<Manifest>(&Key::Generation(name.to_string(), g)).await? {
+            named.extend(m.object_keys());
+        }
+    }
+    // The live manifest may be a rollback to a generation outside the window.
+    if let Some((live, _)) = live_manifest(store, name).await? {
+        named.extend(live.object_keys());
+    }
+    let mut deleted = 0;
+    for meta in old.iter().filter(|m| m.last_modified < cutoff) {
+        store.delete(&meta.location).await?;
+        deleted += 1;
+    }
+    for meta in store.list(&Key::blobs_prefix(name)).await? {
+        if meta.last_modified < cutoff && !named.contains(meta.location.as_ref()) {
+            store.delete(&meta.location).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RollbackError {
+    #[error("site {0:?} has never been published")]
+    NeverPublished(String),
+    #[error("generation {0} is not kept any more (see `sites.keep_generations`)")]
+    NoSuchGeneration(u64),
+    #[error("generation {generation} cannot be restored: object {key} was garbage-collected")]
+    Incomplete { generation: u64, key: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Makes an older generation's content live again, as a new generation (generations only go
+/// forward). `to` defaults to the generation before the live one.
+pub async fn rollback(store: &Store, site: &str, to: Option<u64>, now: DateTime<Utc>) -> Result<u64, RollbackError> {
+    let (live, etag) = live_manifest(store, site).await?.ok_or_else(|| RollbackError::NeverPublished(site.into()))?;
+    let target = to.unwrap_or(live.generation.saturating_sub(1));
+    let mut manifest: Manifest = store
+        .get_json(&Key::Generation(site.to_string(), target))
+        .await?
+        .ok_or(RollbackError::NoSuchGeneration(target))?;
+    for key in manifest.object_keys() {
+        if !store.exists(&key).await? {
+            return Err(RollbackError::Incomplete { generation: target, key });
+        }
+    }
+    manifest.generation = live.generation + 1;
+    manifest.published_at = now;
+    make_live(store, &manifest, etag.as_deref()).await?;
+    Ok(manifest.generation)
+}

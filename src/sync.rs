@@ -1,0 +1,416 @@
+//! One fetcher pass: fetch what is due, merge into each feed's stored history, then render and
+//! publish every site whose pages changed. All state lives in the store, so a pass on another
+//! machine continues where this one stopped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::{Config, FeedConfig, SiteConfig};
+use crate::fetch::schedule::{self, Bounds, Success};
+use crate::fetch::{FetchFailure, HttpClient};
+use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
+use crate::render::{EntryView, SourceView};
+use crate::store::publish::{self, PublishStats};
+use crate::store::{Key, Store, StoreError};
+
+/// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    /// `I/N` with `0 <= I < N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (i, n) = s.split_once('/').ok_or("shard must be I/N, e.g. 0/2")?;
+        let index: u32 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u32 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {s:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    pub fn owns(&self, url: &str) -> bool {
+        let id = feed_id(url);
+        let h = u64::from_str_radix(&id, 16).unwrap_or(0);
+        h % u64::from(self.count) == u64::from(self.index)
+    }
+
+    fn label(&self) -> String {
+        format!("{}-of-{}", self.index, self.count)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Only this site's feeds and pages.
+    pub site: Option<String>,
+    /// Fetch every feed now, not only those due (still conditional).
+    pub force: bool,
+    pub shard: Shard,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no site named {0:?} in the config")]
+    UnknownSite(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("rendering failed: {0}")]
+    Render(#[from] crate::render::RenderError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// What a pass did, for the one-line summary and for tests.
+#[derive(Debug, Clone, Default)]
+pub struct SyncSummary {
+    pub feeds: usize,
+    pub not_due: usize,
+    pub fetched: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub new_entries: usize,
+    pub state_objects_written: usize,
+    pub sites_published: usize,
+    pub publish: PublishStats,
+    /// `(feed url, error)` of each failure, for the log.
+    pub failures: Vec<(String, FeedError)>,
+}
+
+impl std::fmt::Display for SyncSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes)",
+            self.feeds,
+            self.fetched,
+            self.not_modified,
+            self.failed,
+            self.not_due,
+            self.new_entries,
+            self.sites_published,
+            self.publish.objects_written + self.state_objects_written,
+            self.publish.bytes_written,
+        )
+    }
+}
+
+/// Fetch what is due, store it, render and publish.
+pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<SyncSummary, SyncError> {
+    let sites = select_sites(config, opts.site.as_deref())?;
+    let now = Utc::now();
+    let mut summary = SyncSummary::default();
+
+    // Each feed once, even when several sites list it.
+    let mut feeds: BTreeMap<String, usize> = BTreeMap::new();
+    for feed in sites.iter().flat_map(|s| &s.feeds) {
+        let history = feed.history.unwrap_or(config.fetch.history);
+        let h = feeds.entry(feed.url.as_str().to_string()).or_insert(history);
+        *h = (*h).max(history);
+    }
+    feeds.retain(|url, _| opts.shard.owns(url));
+    summary.feeds = feeds.len();
+
+    let mut records = load_fetch_records(store).await?;
+    let due: Vec<(String, usize)> = feeds
+        .iter()
+        .filter(|(url, _)| opts.force || records.get(*url).is_none_or(|r| schedule::is_due(r, now)))
+        .map(|(u, h)| (u.clone(), *h))
+        .collect();
+    summary.not_due = feeds.len() - due.len();
+
+    let mut contents: HashMap<String, FeedContent> = HashMap::new();
+    if !due.is_empty() {
+        let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
+        let bounds = Bounds {
+            min: Duration::from_secs(config.fetch.min_interval_secs),
+            max: Duration::from_secs(config.fetch.max_interval_secs),
+        };
+        let hosts = HostLimits::new(config.fetch.per_host);
+        let results: Vec<Result<FeedResult, StoreError>> = futures::stream::iter(due)
+            .map(|(url, history)| {
+                let record = records.get(&url).cloned().unwrap_or_else(|| FetchRecord { url: url.clone(), ..Default::default() });
+                let (client, hosts) = (&client, &hosts);
+                async move { update_feed(store, client, hosts, record, history, bounds, now).await }
+            })
+            .buffer_unordered(config.fetch.concurrency)
+            .collect()
+            .await;
+        for r in results {
+            let r = r?;
+            match &r.outcome {
+                Outcome::Fetched(n) => {
+                    summary.fetched += 1;
+                    summary.new_entries += n;
+                }
+                Outcome::NotModified => summary.not_modified += 1,
+                Outcome::Failed(e) => {
+                    summary.failed += 1;
+                    tracing::warn!(feed_url = %r.record.url, kind = %e.kind, error = %e.message, "feed failed");
+                    summary.failures.push((r.record.url.clone(), e.clone()));
+                }
+            }
+            summary.state_objects_written += usize::from(r.content_written);
+            contents.insert(r.record.url.clone(), r.content);
+            records.insert(r.record.url.clone(), r.record);
+        }
+        // This shard's records, in one object: a pass with no news writes only this.
+        let all_feeds: Vec<&str> = config.sites.iter().flat_map(|s| &s.feeds).map(|f| f.url.as_str()).collect();
+        let mine: BTreeMap<&str, &FetchRecord> = all_feeds
+            .into_iter()
+            .filter(|u| opts.shard.owns(u))
+            .filter_map(|u| records.get(u).map(|r| (u, r)))
+            .collect();
+        let bytes = serde_json::to_vec(&mine).expect("plain data serializes");
+        store.put(&Key::FetchState(opts.shard.label()), Bytes::from(bytes)).await?;
+        summary.state_objects_written += 1;
+    }
+
+    let published = render_sites(store, &sites, &records, contents, now).await?;
+    summary.sites_published = published.0;
+    summary.publish = published.1;
+    summary.publish.add(publish::publish_site_index(store, &config.sites).await?);
+    Ok(summary)
+}
+
+/// Re-render and publish from stored state, fetching nothing.
+pub async fn render_only(config: &Config, store: &Store, site: Option<&str>) -> Result<(usize, PublishStats), SyncError> {
+    let sites = select_sites(config, site)?;
+    let records = load_fetch_records(store).await?;
+    let mut result = render_sites(store, &sites, &records, HashMap::new(), Utc::now()).await?;
+    result.1.add(publish::publish_site_index(store, &config.sites).await?);
+    Ok(result)
+}
+
+fn select_sites<'a>(config: &'a Config, name: Option<&str>) -> Result<Vec<&'a SiteConfig>, SyncError> {
+    match name {
+        None => Ok(config.sites.iter().collect()),
+        Some(n) => {
+            let site = config.sites.iter().find(|s| s.name.as_str() == n).ok_or_else(|| SyncError::UnknownSite(n.into()))?;
+            Ok(vec![site])
+        }
+    }
+}
+
+/// Every shard's records, merged: per feed the most recently checked one wins, so changing
+/// the shard count loses nothing.
+async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
+    let mut out: HashMap<String, FetchRecord> = HashMap::new();
+    for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
+        let Some(label) = meta.location.filename().and_then(|f| f.strip_suffix(".json")) else { continue };
+        let shard: BTreeMap<String, FetchRecord> = store.get_json(&Key::FetchState(label.to_string())).await?.unwrap_or_default();
+        for (url, rec) in shard {
+            let newer = out.get(&url).is_none_or(|old| rec.last_checked > old.last_checked);
+            if newer {
+                out.insert(url, rec);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A per-host limit on fetches in flight, so one slow host cannot take every slot.
+struct HostLimits {
+    per_host: usize,
+    hosts: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl HostLimits {
+    fn new(per_host: usize) -> Self {
+        HostLimits { per_host, hosts: Default::default() }
+    }
+
+    async fn acquire(&self, host: &str) -> tokio::sync::OwnedSemaphorePermit {
+        let sem = {
+            let mut hosts = self.hosts.lock().expect("host map lock");
+            hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
+        };
+        sem.acquire_owned().await.expect("semaphore never closed")
+    }
+}
+
+enum Outcome {
+    /// Fetched and parsed, with this many new entries.
+    Fetched(usize),
+    NotModified,
+    Failed(FeedError),
+}
+
+struct FeedResult {
+    record: FetchRecord,
+    content: FeedContent,
+    content_written: bool,
+    outcome: Outcome,
+}
+
+/// Fetches one feed, merges it into its stored content (writing that only if it changed) and
+/// updates its record. Network and parse failures are outcomes; only store failures are errors.
+async fn update_feed(
+    store: &Store,
+    client: &HttpClient,
+    hosts: &HostLimits,
+    mut record: FetchRecord,
+    history: usize,
+    bounds: Bounds,
+    now: DateTime<Utc>,
+) -> Result<FeedResult, StoreError> {
+    let url = record.url.clone();
+    let key = Key::FeedContent(feed_id(&url));
+    let stored: FeedContent = store.get_json(&key).await?.unwrap_or_else(|| FeedContent::empty(&url));
+    let parsed_url = Url::parse(&url).expect("config URLs are valid");
+    let started = std::time::Instant::now();
+    let fetched = {
+        let _permit = hosts.acquire(parsed_url.host_str().unwrap_or("")).await;
+        client.get(&parsed_url, record.etag.as_deref(), record.last_modified.as_deref()).await
+    };
+    let jitter = jitter(&url, now);
+    record.last_checked = Some(now);
+    let mut content = stored.clone();
+    let outcome = match fetched {
+        Ok(resp) => {
+            record.final_url = (resp.final_url != parsed_url).then(|| resp.final_url.to_string());
+            match &resp.body {
+                None => {
+                    record.last_success = Some(now);
+                    record.last_error = None;
+                    let hint = resp.max_age.map(Duration::from_secs);
+                    schedule::on_success(&mut record, Success { new_entries: 0, server_hint: hint }, bounds, now, jitter);
+                    Outcome::NotModified
+                }
+                Some(body) => {
+                    let body = crate::feed::decode_charset(body, resp.charset.as_deref());
+                    match crate::feed::parse(&body, &resp.final_url, now) {
+                        Ok(feed) => {
+                            record.etag = resp.etag.clone();
+                            record.last_modified = resp.last_modified.clone();
+                            record.last_success = Some(now);
+                            record.last_error = None;
+                            let merged = crate::feed::merge::merge(&stored.entries, feed.entries, history);
+                            let new = crate::feed::merge::count_new(&stored.entries, &merged);
+                            content.title = feed.title;
+                            content.site_url = feed.site_url;
+                            content.entries = merged;
+                            let hint = resp.max_age.max(feed.ttl_secs).map(Duration::from_secs);
+                            schedule::on_success(&mut record, Success { new_entries: new, server_hint: hint }, bounds, now, jitter);
+                            Outcome::Fetched(new)
+                        }
+                        Err(e) => failed(&mut record, FetchFailure { error: FeedError { kind: "parse".into(), message: e.to_string() }, retry_after: None }, bounds, now, jitter),
+                    }
+                }
+            }
+        }
+        Err(failure) => failed(&mut record, failure, bounds, now, jitter),
+    };
+    tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+    let changed = content != stored;
+    if changed {
+        content.updated_at = Some(now);
+        store.put(&key, Bytes::from(serde_json::to_vec(&content).expect("plain data serializes"))).await?;
+    }
+    Ok(FeedResult { record, content, content_written: changed, outcome })
+}
+
+fn failed(record: &mut FetchRecord, failure: FetchFailure, bounds: Bounds, now: DateTime<Utc>, jitter: f64) -> Outcome {
+    record.last_error = Some(failure.error.clone());
+    schedule::on_failure(record, failure.retry_after, bounds, now, jitter);
+    Outcome::Failed(failure.error)
+}
+
+/// A number in [0, 1) that differs between feeds and passes, to spread their schedules.
+fn jitter(url: &str, now: DateTime<Utc>) -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write(url.as_bytes());
+    h.write_i64(now.timestamp_nanos_opt().unwrap_or(0));
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Renders and publishes each site; returns how many sites got a new generation.
+async fn render_sites(
+    store: &Store,
+    sites: &[&SiteConfig],
+    records: &HashMap<String, FetchRecord>,
+    mut contents: HashMap<String, FeedContent>,
+    now: DateTime<Utc>,
+) -> Result<(usize, PublishStats), SyncError> {
+    let mut stats = PublishStats::default();
+    let mut published = 0;
+    for site in sites {
+        let mut views = Vec::with_capacity(site.feeds.len());
+        for feed in &site.feeds {
+            let url = feed.url.as_str();
+            if !contents.contains_key(url) {
+                let stored = store.get_json(&Key::FeedContent(feed_id(url))).await?.unwrap_or_else(|| FeedContent::empty(url));
+                contents.insert(url.to_string(), stored);
+            }
+            views.push(source_view(feed, &contents[url], records.get(url)));
+        }
+        let rendered = crate::render::render_site(site, &views)?;
+        let s = publish::publish_site(store, site, &rendered, now).await?;
+        if let Some(generation) = s.generation {
+            published += 1;
+            tracing::info!(site = %site.name, generation, objects = s.objects_written, bytes = s.bytes_written, "published");
+        }
+        stats.add(s);
+    }
+    Ok((published, stats))
+}
+
+fn source_view(feed: &FeedConfig, content: &FeedContent, record: Option<&FetchRecord>) -> SourceView {
+    let url = feed.url.as_str();
+    let title = feed
+        .title
+        .clone()
+        .or_else(|| content.title.clone())
+        .unwrap_or_else(|| feed.url.url().host_str().unwrap_or(url).to_string());
+    SourceView {
+        id: feed_id(url),
+        title,
+        url: url.to_string(),
+        site_url: feed.site_url.as_ref().map(|u| u.as_str().to_string()).or_else(|| content.site_url.clone()),
+        logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
+        last_success: content.updated_at,
+        error: record.and_then(|r| r.last_error.as_ref()).map(|e| e.message.clone()),
+        entries: content
+            .entries
+            .iter()
+            .map(|e| EntryView { title: e.title.clone(), link: e.link.clone(), published: e.published })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_split_feeds_between_them() {
+        assert!("2/2".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+        let shards: Vec<Shard> = (0..3).map(|i| format!("{i}/3").parse().unwrap()).collect();
+        for n in 0..50 {
+            let url = format!("https://e.org/{n}");
+            assert_eq!(shards.iter().filter(|s| s.owns(&url)).count(), 1, "each feed has exactly one shard");
+        }
+        assert!(Shard::default().owns("https://anything"));
+    }
+}
