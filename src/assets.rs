@@ -20,8 +20,16 @@ const SOURCES: &[(&str, &[u8])] = &[
     ("favicon.svg", include_bytes!("../assets/favicon.svg")),
 ];
 
-static ASSETS: LazyLock<Vec<Asset>> =
-    LazyLock::new(|| SOURCES.iter().map(|(name, bytes)| Asset { name, hashed: hashed_name(name, bytes), bytes }).collect());
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    SOURCES
+        .iter()
+        .map(|(name, bytes)| Asset {
+            name,
+            hashed: hashed_name(name, bytes),
+            bytes,
+        })
+        .collect()
+});
 
 /// Every asset, hashed.
 pub fn all() -> &'static [Asset] {
@@ -30,7 +38,10 @@ pub fn all() -> &'static [Asset] {
 
 /// Source name → URL path (`/assets/<hashed>`), for templates.
 pub fn urls() -> BTreeMap<&'static str, String> {
-    all().iter().map(|a| (a.name, format!("/assets/{}", a.hashed))).collect()
+    all()
+        .iter()
+        .map(|a| (a.name, format!("/assets/{}", a.hashed)))
+        .collect()
 }
 
 /// `name.ext` → `name.<first 16 hex of sha256>.ext`.
@@ -46,10 +57,16 @@ pub fn hashed_name(name: &str, bytes: &[u8]) -> String {
 /// under `/assets/`.
 pub fn is_hashed_name(name: &str) -> bool {
     let mut parts = name.split('.');
-    let (Some(stem), Some(hash), Some(ext), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(stem), Some(hash), Some(ext), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     word(stem) && word(ext) && hash.len() >= 10 && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -60,7 +77,9 @@ mod tests {
     #[test]
     fn names_change_with_content() {
         let a = hashed_name("style.css", b"a");
-        assert!(a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 16);
+        assert!(
+            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 16
+        );
         assert_ne!(a, hashed_name("style.css", b"b"));
         assert!(all().iter().all(|x| is_hashed_name(&x.hashed)));
     }
@@ -68,7 +87,13 @@ mod tests {
     #[test]
     fn only_hashed_names_pass() {
         assert!(is_hashed_name("style.0123456789abcdef.css"));
-        for bad in ["style.css", "../x.0123456789.css", "a.0123456789.css.br", "a.zz23456789.css", ".0123456789.css"] {
+        for bad in [
+            "style.css",
+            "../x.0123456789.css",
+            "a.0123456789.css.br",
+            "a.zz23456789.css",
+            ".0123456789.css",
+        ] {
             assert!(!is_hashed_name(bad), "{bad}");
         }
     }

@@ -48,6 +48,8 @@ pub struct FetchConfig {
     pub max_interval_secs: u64,
     /// Entries kept per feed unless the feed says otherwise.
     pub history: usize,
+    /// When `newsdesk-fetcher run` starts a pass (cron: sec min hour day month weekday [year]).
+    pub schedule: CronSchedule,
 }
 
 impl Default for FetchConfig {
@@ -64,6 +66,7 @@ impl Default for FetchConfig {
             min_interval_secs: 15 * 60,
             max_interval_secs: 12 * 3600,
             history: 40,
+            schedule: CronSchedule::parse("0 */5 * * * *").expect("valid default"),
         }
     }
 }
@@ -162,6 +165,25 @@ impl<'de> Deserialize<'de> for HttpUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         HttpUrl::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A cron schedule in the `cron` crate's syntax (6 or 7 fields, seconds first).
+#[derive(Debug, Clone)]
+pub struct CronSchedule(pub cron::Schedule);
+
+impl CronSchedule {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        use std::str::FromStr;
+        cron::Schedule::from_str(s).map(CronSchedule).map_err(|e| {
+            format!("{s:?} is not a cron schedule ({e}); use 6 or 7 fields: sec min hour day month weekday [year]")
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for CronSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        CronSchedule::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -320,6 +342,14 @@ title = "LWN"
     fn zero_timeout_is_refused_with_line() {
         let e = err(&format!("[fetch]\ntimeout_secs = 0\n{MINIMAL}"));
         assert!(e.contains("fetch.timeout_secs") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn bad_cron_schedule_is_named_with_line() {
+        let e = err(&format!("[fetch]\nschedule = \"*/5 * * * *\"\n{MINIMAL}"));
+        assert!(e.contains("cron schedule") && e.contains("line 2"), "{e}");
+        let ok = parse(&format!("[fetch]\nschedule = \"0 */10 * * * *\"\n{MINIMAL}"), "t").unwrap();
+        assert!(ok.fetch.schedule.0.upcoming(chrono::Utc).next().is_some());
     }
 
     #[test]

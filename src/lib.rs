@@ -14,5 +14,6 @@ pub mod fetch;
 pub mod frontend;
 pub mod model;
 pub mod render;
+pub mod run;
 pub mod store;
 pub mod sync;

@@ -9,7 +9,10 @@ use newsdesk::store::{Role, Store};
 use newsdesk::sync::{self, Shard, SyncOptions};
 
 #[derive(Parser)]
-#[command(version, about = "Fetch feeds, render the news pages and publish them to the bucket")]
+#[command(
+    version,
+    about = "Fetch feeds, render the news pages and publish them to the bucket"
+)]
 struct Cli {
     /// The TOML config (default: the embedded example with real feeds).
     #[arg(long, env = "NEWSDESK_CONFIG", global = true)]
@@ -33,6 +36,13 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// Fetch only this share of the feeds, e.g. 0/2 and 1/2 on two machines.
+        #[arg(long, default_value = "0/1")]
+        shard: Shard,
+    },
+    /// Long-running: a sync pass now and at every tick of `[fetch] schedule`, until SIGINT/SIGTERM.
+    Run {
+        #[arg(long)]
+        site: Option<String>,
         #[arg(long, default_value = "0/1")]
         shard: Shard,
     },
@@ -72,7 +82,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let store_url = cli.store.clone().unwrap_or_else(newsdesk::cli::default_store_url);
+    let store_url = cli
+        .store
+        .clone()
+        .unwrap_or_else(newsdesk::cli::default_store_url);
     let store = Store::open(&store_url, Role::Fetcher)?;
     match cli.command {
         Command::Sync { site, force, shard } => {
@@ -80,13 +93,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = sync::sync(&config, &store, &SyncOptions { site, force, shard }).await?;
             println!("sync: {summary}");
         }
+        Command::Run { site, shard } => {
+            let config = load_config(cli.config.as_ref())?;
+            let opts = SyncOptions {
+                site,
+                force: false,
+                shard,
+            };
+            newsdesk::run::run(&config, &store, &opts, newsdesk::cli::shutdown_signal()).await;
+        }
         Command::Render { site } => {
             let config = load_config(cli.config.as_ref())?;
             let (sites, stats) = sync::render_only(&config, &store, site.as_deref()).await?;
-            println!("render: {sites} sites published; {} objects written ({} bytes)", stats.objects_written, stats.bytes_written);
+            println!(
+                "render: {sites} sites published; {} objects written ({} bytes)",
+                stats.objects_written, stats.bytes_written
+            );
         }
         Command::Rollback { site, to } => {
-            let generation = newsdesk::store::publish::rollback(&store, &site, to, chrono::Utc::now()).await?;
+            let generation =
+                newsdesk::store::publish::rollback(&store, &site, to, chrono::Utc::now()).await?;
             println!("rollback: site {site} now live at generation {generation}");
         }
     }
