@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::{Config, FeedConfig, SiteConfig};
@@ -145,14 +145,17 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
             min: Duration::from_secs(config.fetch.min_interval_secs),
             max: Duration::from_secs(config.fetch.max_interval_secs),
         };
-        let hosts = HostLimits::new(config.fetch.per_host);
-        let results: Vec<Result<FeedResult, StoreError>> = futures::stream::iter(due)
+        let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+        // Every due feed is polled at once; the limits, not the stream, bound what is in
+        // flight, so feeds queued behind a slow host hold no global slot (see `Limits`).
+        let results: Vec<Result<FeedResult, StoreError>> = due
+            .into_iter()
             .map(|(url, history)| {
                 let record = records.get(&url).cloned().unwrap_or_else(|| FetchRecord { url: url.clone(), ..Default::default() });
-                let (client, hosts) = (&client, &hosts);
-                async move { update_feed(store, client, hosts, record, history, bounds, now).await }
+                let (client, limits) = (&client, &limits);
+                async move { update_feed(store, client, limits, record, history, bounds, now).await }
             })
-            .buffer_unordered(config.fetch.concurrency)
+            .collect::<futures::stream::FuturesUnordered<_>>()
             .collect()
             .await;
         for r in results {
@@ -228,23 +231,28 @@ async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord
     Ok(out)
 }
 
-/// A per-host limit on fetches in flight, so one slow host cannot take every slot.
-struct HostLimits {
+/// The limits on fetches in flight: per host first, then over all hosts. A feed waits for its
+/// host's permit before it asks for a global one, so a host with many slow feeds ties up at
+/// most `per_host` global slots and never starves the other hosts.
+struct Limits {
+    global: Arc<Semaphore>,
     per_host: usize,
     hosts: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
-impl HostLimits {
-    fn new(per_host: usize) -> Self {
-        HostLimits { per_host, hosts: Default::default() }
+impl Limits {
+    fn new(global: usize, per_host: usize) -> Self {
+        Limits { global: Arc::new(Semaphore::new(global)), per_host, hosts: Default::default() }
     }
 
-    async fn acquire(&self, host: &str) -> tokio::sync::OwnedSemaphorePermit {
+    async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
         let sem = {
             let mut hosts = self.hosts.lock().expect("host map lock");
             hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
         };
-        sem.acquire_owned().await.expect("semaphore never closed")
+        let host_permit = sem.acquire_owned().await.expect("semaphore never closed");
+        let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
+        (host_permit, global_permit)
     }
 }
 
@@ -267,21 +275,24 @@ struct FeedResult {
 async fn update_feed(
     store: &Store,
     client: &HttpClient,
-    hosts: &HostLimits,
+    limits: &Limits,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
     now: DateTime<Utc>,
 ) -> Result<FeedResult, StoreError> {
     let url = record.url.clone();
+    let parsed_url = Url::parse(&url).expect("config URLs are valid");
+    let fetched = {
+        let _permits = limits.acquire(parsed_url.host_str().unwrap_or("")).await;
+        let started = std::time::Instant::now();
+        let fetched = client.get(&parsed_url, record.etag.as_deref(), record.last_modified.as_deref()).await;
+        tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+        fetched
+    };
+    // Read after the fetch, so feeds waiting for a permit hold no stored history in memory.
     let key = Key::FeedContent(feed_id(&url));
     let stored: FeedContent = store.get_json(&key).await?.unwrap_or_else(|| FeedContent::empty(&url));
-    let parsed_url = Url::parse(&url).expect("config URLs are valid");
-    let started = std::time::Instant::now();
-    let fetched = {
-        let _permit = hosts.acquire(parsed_url.host_str().unwrap_or("")).await;
-        client.get(&parsed_url, record.etag.as_deref(), record.last_modified.as_deref()).await
-    };
     let jitter = jitter(&url, now);
     record.last_checked = Some(now);
     let mut content = stored.clone();
@@ -320,7 +331,6 @@ async fn update_feed(
         }
         Err(failure) => failed(&mut record, failure, bounds, now, jitter),
     };
-    tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
     let changed = content != stored;
     if changed {
         content.updated_at = Some(now);

@@ -106,15 +106,23 @@ pub fn safe_link(href: &str, base: &Url) -> Option<String> {
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
-/// Feed text to one line of plain text: tags dropped (for HTML), entities decoded,
-/// whitespace collapsed, length capped.
+/// Feed text to one line of plain text: entities decoded, tags dropped (with the content of
+/// `script` and `style`), whitespace collapsed, length capped. Text declared plain is stripped
+/// too: RSS titles routinely carry escaped HTML, and a title is never shown as markup.
 pub fn clean_text(text: &Text) -> String {
     let is_html = text.content_type.subty().as_str().contains("html");
-    let plain = if is_html {
-        let stripped = ammonia::Builder::default().tags(Default::default()).clean(&text.content).to_string();
+    let decoded;
+    let source = if is_html {
+        text.content.as_str()
+    } else {
+        decoded = html_escape::decode_html_entities(&text.content);
+        decoded.as_ref()
+    };
+    let plain = if is_html || source.contains('<') {
+        let stripped = ammonia::Builder::default().tags(Default::default()).clean(source).to_string();
         html_escape::decode_html_entities(&stripped).into_owned()
     } else {
-        html_escape::decode_html_entities(&text.content).into_owned()
+        source.to_string()
     };
     let mut out = String::with_capacity(plain.len());
     for word in plain.split_whitespace() {

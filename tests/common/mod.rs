@@ -27,6 +27,9 @@ pub enum Behavior {
     Encoded { body: Vec<u8>, encoding: &'static str, content_type: &'static str },
     /// Answers after a delay.
     Slow { delay: Duration, body: Vec<u8> },
+    /// A 200 with these headers; a request whose `If-None-Match` equals the `etag` header, or
+    /// whose `If-Modified-Since` equals the `last-modified` header, gets a 304.
+    Custom { headers: Vec<(&'static str, String)>, body: Vec<u8> },
 }
 
 #[derive(Clone, Default)]
@@ -35,6 +38,10 @@ struct Shared {
     hits: Arc<Mutex<HashMap<String, usize>>>,
     /// Largest number of requests in flight at once.
     in_flight: Arc<Mutex<(usize, usize)>>,
+    /// Paths in the order their requests arrived.
+    arrivals: Arc<Mutex<Vec<String>>>,
+    /// The request headers last seen per path.
+    last_headers: Arc<Mutex<HashMap<String, HeaderMap>>>,
 }
 
 pub struct FeedServer {
@@ -44,13 +51,18 @@ pub struct FeedServer {
 
 impl FeedServer {
     pub async fn start() -> FeedServer {
+        FeedServer::start_on("127.0.0.1").await
+    }
+
+    /// A server on another loopback address (any of 127/8), i.e. another host for per-host limits.
+    pub async fn start_on(ip: &str) -> FeedServer {
         let shared = Shared::default();
         let s = shared.clone();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
             let s = s.clone();
             async move { answer(s, uri.path().to_string(), headers).await }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         FeedServer { addr, shared }
@@ -82,6 +94,34 @@ impl FeedServer {
     pub fn max_in_flight(&self) -> usize {
         self.shared.in_flight.lock().unwrap().1
     }
+
+    pub fn arrivals(&self) -> Vec<String> {
+        self.shared.arrivals.lock().unwrap().clone()
+    }
+
+    /// A request header as last received on `path`.
+    pub fn last_header(&self, path: &str, name: &str) -> Option<String> {
+        let headers = self.shared.last_headers.lock().unwrap();
+        headers.get(path)?.get(name).map(|v| v.to_str().unwrap().to_string())
+    }
+}
+
+/// A raw TCP listener that accepts each connection, reads the request and resets the connection
+/// (RST via a zero linger) without answering. Returns its address; stops with the runtime.
+pub async fn resetting_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = tokio::io::AsyncReadExt::read(&mut conn, &mut buf).await;
+            // A zero linger makes the close a reset instead of a clean FIN.
+            #[allow(deprecated)]
+            conn.set_linger(Some(Duration::ZERO)).unwrap();
+            drop(conn);
+        }
+    });
+    addr
 }
 
 struct InFlight(Arc<Mutex<(usize, usize)>>);
@@ -94,6 +134,8 @@ impl Drop for InFlight {
 
 async fn answer(s: Shared, path: String, headers: HeaderMap) -> Response<Body> {
     *s.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    s.arrivals.lock().unwrap().push(path.clone());
+    s.last_headers.lock().unwrap().insert(path.clone(), headers.clone());
     let guard = {
         let mut f = s.in_flight.lock().unwrap();
         f.0 += 1;
@@ -150,6 +192,19 @@ async fn answer(s: Shared, path: String, headers: HeaderMap) -> Response<Body> {
         Some(Behavior::Slow { delay, body }) => {
             tokio::time::sleep(delay).await;
             resp.status(200).header(header::CONTENT_TYPE, "application/xml").body(Body::from(body))
+        }
+        Some(Behavior::Custom { headers: hs, body }) => {
+            let find = |name: &str| hs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+            let matches = |ours: Option<&str>, theirs: header::HeaderName| {
+                ours.is_some() && ours == headers.get(theirs).and_then(|v| v.to_str().ok())
+            };
+            let not_modified =
+                matches(find("etag"), header::IF_NONE_MATCH) || matches(find("last-modified"), header::IF_MODIFIED_SINCE);
+            let mut r = resp.status(if not_modified { 304 } else { 200 });
+            for (k, v) in hs {
+                r = r.header(k, v);
+            }
+            r.body(if not_modified { Body::empty() } else { Body::from(body) })
         }
     };
     drop(guard);
