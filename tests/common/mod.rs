@@ -32,14 +32,17 @@ pub enum Behavior {
     Custom { headers: Vec<(&'static str, String)>, body: Vec<u8> },
 }
 
+static ARRIVALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 #[derive(Clone, Default)]
 struct Shared {
     routes: Arc<Mutex<HashMap<String, Behavior>>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
     /// Largest number of requests in flight at once.
     in_flight: Arc<Mutex<(usize, usize)>>,
-    /// Paths in the order their requests arrived.
-    arrivals: Arc<Mutex<Vec<String>>>,
+    /// `(sequence number, path)` of each request, in arrival order; the numbers come from one
+    /// counter shared by every server in the test binary, so arrivals on two servers compare.
+    arrivals: Arc<Mutex<Vec<(usize, String)>>>,
     /// The request headers last seen per path.
     last_headers: Arc<Mutex<HashMap<String, HeaderMap>>>,
 }
@@ -95,7 +98,7 @@ impl FeedServer {
         self.shared.in_flight.lock().unwrap().1
     }
 
-    pub fn arrivals(&self) -> Vec<String> {
+    pub fn arrivals(&self) -> Vec<(usize, String)> {
         self.shared.arrivals.lock().unwrap().clone()
     }
 
@@ -134,7 +137,8 @@ impl Drop for InFlight {
 
 async fn answer(s: Shared, path: String, headers: HeaderMap) -> Response<Body> {
     *s.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
-    s.arrivals.lock().unwrap().push(path.clone());
+    let seq = ARRIVALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    s.arrivals.lock().unwrap().push((seq, path.clone()));
     s.last_headers.lock().unwrap().insert(path.clone(), headers.clone());
     let guard = {
         let mut f = s.in_flight.lock().unwrap();
