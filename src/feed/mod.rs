@@ -41,8 +41,8 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         .entries
         .into_iter()
         .filter_map(|e| {
-            let title = e.title.as_ref().map(clean_text).unwrap_or_default();
-            let link = pick_link(&e.links, base);
+            let title = entry_title(&e);
+            let link = pick_link(&e.links, base).or_else(|| permalink(&e.id));
             if title.is_empty() && link.is_none() {
                 return None;
             }
@@ -74,6 +74,29 @@ pub fn decode_charset<'a>(body: &'a [u8], http_charset: Option<&str>) -> std::bo
     }
     let (text, _, _) = encoding.decode(body);
     text.into_owned().into_bytes().into()
+}
+
+/// The entry's title; RSS makes titles optional, so a title-less item is named by its
+/// description, else its content (as feedparser and miniflux do), cleaned and capped the same way.
+fn entry_title(e: &feed_rs::model::Entry) -> String {
+    let from_content = || {
+        let c = e.content.as_ref()?;
+        Some(one_line(c.body.as_deref()?, c.content_type.subty().as_str().contains("html")))
+    };
+    [&e.title, &e.summary]
+        .into_iter()
+        .flatten()
+        .map(clean_text)
+        .find(|t| !t.is_empty())
+        .or_else(from_content)
+        .unwrap_or_default()
+}
+
+/// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
+/// trusted as the entry's link.
+fn permalink(id: &str) -> Option<String> {
+    let url = Url::parse(id.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
 /// The feed's guid/id when it has one, else its link, else a hash of title and date.
@@ -110,12 +133,15 @@ pub fn safe_link(href: &str, base: &Url) -> Option<String> {
 /// `script` and `style`), whitespace collapsed, length capped. Text declared plain is stripped
 /// too: RSS titles routinely carry escaped HTML, and a title is never shown as markup.
 pub fn clean_text(text: &Text) -> String {
-    let is_html = text.content_type.subty().as_str().contains("html");
+    one_line(&text.content, text.content_type.subty().as_str().contains("html"))
+}
+
+fn one_line(content: &str, is_html: bool) -> String {
     let decoded;
     let source = if is_html {
-        text.content.as_str()
+        content
     } else {
-        decoded = html_escape::decode_html_entities(&text.content);
+        decoded = html_escape::decode_html_entities(content);
         decoded.as_ref()
     };
     let plain = if is_html || source.contains('<') {
@@ -177,6 +203,23 @@ mod tests {
         assert!(f.entries[2].id.starts_with("sha256:"));
         let again = parse(&rss(items), &base(), now()).unwrap();
         assert_eq!(f.entries[2].id, again.entries[2].id, "hash ids are stable across fetches");
+    }
+
+    #[test]
+    fn untitled_items_are_named_by_description_and_linked_by_permalink_guid() {
+        let items = r#"<item><description>&lt;a href="https://x.org/"&gt;Joshua&lt;/a&gt;: namespaces?</description>
+            <guid>https://e.org/2002/09/29#a1</guid></item>
+            <item><description>no link</description><guid>12345</guid></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].title, "Joshua: namespaces?");
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://e.org/2002/09/29#a1"));
+        assert_eq!(f.entries[1].link, None, "a guid that is not an absolute URL is no link");
+    }
+
+    #[test]
+    fn escaped_html_in_plain_titles_is_stripped() {
+        let items = "<item><guid>g</guid><title>&lt;b&gt;Big&lt;/b&gt; news &amp;amp; a &lt; b</title></item>";
+        assert_eq!(parse(&rss(items), &base(), now()).unwrap().entries[0].title, "Big news & a < b");
     }
 
     #[test]
