@@ -12,12 +12,25 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
     let first_seen: HashMap<&str, _> = stored.iter().map(|e| (e.id.as_str(), e.first_seen)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + stored.len());
+    // An unknown entry listed below a known one is taken to be no newer than it: feeds list new
+    // entries on top, and one further down is most likely an entry the bounded history dropped
+    // before. Stamping it "seen now" would sort it on top, push a kept entry out, and repeat on
+    // every fetch: the page would churn and the schedule would see news that is not there.
+    let mut known_above = None;
     for mut entry in fresh {
         if !seen.insert(entry.id.clone()) {
             continue;
         }
-        if let Some(t) = first_seen.get(entry.id.as_str()) {
-            entry.first_seen = *t;
+        match first_seen.get(entry.id.as_str()) {
+            Some(t) => {
+                entry.first_seen = *t;
+                known_above = Some(*t);
+            }
+            None => {
+                if let Some(t) = known_above {
+                    entry.first_seen = entry.first_seen.min(t);
+                }
+            }
         }
         out.push(entry);
     }
@@ -92,6 +105,19 @@ mod tests {
         let merged = merge(&[], fresh, 40);
         assert_eq!(merged.len(), 40);
         assert_eq!(merged[0].id, "49");
+    }
+
+    #[test]
+    fn a_long_undated_feed_does_not_churn_past_the_cap() {
+        let fetch = |seen: i64| (0..6).map(|i| e(&i.to_string(), None, seen)).collect::<Vec<_>>();
+        let once = merge(&[], fetch(1), 4);
+        assert_eq!(ids(&once), ["0", "1", "2", "3"]);
+        let twice = merge(&once, fetch(2), 4);
+        assert_eq!(twice, once, "entries 4 and 5 were dropped before and are not news now");
+        assert_eq!(count_new(&once, &twice), 0);
+        let mut with_news = fetch(3);
+        with_news.insert(0, e("new", None, 3));
+        assert_eq!(ids(&merge(&twice, with_news, 4)), ["new", "0", "1", "2"]);
     }
 
     #[test]
