@@ -94,13 +94,15 @@ pub struct SyncSummary {
     pub publish: PublishStats,
     /// `(feed url, error)` of each failure, for the log.
     pub failures: Vec<(String, FeedError)>,
+    /// The earliest next fetch of this shard's feeds: when a pass next has work.
+    pub next_fetch: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes)",
+            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes); next fetch due {}",
             self.feeds,
             self.fetched,
             self.not_modified,
@@ -110,6 +112,7 @@ impl std::fmt::Display for SyncSummary {
             self.sites_published,
             self.publish.objects_written + self.state_objects_written,
             self.publish.bytes_written,
+            self.next_fetch.map_or_else(|| "now".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
         )
     }
 }
@@ -168,7 +171,14 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
                 Outcome::NotModified => summary.not_modified += 1,
                 Outcome::Failed(e) => {
                     summary.failed += 1;
-                    tracing::warn!(feed_url = %r.record.url, kind = %e.kind, error = %e.message, "feed failed");
+                    tracing::warn!(
+                        feed_url = %r.record.url,
+                        kind = %e.kind,
+                        error = %e.message,
+                        consecutive_failures = r.record.consecutive_failures,
+                        next_fetch = ?r.record.next_fetch,
+                        "feed failed"
+                    );
                     summary.failures.push((r.record.url.clone(), e.clone()));
                 }
             }
@@ -188,6 +198,7 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
         summary.state_objects_written += 1;
     }
 
+    summary.next_fetch = feeds.keys().map(|url| records.get(url).and_then(|r| r.next_fetch)).min().flatten();
     let published = render_sites(store, &sites, &records, contents, now).await?;
     summary.sites_published = published.0;
     summary.publish = published.1;
@@ -399,7 +410,10 @@ fn source_view(feed: &FeedConfig, content: &FeedContent, record: Option<&FetchRe
         site_url: feed.site_url.as_ref().map(|u| u.as_str().to_string()).or_else(|| content.site_url.clone()),
         logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
         last_success: content.updated_at,
+        // Only stable health fields: times that move on every fetch (last checked, next fetch)
+        // would change the published JSON on a pass with no news. They go to the log.
         error: record.and_then(|r| r.last_error.as_ref()).map(|e| e.message.clone()),
+        error_kind: record.and_then(|r| r.last_error.as_ref()).map(|e| e.kind.clone()),
         entries: content
             .entries
             .iter()

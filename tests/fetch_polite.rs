@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{Behavior, FeedServer, config_for, generated_rss};
+use common::{Behavior, FeedServer, api_headlines, config_for, generated_rss};
 use newsdesk::model::FetchRecord;
 use newsdesk::store::{Key, Role, Store};
 use newsdesk::sync::{SyncOptions, sync};
@@ -122,9 +122,10 @@ async fn failures_back_off_and_are_recorded_as_health() {
     let urls = [server.url("/down")];
     let (config, store) = (config_for(&urls), store());
     let mut waits = vec![];
+    let mut s = Default::default();
     for _ in 0..3 {
         let before = Utc::now();
-        sync(&config, &store, &force()).await.unwrap();
+        s = sync(&config, &store, &force()).await.unwrap();
         let rec = record(&store, &urls[0]).await;
         waits.push((rec.next_fetch.unwrap() - before).num_seconds());
     }
@@ -133,6 +134,10 @@ async fn failures_back_off_and_are_recorded_as_health() {
     assert_eq!(rec.last_error.as_ref().unwrap().kind, "http");
     assert_eq!(rec.last_success, None);
     assert!(waits[0] < waits[1] && waits[1] < waits[2], "exponential backoff: {waits:?}");
+    let json = api_headlines(&store).await;
+    assert_eq!(json["sources"][0]["error_kind"], "http");
+    assert_eq!(json["sources"][0]["error"], "HTTP 500 Internal Server Error");
+    assert_eq!(s.sites_published, 0, "the same failure again is no change: only stable health is published");
 
     server.set("/down", Behavior::Feed { body: generated_rss("up", 1), content_type: "text/xml", etag: None });
     sync(&config, &store, &force()).await.unwrap();

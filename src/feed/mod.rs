@@ -2,16 +2,16 @@
 //! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
 
 pub mod merge;
+mod text;
+
+pub use text::{MAX_TITLE_CHARS, clean_text};
 
 use chrono::{DateTime, Utc};
-use feed_rs::model::Text;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::Entry;
 
-/// Longest title kept, in characters.
-pub const MAX_TITLE_CHARS: usize = 300;
 
 /// A feed as parsed: its own metadata and its entries in document order.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +81,7 @@ pub fn decode_charset<'a>(body: &'a [u8], http_charset: Option<&str>) -> std::bo
 fn entry_title(e: &feed_rs::model::Entry) -> String {
     let from_content = || {
         let c = e.content.as_ref()?;
-        Some(one_line(c.body.as_deref()?, c.content_type.subty().as_str().contains("html")))
+        Some(text::one_line(c.body.as_deref()?, c.content_type.subty().as_str().contains("html")))
     };
     [&e.title, &e.summary]
         .into_iter()
@@ -127,41 +127,6 @@ fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<String> {
 pub fn safe_link(href: &str, base: &Url) -> Option<String> {
     let url = base.join(href.trim()).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-}
-
-/// Feed text to one line of plain text: entities decoded, tags dropped (with the content of
-/// `script` and `style`), whitespace collapsed, length capped. Text declared plain is stripped
-/// too: RSS titles routinely carry escaped HTML, and a title is never shown as markup.
-pub fn clean_text(text: &Text) -> String {
-    one_line(&text.content, text.content_type.subty().as_str().contains("html"))
-}
-
-fn one_line(content: &str, is_html: bool) -> String {
-    let decoded;
-    let source = if is_html {
-        content
-    } else {
-        decoded = html_escape::decode_html_entities(content);
-        decoded.as_ref()
-    };
-    let plain = if is_html || source.contains('<') {
-        let stripped = ammonia::Builder::default().tags(Default::default()).clean(source).to_string();
-        html_escape::decode_html_entities(&stripped).into_owned()
-    } else {
-        source.to_string()
-    };
-    let mut out = String::with_capacity(plain.len());
-    for word in plain.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    if out.chars().count() > MAX_TITLE_CHARS {
-        out = out.chars().take(MAX_TITLE_CHARS - 1).collect::<String>().trim_end().to_string();
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

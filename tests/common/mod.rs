@@ -245,3 +245,20 @@ pub fn config_for(feeds: &[String]) -> newsdesk::config::Config {
     }
     newsdesk::config::parse(&toml, "test").unwrap()
 }
+
+/// The published `/api/headlines` of the `test` site, through the real frontend router.
+pub async fn api_headlines(store: &newsdesk::store::Store) -> serde_json::Value {
+    let app = newsdesk::frontend::App::new(store.clone(), newsdesk::frontend::Options::default());
+    app.live.refresh().await.unwrap();
+    let (status, body) = frontend_get(&app, "/api/headlines").await;
+    assert_eq!(status, 200);
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// A GET on the frontend router with the `test` site's Host.
+pub async fn frontend_get(app: &Arc<newsdesk::frontend::App>, path: &str) -> (u16, Vec<u8>) {
+    let req = axum::http::Request::get(path).header(header::HOST, "test.example").body(Body::empty()).unwrap();
+    let resp = tower::ServiceExt::oneshot(newsdesk::frontend::router(app.clone()), req).await.unwrap();
+    let status = resp.status().as_u16();
+    (status, axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec())
+}
