@@ -20,7 +20,11 @@ const PER_SITE: usize = 25;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
     let rounds: usize = arg("--rounds").map_or(7, |r| r.parse().expect("--rounds N"));
     let feeds: Vec<Vec<u8>> = (0..FEEDS).map(generate).collect();
     if let Some(dir) = arg("--write") {
@@ -38,7 +42,9 @@ fn main() {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let mut e = parse(f, &base(i), now - Duration::hours(1)).unwrap().entries;
+            let mut e = parse(f, &base(i), now - Duration::hours(1))
+                .unwrap()
+                .entries;
             e.drain(..ENTRIES / 2);
             e
         })
@@ -85,9 +91,15 @@ fn base(i: usize) -> Url {
 fn site(n: usize) -> newsdesk::config::SiteConfig {
     let mut toml = format!("[[sites]]\nname = \"site{n}\"\ntitle = \"Site {n}\"\n");
     for i in 0..PER_SITE {
-        toml.push_str(&format!("[[sites.feeds]]\nurl = \"https://source{}.example/feed.xml\"\n", n * PER_SITE + i));
+        toml.push_str(&format!(
+            "[[sites.feeds]]\nurl = \"https://source{}.example/feed.xml\"\n",
+            n * PER_SITE + i
+        ));
     }
-    newsdesk::config::parse(&toml, "bench").unwrap().sites.remove(0)
+    newsdesk::config::parse(&toml, "bench")
+        .unwrap()
+        .sites
+        .remove(0)
 }
 
 fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
@@ -100,7 +112,14 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
         last_success: None,
         error: None,
         error_kind: None,
-        entries: entries.into_iter().map(|e| EntryView { title: e.title, link: e.link, published: e.published }).collect(),
+        entries: entries
+            .into_iter()
+            .map(|e| EntryView {
+                title: e.title,
+                link: e.link,
+                published: e.published,
+            })
+            .collect(),
     }
 }
 
@@ -109,7 +128,7 @@ fn generate(i: usize) -> Vec<u8> {
     // Days of November 2026, whose 1st is a Sunday; `k` hours back in time.
     let day = |k: usize| 28 - (k / 24) % 28;
     let mut out = String::new();
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         out.push_str(&format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\
              <title>Source {i} &amp; friends</title><link href=\"https://source{i}.example/\"/>\

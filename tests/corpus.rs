@@ -40,31 +40,60 @@ async fn the_feed_rs_corpus_reaches_the_page() {
     let mut urls = vec![];
     for file in &files {
         let body = std::fs::read(corpus_dir().join(file)).unwrap();
-        let content_type = if file.ends_with(".json") { "application/feed+json" } else { "application/xml" };
-        server.set(&format!("/{file}"), Behavior::Feed { body, content_type, etag: None });
+        let content_type = if file.ends_with(".json") {
+            "application/feed+json"
+        } else {
+            "application/xml"
+        };
+        server.set(
+            &format!("/{file}"),
+            Behavior::Feed {
+                body,
+                content_type,
+                etag: None,
+            },
+        );
         urls.push(server.url(&format!("/{file}")));
     }
     let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let summary = sync(&config_for(&urls), &store, &SyncOptions::default()).await.unwrap();
+    let summary = sync(&config_for(&urls), &store, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!(summary.sites_published, 1);
 
     let mut on_page = 0;
     let mut report = vec![];
     for (file, url) in files.iter().zip(&urls) {
-        let failure = summary.failures.iter().find(|(u, _)| u == url).map(|(_, e)| e);
-        let content: Option<FeedContent> = store.get_json(&Key::FeedContent(feed_id(url))).await.unwrap();
+        let failure = summary
+            .failures
+            .iter()
+            .find(|(u, _)| u == url)
+            .map(|(_, e)| e);
+        let content: Option<FeedContent> = store
+            .get_json(&Key::FeedContent(feed_id(url)))
+            .await
+            .unwrap();
         let entries = content.as_ref().map_or(0, |c| c.entries.len());
         // Latin-1 and other declared encodings must arrive decoded, not as replacement marks.
         for e in content.iter().flat_map(|c| &c.entries) {
-            assert!(!e.title.contains('\u{FFFD}'), "{file}: undecoded title {:?}", e.title);
+            assert!(
+                !e.title.contains('\u{FFFD}'),
+                "{file}: undecoded title {:?}",
+                e.title
+            );
         }
         match (failure, entries) {
             (None, n) if n > 0 => on_page += 1,
-            (None, _) => report.push(format!("{file}: parsed, but no entry has a title or an http(s) link")),
+            (None, _) => report.push(format!(
+                "{file}: parsed, but no entry has a title or an http(s) link"
+            )),
             (Some(e), _) => report.push(format!("{file}: {} error: {}", e.kind, e.message)),
         }
     }
-    println!("{on_page} of {} corpus feeds reach the page; the others:", files.len());
+    println!(
+        "{on_page} of {} corpus feeds reach the page; the others:",
+        files.len()
+    );
     for line in &report {
         println!("- {line}");
     }

@@ -58,8 +58,12 @@ const LINKS: &[&str] = &[
     "https://example.org/a#frag",
 ];
 
-const DATES_RFC2822: &[&str] =
-    &["Mon, 23 Nov 2026 10:00:00 GMT", "Tue, 01 Jan 2030 00:00:00 +0200", "not a date", "Sun, 31 Dec 1899 23:59:59 GMT"];
+const DATES_RFC2822: &[&str] = &[
+    "Mon, 23 Nov 2026 10:00:00 GMT",
+    "Tue, 01 Jan 2030 00:00:00 +0200",
+    "not a date",
+    "Sun, 31 Dec 1899 23:59:59 GMT",
+];
 
 fn xml_escape_link(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;")
@@ -79,7 +83,10 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
                     out.push_str(&format!("<title>{}</title>", rng.pick(TEXTS)));
                 }
                 if rng.below(3) > 0 {
-                    out.push_str(&format!("<link>{}</link>", xml_escape_link(rng.pick(LINKS))));
+                    out.push_str(&format!(
+                        "<link>{}</link>",
+                        xml_escape_link(rng.pick(LINKS))
+                    ));
                 }
                 if rng.below(2) > 0 {
                     out.push_str(&format!("<guid>{}</guid>", rng.below(6)));
@@ -99,10 +106,23 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
             out.push_str(rng.pick(TEXTS));
             out.push_str("</title>");
             for _ in 0..n {
-                out.push_str(&format!("<entry><id>{}</id>", if rng.below(2) == 0 { "" } else { "urn:x" }));
-                out.push_str(&format!("<title type=\"{}\">{}</title>", rng.pick(&["text", "html"]), rng.pick(TEXTS)));
-                out.push_str(&format!("<link href=\"{}\"/>", xml_escape_link(rng.pick(LINKS)).replace('"', "&quot;")));
-                out.push_str(&format!("<updated>{}</updated></entry>", rng.pick(&["2026-11-23T10:00:00Z", "bogus"])));
+                out.push_str(&format!(
+                    "<entry><id>{}</id>",
+                    if rng.below(2) == 0 { "" } else { "urn:x" }
+                ));
+                out.push_str(&format!(
+                    "<title type=\"{}\">{}</title>",
+                    rng.pick(&["text", "html"]),
+                    rng.pick(TEXTS)
+                ));
+                out.push_str(&format!(
+                    "<link href=\"{}\"/>",
+                    xml_escape_link(rng.pick(LINKS)).replace('"', "&quot;")
+                ));
+                out.push_str(&format!(
+                    "<updated>{}</updated></entry>",
+                    rng.pick(&["2026-11-23T10:00:00Z", "bogus"])
+                ));
             }
             out.push_str("</feed>");
         }
@@ -118,7 +138,10 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
                     .to_string()
                 })
                 .collect();
-            out = format!(r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{}]}}"#, items.join(","));
+            out = format!(
+                r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{}]}}"#,
+                items.join(",")
+            );
         }
     }
     let mut bytes = out.into_bytes();
@@ -146,14 +169,27 @@ fn check_entries(entries: &[Entry], seed: u64) {
         assert!(!e.id.is_empty(), "seed {seed}: empty id");
         let t = &e.title;
         assert!(!t.is_empty(), "seed {seed}: empty title {e:?}");
-        assert!(t.chars().count() <= MAX_TITLE_CHARS, "seed {seed}: long title");
+        assert!(
+            t.chars().count() <= MAX_TITLE_CHARS,
+            "seed {seed}: long title"
+        );
         assert_eq!(t.trim(), t, "seed {seed}: untrimmed title");
-        assert!(!t.contains(['\n', '\t']) && !t.contains("  "), "seed {seed}: whitespace in {t:?}");
+        assert!(
+            !t.contains(['\n', '\t']) && !t.contains("  "),
+            "seed {seed}: whitespace in {t:?}"
+        );
         let lower = t.to_ascii_lowercase();
-        assert!(!lower.contains("<script") && !lower.contains("<img") , "seed {seed}: markup in {t:?}");
+        assert!(
+            !lower.contains("<script") && !lower.contains("<img"),
+            "seed {seed}: markup in {t:?}"
+        );
         if let Some(link) = &e.link {
-            let url = Url::parse(link).unwrap_or_else(|_| panic!("seed {seed}: link {link:?} not absolute"));
-            assert!(matches!(url.scheme(), "http" | "https"), "seed {seed}: link {link:?}");
+            let url = Url::parse(link)
+                .unwrap_or_else(|_| panic!("seed {seed}: link {link:?} not absolute"));
+            assert!(
+                matches!(url.scheme(), "http" | "https"),
+                "seed {seed}: link {link:?}"
+            );
         }
     }
 }
@@ -172,8 +208,12 @@ fn parse_normalize_merge_keep_their_invariants_on_generated_feeds() {
         let stored_doc = generate(&mut rng);
         let fresh_doc = generate(&mut rng);
         // A stored history from a document the parser refused is simply empty.
-        let old = parse(&stored_doc, &base, t0).map(|f| f.entries).unwrap_or_default();
-        let Ok(new) = parse(&fresh_doc, &base, t0 + Duration::hours(1)) else { continue };
+        let old = parse(&stored_doc, &base, t0)
+            .map(|f| f.entries)
+            .unwrap_or_default();
+        let Ok(new) = parse(&fresh_doc, &base, t0 + Duration::hours(1)) else {
+            continue;
+        };
         accepted += 1;
         check_entries(&old, seed);
         check_entries(&new.entries, seed);
@@ -185,14 +225,29 @@ fn parse_normalize_merge_keep_their_invariants_on_generated_feeds() {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), merged.len(), "seed {seed}: duplicate ids");
-        assert!(merged.windows(2).all(|w| sort_key(&w[0]) >= sort_key(&w[1])), "seed {seed}: not newest first");
+        assert!(
+            merged
+                .windows(2)
+                .all(|w| sort_key(&w[0]) >= sort_key(&w[1])),
+            "seed {seed}: not newest first"
+        );
         assert!(count_new(&stored, &merged) <= merged.len());
-        assert_eq!(merge(&merged, new.entries, cap), merged, "seed {seed}: merging the same fetch again changed the history");
+        assert_eq!(
+            merge(&merged, new.entries, cap),
+            merged,
+            "seed {seed}: merging the same fetch again changed the history"
+        );
         for e in &merged {
             if let Some(old) = stored.iter().find(|s| s.id == e.id) {
-                assert_eq!(e.first_seen, old.first_seen, "seed {seed}: first_seen moved");
+                assert_eq!(
+                    e.first_seen, old.first_seen,
+                    "seed {seed}: first_seen moved"
+                );
             }
         }
     }
-    assert!(accepted > CASES / 3, "the generator must mostly produce feeds the parser accepts: {accepted}");
+    assert!(
+        accepted > CASES / 3,
+        "the generator must mostly produce feeds the parser accepts: {accepted}"
+    );
 }

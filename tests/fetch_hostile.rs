@@ -18,15 +18,26 @@ use newsdesk::sync::{SyncOptions, SyncSummary, sync};
 const PASS_BOUND: Duration = Duration::from_secs(3 + 12);
 
 fn force() -> SyncOptions {
-    SyncOptions { force: true, ..Default::default() }
+    SyncOptions {
+        force: true,
+        ..Default::default()
+    }
 }
 
 fn good_feed(name: &str, n: usize) -> Behavior {
-    Behavior::Feed { body: generated_rss(name, n), content_type: "application/rss+xml", etag: Some(format!("\"{name}\"")) }
+    Behavior::Feed {
+        body: generated_rss(name, n),
+        content_type: "application/rss+xml",
+        etag: Some(format!("\"{name}\"")),
+    }
 }
 
 async fn content(store: &Store, url: &str) -> FeedContent {
-    store.get_json(&Key::FeedContent(feed_id(url))).await.unwrap().expect("feed content stored")
+    store
+        .get_json(&Key::FeedContent(feed_id(url)))
+        .await
+        .unwrap()
+        .expect("feed content stored")
 }
 
 /// A good feed and a victim feed that first serves 3 good entries, then `hostile`; returns the
@@ -44,7 +55,12 @@ impl Scene {
         server.set("/good.xml", good_feed("good", 5));
         server.set("/victim.xml", good_feed("victim", 3));
         let (good, victim) = (server.url("/good.xml"), server.url("/victim.xml"));
-        Scene { server, store: Store::open("memory://", Role::Fetcher).unwrap(), good, victim }
+        Scene {
+            server,
+            store: Store::open("memory://", Role::Fetcher).unwrap(),
+            good,
+            victim,
+        }
     }
 
     fn config(&self) -> Config {
@@ -55,12 +71,18 @@ impl Scene {
 
     /// Syncs once with good feeds, turns the victim hostile and syncs again (forced).
     async fn turn_hostile(&self, hostile: Behavior) -> SyncSummary {
-        let first = sync(&self.config(), &self.store, &SyncOptions::default()).await.unwrap();
+        let first = sync(&self.config(), &self.store, &SyncOptions::default())
+            .await
+            .unwrap();
         assert_eq!(first.fetched, 2, "{first}");
         self.server.set("/victim.xml", hostile);
         let started = Instant::now();
         let second = sync(&self.config(), &self.store, &force()).await.unwrap();
-        assert!(started.elapsed() < PASS_BOUND, "pass took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < PASS_BOUND,
+            "pass took {:?}",
+            started.elapsed()
+        );
         second
     }
 
@@ -80,23 +102,41 @@ impl Scene {
 #[tokio::test]
 async fn slow_drip_is_cut_by_the_total_timeout() {
     let scene = Scene::new().await;
-    let s = scene.turn_hostile(Behavior::Drip { chunk: b"<".to_vec(), every: Duration::from_millis(200) }).await;
+    let s = scene
+        .turn_hostile(Behavior::Drip {
+            chunk: b"<".to_vec(),
+            every: Duration::from_millis(200),
+        })
+        .await;
     scene.assert_contained(&s, "timeout").await;
 }
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let scene = Scene::new().await;
-    let s = scene.turn_hostile(Behavior::Slow { delay: Duration::from_secs(60), body: generated_rss("late", 1) }).await;
+    let s = scene
+        .turn_hostile(Behavior::Slow {
+            delay: Duration::from_secs(60),
+            body: generated_rss("late", 1),
+        })
+        .await;
     scene.assert_contained(&s, "timeout").await;
 }
 
 #[tokio::test]
 async fn endless_body_is_cut_at_the_cap() {
     let scene = Scene::new().await;
-    let s = scene.turn_hostile(Behavior::Huge { len: usize::MAX / 2 }).await;
+    let s = scene
+        .turn_hostile(Behavior::Huge {
+            len: usize::MAX / 2,
+        })
+        .await;
     scene.assert_contained(&s, "too-large").await;
-    assert!(s.failures[0].1.message.contains("1048576 bytes"), "{:?}", s.failures[0].1);
+    assert!(
+        s.failures[0].1.message.contains("1048576 bytes"),
+        "{:?}",
+        s.failures[0].1
+    );
 }
 
 /// 32 MiB of zeros, gzipped to ~32 KiB.
@@ -113,10 +153,17 @@ fn gzip_bomb() -> Vec<u8> {
 #[tokio::test]
 async fn decompression_bomb_is_cut_at_the_cap_after_decompression() {
     let bomb = gzip_bomb();
-    assert!(bomb.len() < 1024 * 1024, "the compressed body itself is under the cap");
+    assert!(
+        bomb.len() < 1024 * 1024,
+        "the compressed body itself is under the cap"
+    );
     let scene = Scene::new().await;
     let s = scene
-        .turn_hostile(Behavior::Encoded { body: bomb, encoding: "gzip", content_type: "application/rss+xml" })
+        .turn_hostile(Behavior::Encoded {
+            body: bomb,
+            encoding: "gzip",
+            content_type: "application/rss+xml",
+        })
         .await;
     scene.assert_contained(&s, "too-large").await;
 }
@@ -129,11 +176,27 @@ async fn gzip_and_brotli_bodies_are_decoded() {
     let mut br = Vec::new();
     brotli::BrotliCompress(&mut &feed[..], &mut br, &Default::default()).unwrap();
     let server = FeedServer::start().await;
-    server.set("/gz", Behavior::Encoded { body: gz.finish().unwrap(), encoding: "gzip", content_type: "application/rss+xml" });
-    server.set("/br", Behavior::Encoded { body: br, encoding: "br", content_type: "application/rss+xml" });
+    server.set(
+        "/gz",
+        Behavior::Encoded {
+            body: gz.finish().unwrap(),
+            encoding: "gzip",
+            content_type: "application/rss+xml",
+        },
+    );
+    server.set(
+        "/br",
+        Behavior::Encoded {
+            body: br,
+            encoding: "br",
+            content_type: "application/rss+xml",
+        },
+    );
     let urls = [server.url("/gz"), server.url("/br")];
     let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let s = sync(&config_for(&urls), &store, &SyncOptions::default()).await.unwrap();
+    let s = sync(&config_for(&urls), &store, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!(s.fetched, 2, "{s}: {:?}", s.failures);
     let accept = server.last_header("/br", "accept-encoding").unwrap();
     assert!(accept.contains("gzip") && accept.contains("br"), "{accept}");
@@ -154,15 +217,63 @@ async fn a_pass_beside_every_hostile_server_is_bounded_in_time_and_memory() {
         urls.push(server.url(&format!("/{name}.xml")));
     }
     let hostile = [
-        ("/drip", Behavior::Drip { chunk: vec![b'x'; 512], every: Duration::from_millis(50) }),
-        ("/hang", Behavior::Slow { delay: Duration::from_secs(60), body: vec![] }),
-        ("/endless", Behavior::Huge { len: usize::MAX / 2 }),
-        ("/bomb", Behavior::Encoded { body: gzip_bomb(), encoding: "gzip", content_type: "application/rss+xml" }),
+        (
+            "/drip",
+            Behavior::Drip {
+                chunk: vec![b'x'; 512],
+                every: Duration::from_millis(50),
+            },
+        ),
+        (
+            "/hang",
+            Behavior::Slow {
+                delay: Duration::from_secs(60),
+                body: vec![],
+            },
+        ),
+        (
+            "/endless",
+            Behavior::Huge {
+                len: usize::MAX / 2,
+            },
+        ),
+        (
+            "/bomb",
+            Behavior::Encoded {
+                body: gzip_bomb(),
+                encoding: "gzip",
+                content_type: "application/rss+xml",
+            },
+        ),
         ("/loop", Behavior::Redirect("/loop".into())),
-        ("/html", Behavior::Feed { body: b"<html><body>hi</body></html>".to_vec(), content_type: "text/html", etag: None }),
-        ("/invalid", Behavior::Feed { body: b"<rss><channel><item>".to_vec(), content_type: "text/xml", etag: None }),
-        ("/empty", Behavior::Feed { body: vec![], content_type: "text/xml", etag: None }),
-        ("/busy", Behavior::StatusWith(503, vec![("retry-after", "120".into())])),
+        (
+            "/html",
+            Behavior::Feed {
+                body: b"<html><body>hi</body></html>".to_vec(),
+                content_type: "text/html",
+                etag: None,
+            },
+        ),
+        (
+            "/invalid",
+            Behavior::Feed {
+                body: b"<rss><channel><item>".to_vec(),
+                content_type: "text/xml",
+                etag: None,
+            },
+        ),
+        (
+            "/empty",
+            Behavior::Feed {
+                body: vec![],
+                content_type: "text/xml",
+                etag: None,
+            },
+        ),
+        (
+            "/busy",
+            Behavior::StatusWith(503, vec![("retry-after", "120".into())]),
+        ),
     ];
     for (path, b) in hostile {
         server.set(path, b);
@@ -171,21 +282,48 @@ async fn a_pass_beside_every_hostile_server_is_bounded_in_time_and_memory() {
     urls.push(format!("http://{}/reset", resetting_server().await));
     let store = Store::open("memory://", Role::Fetcher).unwrap();
     let started = Instant::now();
-    let s = sync(&config_for(&urls), &store, &SyncOptions::default()).await.unwrap();
-    assert!(started.elapsed() < PASS_BOUND, "pass took {:?}", started.elapsed());
+    let s = sync(&config_for(&urls), &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < PASS_BOUND,
+        "pass took {:?}",
+        started.elapsed()
+    );
     assert_eq!((s.fetched, s.failed), (3, 10), "{s}: {:?}", s.failures);
     let mut kinds: Vec<&str> = s.failures.iter().map(|(_, e)| e.kind.as_str()).collect();
     kinds.sort();
-    assert_eq!(kinds, ["empty", "http", "network", "parse", "parse", "redirect", "timeout", "timeout", "too-large", "too-large"]);
+    assert_eq!(
+        kinds,
+        [
+            "empty",
+            "http",
+            "network",
+            "parse",
+            "parse",
+            "redirect",
+            "timeout",
+            "timeout",
+            "too-large",
+            "too-large"
+        ]
+    );
     assert_eq!(s.sites_published, 1);
     let peak = peak_rss_bytes();
-    assert!(peak < 256 * 1024 * 1024, "peak RSS {} MiB", peak / (1024 * 1024));
+    assert!(
+        peak < 256 * 1024 * 1024,
+        "peak RSS {} MiB",
+        peak / (1024 * 1024)
+    );
 }
 
 /// VmHWM of this process, from procfs.
 fn peak_rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("procfs is mounted (Linux)");
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in /proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/self/status");
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kib * 1024
 }
@@ -193,16 +331,30 @@ fn peak_rss_bytes() -> u64 {
 #[tokio::test]
 async fn redirect_loop_stops_at_the_limit() {
     let scene = Scene::new().await;
-    let s = scene.turn_hostile(Behavior::Redirect("/victim.xml".into())).await;
+    let s = scene
+        .turn_hostile(Behavior::Redirect("/victim.xml".into()))
+        .await;
     scene.assert_contained(&s, "redirect").await;
-    assert_eq!(scene.server.hits("/victim.xml"), 1 + 6, "one from the good first pass, then the request and its 5 redirects, no more");
+    assert_eq!(
+        scene.server.hits("/victim.xml"),
+        1 + 6,
+        "one from the good first pass, then the request and its 5 redirects, no more"
+    );
 }
 
 #[tokio::test]
 async fn html_page_instead_of_a_feed_is_a_parse_error() {
     let scene = Scene::new().await;
-    let page = b"<!DOCTYPE html><html><head><title>Login</title></head><body><p>Sign in</p></body></html>".to_vec();
-    let s = scene.turn_hostile(Behavior::Feed { body: page, content_type: "text/html", etag: None }).await;
+    let page =
+        b"<!DOCTYPE html><html><head><title>Login</title></head><body><p>Sign in</p></body></html>"
+            .to_vec();
+    let s = scene
+        .turn_hostile(Behavior::Feed {
+            body: page,
+            content_type: "text/html",
+            etag: None,
+        })
+        .await;
     scene.assert_contained(&s, "parse").await;
 }
 
@@ -210,14 +362,26 @@ async fn html_page_instead_of_a_feed_is_a_parse_error() {
 async fn invalid_xml_is_a_parse_error() {
     let scene = Scene::new().await;
     let broken = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>x</title><item><title>a</chan".to_vec();
-    let s = scene.turn_hostile(Behavior::Feed { body: broken, content_type: "application/rss+xml", etag: None }).await;
+    let s = scene
+        .turn_hostile(Behavior::Feed {
+            body: broken,
+            content_type: "application/rss+xml",
+            etag: None,
+        })
+        .await;
     scene.assert_contained(&s, "parse").await;
 }
 
 #[tokio::test]
 async fn empty_200_is_an_error_not_an_empty_feed() {
     let scene = Scene::new().await;
-    let s = scene.turn_hostile(Behavior::Feed { body: vec![], content_type: "application/rss+xml", etag: None }).await;
+    let s = scene
+        .turn_hostile(Behavior::Feed {
+            body: vec![],
+            content_type: "application/rss+xml",
+            etag: None,
+        })
+        .await;
     scene.assert_contained(&s, "empty").await;
 }
 
@@ -234,8 +398,15 @@ async fn server_errors_keep_the_last_good_entries() {
 async fn entity_expansion_attack_does_not_expand() {
     let mut dtd = String::from("<!DOCTYPE rss [<!ENTITY lol \"lol\">");
     for i in 1..10 {
-        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
-        dtd.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10)));
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        dtd.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
     }
     dtd.push_str("]>");
     let body = format!(
@@ -244,14 +415,27 @@ async fn entity_expansion_attack_does_not_expand() {
     );
     let scene = Scene::new().await;
     let s = scene
-        .turn_hostile(Behavior::Feed { body: body.into_bytes(), content_type: "application/rss+xml", etag: None })
+        .turn_hostile(Behavior::Feed {
+            body: body.into_bytes(),
+            content_type: "application/rss+xml",
+            etag: None,
+        })
         .await;
     if s.failed == 1 {
         scene.assert_contained(&s, "parse").await;
     } else {
         let victim = content(&scene.store, &scene.victim).await;
-        assert!(victim.entries.iter().all(|e| e.title.len() <= 4 * newsdesk::feed::MAX_TITLE_CHARS));
-        assert!(!victim.entries.iter().any(|e| e.title.contains("lollollol")), "{:?}", victim.entries);
+        assert!(
+            victim
+                .entries
+                .iter()
+                .all(|e| e.title.len() <= 4 * newsdesk::feed::MAX_TITLE_CHARS)
+        );
+        assert!(
+            !victim.entries.iter().any(|e| e.title.contains("lollollol")),
+            "{:?}",
+            victim.entries
+        );
     }
 }
 
@@ -259,7 +443,11 @@ async fn entity_expansion_attack_does_not_expand() {
 async fn wrong_content_type_is_not_held_against_a_good_feed() {
     let scene = Scene::new().await;
     let s = scene
-        .turn_hostile(Behavior::Feed { body: generated_rss("victim", 4), content_type: "text/html", etag: None })
+        .turn_hostile(Behavior::Feed {
+            body: generated_rss("victim", 4),
+            content_type: "text/html",
+            etag: None,
+        })
         .await;
     assert_eq!((s.failed, s.fetched), (0, 1), "{s}: {:?}", s.failures);
     assert_eq!(content(&scene.store, &scene.victim).await.entries.len(), 4);
@@ -272,11 +460,23 @@ async fn connection_reset_is_a_network_error_and_others_go_on() {
     let reset = format!("http://{}/feed.xml", resetting_server().await);
     let config = config_for(&[server.url("/good.xml"), reset.clone()]);
     let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let s = sync(&config, &store, &SyncOptions::default()).await.unwrap();
+    let s = sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!((s.fetched, s.failed), (1, 1), "{s}");
     assert_eq!(s.failures[0].0, reset);
-    assert!(matches!(s.failures[0].1.kind.as_str(), "network" | "connect"), "{:?}", s.failures[0].1);
-    assert_eq!(content(&store, &server.url("/good.xml")).await.entries.len(), 5);
+    assert!(
+        matches!(s.failures[0].1.kind.as_str(), "network" | "connect"),
+        "{:?}",
+        s.failures[0].1
+    );
+    assert_eq!(
+        content(&store, &server.url("/good.xml"))
+            .await
+            .entries
+            .len(),
+        5
+    );
 }
 
 /// Markup and dangerous URLs in every place a feed can put them: nothing executable reaches the
@@ -284,13 +484,24 @@ async fn connection_reset_is_a_network_error_and_others_go_on() {
 #[tokio::test]
 async fn script_and_dangerous_urls_never_reach_the_page() {
     let items = [
-        ("<![CDATA[<script>alert(1)</script>Plain news]]>", "javascript:alert(1)"),
-        ("&lt;img src=x onerror=alert(2)&gt;Image news", "data:text/html;base64,PHNjcmlwdD4="),
-        ("<![CDATA[<a href=\"javascript:alert(3)\">Link news</a>]]>", "JaVaScRiPt:alert(3)"),
+        (
+            "<![CDATA[<script>alert(1)</script>Plain news]]>",
+            "javascript:alert(1)",
+        ),
+        (
+            "&lt;img src=x onerror=alert(2)&gt;Image news",
+            "data:text/html;base64,PHNjcmlwdD4=",
+        ),
+        (
+            "<![CDATA[<a href=\"javascript:alert(3)\">Link news</a>]]>",
+            "JaVaScRiPt:alert(3)",
+        ),
         ("Vbscript news", "vbscript:msgbox(4)"),
         ("Good news", "/story/ok"),
     ];
-    let mut rss = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Evil<![CDATA[<script>x()</script>]]></title><link>javascript:alert(0)</link>");
+    let mut rss = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Evil<![CDATA[<script>x()</script>]]></title><link>javascript:alert(0)</link>",
+    );
     for (i, (title, link)) in items.iter().enumerate() {
         rss.push_str(&format!(
             "<item><guid>{i}</guid><title>{title}</title><link>{link}</link>\
@@ -302,18 +513,41 @@ async fn script_and_dangerous_urls_never_reach_the_page() {
         <entry><id>a</id><title type="html">&lt;svg onload=alert(5)&gt;Svg news</title><link href="data:image/svg+xml,&lt;svg onload=alert(6)&gt;"/>
         <summary type="html">&lt;script&gt;alert(7)&lt;/script&gt;</summary></entry></feed>"#;
     let server = FeedServer::start().await;
-    server.set("/evil.xml", Behavior::Feed { body: rss.into_bytes(), content_type: "application/rss+xml", etag: None });
-    server.set("/evil.atom", Behavior::Feed { body: atom.as_bytes().to_vec(), content_type: "application/atom+xml", etag: None });
+    server.set(
+        "/evil.xml",
+        Behavior::Feed {
+            body: rss.into_bytes(),
+            content_type: "application/rss+xml",
+            etag: None,
+        },
+    );
+    server.set(
+        "/evil.atom",
+        Behavior::Feed {
+            body: atom.as_bytes().to_vec(),
+            content_type: "application/atom+xml",
+            etag: None,
+        },
+    );
     let urls = [server.url("/evil.xml"), server.url("/evil.atom")];
     let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let s = sync(&config_for(&urls), &store, &SyncOptions::default()).await.unwrap();
+    let s = sync(&config_for(&urls), &store, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!(s.fetched, 2, "{s}: {:?}", s.failures);
 
     let rss = content(&store, &urls[0]).await;
     let titles: Vec<&str> = rss.entries.iter().map(|e| e.title.as_str()).collect();
-    assert!(titles.contains(&"Plain news") && titles.contains(&"Good news"), "{titles:?}");
+    assert!(
+        titles.contains(&"Plain news") && titles.contains(&"Good news"),
+        "{titles:?}"
+    );
     let links: Vec<Option<&str>> = rss.entries.iter().map(|e| e.link.as_deref()).collect();
-    assert_eq!(links.iter().flatten().count(), 1, "only the http link survives: {links:?}");
+    assert_eq!(
+        links.iter().flatten().count(),
+        1,
+        "only the http link survives: {links:?}"
+    );
     assert!(links.contains(&Some(server.url("/story/ok").as_str())));
     assert_eq!(rss.site_url, None, "a javascript: channel link is dropped");
 
@@ -328,8 +562,48 @@ async fn script_and_dangerous_urls_never_reach_the_page() {
         assert_eq!(status, 200, "{path}");
         let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
         assert!(text.contains("plain news"), "{path} shows the entries");
-        for bad in ["alert(", "x()", "y()", "onerror", "onload", "<iframe", "javascript:", "vbscript:", "data:text", "data:image"] {
+        for bad in [
+            "alert(",
+            "x()",
+            "y()",
+            "onerror",
+            "onload",
+            "<iframe",
+            "javascript:",
+            "vbscript:",
+            "data:text",
+            "data:image",
+        ] {
             assert!(!text.contains(bad), "{path} contains {bad:?}");
         }
     }
+}
+
+/// The SSRF guard on the address a name resolves to (the resolver refuses it, so no connection
+/// is attempted) and on an IPv4-mapped literal, with the good feed on the same server refused too.
+#[tokio::test]
+async fn names_and_mapped_literals_resolving_to_loopback_are_refused_without_connecting() {
+    let server = FeedServer::start().await;
+    server.set("/feed.xml", good_feed("internal", 2));
+    let port = server.addr.port();
+    let urls = [
+        format!("http://localhost:{port}/feed.xml"),
+        format!("http://[::ffff:127.0.0.1]:{port}/feed.xml"),
+    ];
+    let mut config = config_for(&urls);
+    config.fetch.allow_private_networks = false;
+    let s = sync(
+        &config,
+        &Store::open("memory://", Role::Fetcher).unwrap(),
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.failed, 2, "{s}");
+    assert!(
+        s.failures.iter().all(|(_, e)| e.kind == "blocked"),
+        "{:?}",
+        s.failures
+    );
+    assert_eq!(server.total_hits(), 0, "a refused feed makes no connection");
 }

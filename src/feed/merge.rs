@@ -9,7 +9,10 @@ use crate::model::Entry;
 /// when they were first seen), stored entries the feed no longer lists are kept, newest first,
 /// at most `cap`.
 pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
-    let first_seen: HashMap<&str, _> = stored.iter().map(|e| (e.id.as_str(), e.first_seen)).collect();
+    let first_seen: HashMap<&str, _> = stored
+        .iter()
+        .map(|e| (e.id.as_str(), e.first_seen))
+        .collect();
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + stored.len());
     // An unknown entry listed below a known one is taken to be no newer than it: feeds list new
@@ -36,7 +39,7 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
     }
     out.extend(stored.iter().filter(|e| !seen.contains(&e.id)).cloned());
     // Stable: entries with equal keys keep feed order, and fresh ones come before stored ones.
-    out.sort_by(|a, b| sort_key(b).cmp(&sort_key(a)));
+    out.sort_by_key(|e| std::cmp::Reverse(sort_key(e)));
     out.truncate(cap);
     out
 }
@@ -48,7 +51,10 @@ fn sort_key(e: &Entry) -> chrono::DateTime<chrono::Utc> {
 /// How many entries of `merged` were not in `stored`.
 pub fn count_new(stored: &[Entry], merged: &[Entry]) -> usize {
     let old: std::collections::HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
-    merged.iter().filter(|e| !old.contains(e.id.as_str())).count()
+    merged
+        .iter()
+        .filter(|e| !old.contains(e.id.as_str()))
+        .count()
 }
 
 #[cfg(test)]
@@ -95,7 +101,15 @@ mod tests {
 
     #[test]
     fn dated_entries_are_ordered_newest_first() {
-        let merged = merge(&[], vec![e("old", Some(1), 9), e("new", Some(8), 9), e("mid", Some(4), 9)], 40);
+        let merged = merge(
+            &[],
+            vec![
+                e("old", Some(1), 9),
+                e("new", Some(8), 9),
+                e("mid", Some(4), 9),
+            ],
+            40,
+        );
         assert_eq!(ids(&merged), ["new", "mid", "old"]);
     }
 
@@ -109,11 +123,18 @@ mod tests {
 
     #[test]
     fn a_long_undated_feed_does_not_churn_past_the_cap() {
-        let fetch = |seen: i64| (0..6).map(|i| e(&i.to_string(), None, seen)).collect::<Vec<_>>();
+        let fetch = |seen: i64| {
+            (0..6)
+                .map(|i| e(&i.to_string(), None, seen))
+                .collect::<Vec<_>>()
+        };
         let once = merge(&[], fetch(1), 4);
         assert_eq!(ids(&once), ["0", "1", "2", "3"]);
         let twice = merge(&once, fetch(2), 4);
-        assert_eq!(twice, once, "entries 4 and 5 were dropped before and are not news now");
+        assert_eq!(
+            twice, once,
+            "entries 4 and 5 were dropped before and are not news now"
+        );
         assert_eq!(count_new(&once, &twice), 0);
         let mut with_news = fetch(3);
         with_news.insert(0, e("new", None, 3));

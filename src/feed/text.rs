@@ -11,7 +11,10 @@ pub const MAX_TITLE_CHARS: usize = 300;
 /// `text` as one line of plain text. Text declared plain is stripped too: RSS titles routinely
 /// carry escaped HTML.
 pub fn clean_text(text: &Text) -> String {
-    one_line(&text.content, text.content_type.subty().as_str().contains("html"))
+    one_line(
+        &text.content,
+        text.content_type.subty().as_str().contains("html"),
+    )
 }
 
 /// `content` (HTML if `is_html`) as one line of plain text.
@@ -21,7 +24,11 @@ pub fn one_line(content: &str, is_html: bool) -> String {
         html_escape::decode_html_entities(&stripped).into_owned()
     } else {
         let decoded = html_escape::decode_html_entities(content);
-        if decoded.contains('<') { strip_tags(&decoded) } else { decoded.into_owned() }
+        if decoded.contains('<') {
+            strip_tags(&decoded)
+        } else {
+            decoded.into_owned()
+        }
     };
     let mut out = String::with_capacity(plain.len());
     for word in plain.split_whitespace() {
@@ -31,7 +38,12 @@ pub fn one_line(content: &str, is_html: bool) -> String {
         out.push_str(word);
     }
     if out.chars().count() > MAX_TITLE_CHARS {
-        out = out.chars().take(MAX_TITLE_CHARS - 1).collect::<String>().trim_end().to_string();
+        out = out
+            .chars()
+            .take(MAX_TITLE_CHARS - 1)
+            .collect::<String>()
+            .trim_end()
+            .to_string();
         out.push('…');
     }
     out
@@ -59,7 +71,11 @@ fn strip_tags(html: &str) -> String {
             rest = "";
             break;
         };
-        let name: String = tag.trim_start_matches('/').chars().take_while(char::is_ascii_alphanumeric).collect();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
         let name = name.to_ascii_lowercase();
         rest = &tag[end + 1..];
         if BLOCK.contains(&name.as_str()) {
@@ -74,7 +90,25 @@ fn strip_tags(html: &str) -> String {
     out
 }
 
-const BLOCK: &[&str] = &["br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr"];
+const BLOCK: &[&str] = &[
+    "br",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "hr",
+];
 
 /// Index of the `>` closing a tag, skipping quoted attribute values.
 fn tag_end(tag: &str) -> Option<usize> {
@@ -92,7 +126,10 @@ fn tag_end(tag: &str) -> Option<usize> {
 
 /// Case-insensitive search for an ASCII needle.
 fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]
@@ -101,9 +138,18 @@ mod tests {
 
     #[test]
     fn tags_comments_and_script_content_are_removed() {
-        assert_eq!(one_line("<b>Bold</b> &amp; <script>alert(1)</script>news", true), "Bold & news");
-        assert_eq!(one_line("a<!-- hidden -->b<STYLE>p{}</sTyLe>c", true), "abc");
-        assert_eq!(one_line("<p>one</p><p>two</p><br/>three", true), "one two three");
+        assert_eq!(
+            one_line("<b>Bold</b> &amp; <script>alert(1)</script>news", true),
+            "Bold & news"
+        );
+        assert_eq!(
+            one_line("a<!-- hidden -->b<STYLE>p{}</sTyLe>c", true),
+            "abc"
+        );
+        assert_eq!(
+            one_line("<p>one</p><p>two</p><br/>three", true),
+            "one two three"
+        );
         assert_eq!(one_line("<a href=\"x\" title='a>b'>link</a>", true), "link");
     }
 
