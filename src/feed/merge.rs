@@ -1,7 +1,7 @@
 //! Merging a fresh fetch into a feed's stored history: new entries first, one entry per id,
 //! newest first where dates exist, bounded. Pure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::Entry;
 
@@ -13,15 +13,24 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
         .iter()
         .map(|e| (e.id.as_str(), e.first_seen))
         .collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + stored.len());
+    // The first entry of each id in the fresh fetch wins; stored entries it lists are replaced.
+    let mut fresh_ids = HashSet::with_capacity(fresh.len());
+    let first_of_id: Vec<bool> = fresh
+        .iter()
+        .map(|e| fresh_ids.insert(e.id.as_str()))
+        .collect();
+    let unlisted: Vec<&Entry> = stored
+        .iter()
+        .filter(|e| !fresh_ids.contains(e.id.as_str()))
+        .collect();
+    let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + unlisted.len());
     // An unknown entry listed below a known one is taken to be no newer than it: feeds list new
     // entries on top, and one further down is most likely an entry the bounded history dropped
     // before. Stamping it "seen now" would sort it on top, push a kept entry out, and repeat on
     // every fetch: the page would churn and the schedule would see news that is not there.
     let mut known_above = None;
-    for mut entry in fresh {
-        if !seen.insert(entry.id.clone()) {
+    for (mut entry, first) in fresh.into_iter().zip(first_of_id) {
+        if !first {
             continue;
         }
         match first_seen.get(entry.id.as_str()) {
@@ -37,7 +46,7 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
         }
         out.push(entry);
     }
-    out.extend(stored.iter().filter(|e| !seen.contains(&e.id)).cloned());
+    out.extend(unlisted.into_iter().cloned());
     // Stable: entries with equal keys keep feed order, and fresh ones come before stored ones.
     out.sort_by_key(|e| std::cmp::Reverse(sort_key(e)));
     out.truncate(cap);
@@ -50,7 +59,7 @@ fn sort_key(e: &Entry) -> chrono::DateTime<chrono::Utc> {
 
 /// How many entries of `merged` were not in `stored`.
 pub fn count_new(stored: &[Entry], merged: &[Entry]) -> usize {
-    let old: std::collections::HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
+    let old: HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
     merged
         .iter()
         .filter(|e| !old.contains(e.id.as_str()))

@@ -121,7 +121,7 @@ fn entry_title(e: &feed_rs::model::Entry) -> String {
 /// trusted as the entry's link.
 fn permalink(id: &str) -> Option<String> {
     let url = Url::parse(id.trim()).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    matches!(url.scheme(), "http" | "https").then(|| url.into())
 }
 
 /// The feed's guid/id when it has one, else its link, else a hash of title and date.
@@ -161,7 +161,7 @@ fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<String> {
 /// `href` resolved against `base`, if it is an http(s) URL.
 pub fn safe_link(href: &str, base: &Url) -> Option<String> {
     let url = base.join(href.trim()).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    matches!(url.scheme(), "http" | "https").then(|| url.into())
 }
 
 #[cfg(test)]
