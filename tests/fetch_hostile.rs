@@ -455,27 +455,15 @@ async fn wrong_content_type_is_not_held_against_a_good_feed() {
 
 #[tokio::test]
 async fn connection_reset_is_a_network_error_and_others_go_on() {
-    let server = FeedServer::start().await;
-    server.set("/good.xml", good_feed("good", 5));
+    // The victim moves (302) to a server that resets every connection.
     let reset = format!("http://{}/feed.xml", resetting_server().await);
-    let config = config_for(&[server.url("/good.xml"), reset.clone()]);
-    let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let s = sync(&config, &store, &SyncOptions::default())
-        .await
-        .unwrap();
-    assert_eq!((s.fetched, s.failed), (1, 1), "{s}");
-    assert_eq!(s.failures[0].0, reset);
+    let scene = Scene::new().await;
+    let s = scene.turn_hostile(Behavior::Redirect(reset)).await;
+    scene.assert_contained(&s, "network").await;
     assert!(
-        matches!(s.failures[0].1.kind.as_str(), "network" | "connect"),
+        s.failures[0].1.message.contains("reset"),
         "{:?}",
         s.failures[0].1
-    );
-    assert_eq!(
-        content(&store, &server.url("/good.xml"))
-            .await
-            .entries
-            .len(),
-        5
     );
 }
 
