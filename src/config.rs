@@ -14,7 +14,10 @@ pub const DEFAULT_CONFIG: &str = include_str!("../sites/default.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("config {origin}: {message}")]
     Invalid { origin: String, message: String },
 }
@@ -56,7 +59,8 @@ impl Default for FetchConfig {
     fn default() -> Self {
         FetchConfig {
             allow_private_networks: false,
-            user_agent: concat!("newsdesk/", env!("CARGO_PKG_VERSION"), " (feed aggregator)").into(),
+            user_agent: concat!("newsdesk/", env!("CARGO_PKG_VERSION"), " (feed aggregator)")
+                .into(),
             connect_timeout_secs: 10,
             timeout_secs: 30,
             max_body_bytes: 10 * 1024 * 1024,
@@ -130,7 +134,8 @@ impl<'de> Deserialize<'de> for SiteName {
         let s = String::deserialize(d)?;
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(SiteName(s))
         } else {
@@ -189,7 +194,10 @@ impl<'de> Deserialize<'de> for CronSchedule {
 
 /// Parses and validates a config; `origin` names the file in messages.
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-    let invalid = |message: String| ConfigError::Invalid { origin: origin.to_string(), message };
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: origin.to_string(),
+        message,
+    };
     let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
     validate(&config, text).map_err(invalid)?;
     Ok(config)
@@ -197,8 +205,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
 
 /// Reads and parses a config file.
 pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     parse(&text, &path.display().to_string())
 }
 
@@ -220,7 +230,10 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
     for (key, value) in positive {
         if value == 0 {
             let leaf = key.rsplit('.').next().unwrap_or(key);
-            return Err(format!("`{key}` must be greater than 0{}", line_of(text, leaf)));
+            return Err(format!(
+                "`{key}` must be greater than 0{}",
+                line_of(text, leaf)
+            ));
         }
     }
     if f.max_interval_secs < f.min_interval_secs {
@@ -290,7 +303,10 @@ title = "LWN"
         assert!(!c.fetch.allow_private_networks);
         assert_eq!(c.fetch.max_redirects, 5);
         assert_eq!(c.sites[0].name.as_str(), "linux");
-        assert_eq!(c.sites[0].feeds[0].url.as_str(), "https://lwn.net/headlines/rss");
+        assert_eq!(
+            c.sites[0].feeds[0].url.as_str(),
+            "https://lwn.net/headlines/rss"
+        );
         assert_eq!(c.sites[0].feeds[0].title.as_deref(), Some("LWN"));
     }
 
@@ -328,7 +344,9 @@ title = "LWN"
 
     #[test]
     fn duplicate_site_names_are_refused() {
-        let e = err(&format!("{MINIMAL}\n[[sites]]\nname = \"linux\"\ntitle = \"Again\"\n"));
+        let e = err(&format!(
+            "{MINIMAL}\n[[sites]]\nname = \"linux\"\ntitle = \"Again\"\n"
+        ));
         assert!(e.contains("duplicate site name"), "{e}");
     }
 
@@ -341,7 +359,10 @@ title = "LWN"
     #[test]
     fn zero_timeout_is_refused_with_line() {
         let e = err(&format!("[fetch]\ntimeout_secs = 0\n{MINIMAL}"));
-        assert!(e.contains("fetch.timeout_secs") && e.contains("line 2"), "{e}");
+        assert!(
+            e.contains("fetch.timeout_secs") && e.contains("line 2"),
+            "{e}"
+        );
     }
 
     #[test]

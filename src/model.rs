@@ -31,7 +31,13 @@ pub struct FeedContent {
 
 impl FeedContent {
     pub fn empty(url: &str) -> Self {
-        FeedContent { url: url.to_string(), title: None, site_url: None, entries: vec![], updated_at: None }
+        FeedContent {
+            url: url.to_string(),
+            title: None,
+            site_url: None,
+            entries: vec![],
+            updated_at: None,
+        }
     }
 }
 

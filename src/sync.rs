@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::{Config, FeedConfig, SiteConfig};
@@ -38,8 +38,14 @@ impl std::str::FromStr for Shard {
     /// `I/N` with `0 <= I < N`.
     fn from_str(s: &str) -> Result<Self, String> {
         let (i, n) = s.split_once('/').ok_or("shard must be I/N, e.g. 0/2")?;
-        let index: u32 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
-        let count: u32 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count {n:?} is not a number"))?;
         if count == 0 || index >= count {
             return Err(format!("shard {s:?}: need 0 <= I < N"));
         }
@@ -94,13 +100,15 @@ pub struct SyncSummary {
     pub publish: PublishStats,
     /// `(feed url, error)` of each failure, for the log.
     pub failures: Vec<(String, FeedError)>,
+    /// The earliest next fetch of this shard's feeds: when a pass next has work.
+    pub next_fetch: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes)",
+            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes); next fetch due {}",
             self.feeds,
             self.fetched,
             self.not_modified,
@@ -110,12 +118,20 @@ impl std::fmt::Display for SyncSummary {
             self.sites_published,
             self.publish.objects_written + self.state_objects_written,
             self.publish.bytes_written,
+            self.next_fetch.map_or_else(
+                || "now".to_string(),
+                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+            ),
         )
     }
 }
 
 /// Fetch what is due, store it, render and publish.
-pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<SyncSummary, SyncError> {
+pub async fn sync(
+    config: &Config,
+    store: &Store,
+    opts: &SyncOptions,
+) -> Result<SyncSummary, SyncError> {
     let sites = select_sites(config, opts.site.as_deref())?;
     let now = Utc::now();
     let mut summary = SyncSummary::default();
@@ -124,7 +140,9 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
     let mut feeds: BTreeMap<String, usize> = BTreeMap::new();
     for feed in sites.iter().flat_map(|s| &s.feeds) {
         let history = feed.history.unwrap_or(config.fetch.history);
-        let h = feeds.entry(feed.url.as_str().to_string()).or_insert(history);
+        let h = feeds
+            .entry(feed.url.as_str().to_string())
+            .or_insert(history);
         *h = (*h).max(history);
     }
     feeds.retain(|url, _| opts.shard.owns(url));
@@ -140,19 +158,23 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
 
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
     if !due.is_empty() {
-        let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
+        let client =
+            HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
         let bounds = Bounds {
             min: Duration::from_secs(config.fetch.min_interval_secs),
             max: Duration::from_secs(config.fetch.max_interval_secs),
         };
-        let hosts = HostLimits::new(config.fetch.per_host);
-        let results: Vec<Result<FeedResult, StoreError>> = futures::stream::iter(due)
+        let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+        // Every due feed is polled at once; the limits, not the stream, bound what is in
+        // flight, so feeds queued behind a slow host hold no global slot (see `Limits`).
+        let results: Vec<Result<FeedResult, StoreError>> = due
+            .into_iter()
             .map(|(url, history)| {
                 let record = records.get(&url).cloned().unwrap_or_else(|| FetchRecord { url: url.clone(), ..Default::default() });
-                let (client, hosts) = (&client, &hosts);
-                async move { update_feed(store, client, hosts, record, history, bounds, now).await }
+                let (client, limits) = (&client, &limits);
+                async move { update_feed(store, client, limits, record, history, bounds, now).await }
             })
-            .buffer_unordered(config.fetch.concurrency)
+            .collect::<futures::stream::FuturesUnordered<_>>()
             .collect()
             .await;
         for r in results {
@@ -165,7 +187,14 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
                 Outcome::NotModified => summary.not_modified += 1,
                 Outcome::Failed(e) => {
                     summary.failed += 1;
-                    tracing::warn!(feed_url = %r.record.url, kind = %e.kind, error = %e.message, "feed failed");
+                    tracing::warn!(
+                        feed_url = %r.record.url,
+                        kind = %e.kind,
+                        error = %e.message,
+                        consecutive_failures = r.record.consecutive_failures,
+                        next_fetch = ?r.record.next_fetch,
+                        "feed failed"
+                    );
                     summary.failures.push((r.record.url.clone(), e.clone()));
                 }
             }
@@ -174,38 +203,65 @@ pub async fn sync(config: &Config, store: &Store, opts: &SyncOptions) -> Result<
             records.insert(r.record.url.clone(), r.record);
         }
         // This shard's records, in one object: a pass with no news writes only this.
-        let all_feeds: Vec<&str> = config.sites.iter().flat_map(|s| &s.feeds).map(|f| f.url.as_str()).collect();
+        let all_feeds: Vec<&str> = config
+            .sites
+            .iter()
+            .flat_map(|s| &s.feeds)
+            .map(|f| f.url.as_str())
+            .collect();
         let mine: BTreeMap<&str, &FetchRecord> = all_feeds
             .into_iter()
             .filter(|u| opts.shard.owns(u))
             .filter_map(|u| records.get(u).map(|r| (u, r)))
             .collect();
         let bytes = serde_json::to_vec(&mine).expect("plain data serializes");
-        store.put(&Key::FetchState(opts.shard.label()), Bytes::from(bytes)).await?;
+        store
+            .put(&Key::FetchState(opts.shard.label()), Bytes::from(bytes))
+            .await?;
         summary.state_objects_written += 1;
     }
 
+    summary.next_fetch = feeds
+        .keys()
+        .map(|url| records.get(url).and_then(|r| r.next_fetch))
+        .min()
+        .flatten();
     let published = render_sites(store, &sites, &records, contents, now).await?;
     summary.sites_published = published.0;
     summary.publish = published.1;
-    summary.publish.add(publish::publish_site_index(store, &config.sites).await?);
+    summary
+        .publish
+        .add(publish::publish_site_index(store, &config.sites).await?);
     Ok(summary)
 }
 
 /// Re-render and publish from stored state, fetching nothing.
-pub async fn render_only(config: &Config, store: &Store, site: Option<&str>) -> Result<(usize, PublishStats), SyncError> {
+pub async fn render_only(
+    config: &Config,
+    store: &Store,
+    site: Option<&str>,
+) -> Result<(usize, PublishStats), SyncError> {
     let sites = select_sites(config, site)?;
     let records = load_fetch_records(store).await?;
     let mut result = render_sites(store, &sites, &records, HashMap::new(), Utc::now()).await?;
-    result.1.add(publish::publish_site_index(store, &config.sites).await?);
+    result
+        .1
+        .add(publish::publish_site_index(store, &config.sites).await?);
     Ok(result)
 }
 
-fn select_sites<'a>(config: &'a Config, name: Option<&str>) -> Result<Vec<&'a SiteConfig>, SyncError> {
+fn select_sites<'a>(
+    config: &'a Config,
+    name: Option<&str>,
+) -> Result<Vec<&'a SiteConfig>, SyncError> {
     match name {
         None => Ok(config.sites.iter().collect()),
         Some(n) => {
-            let site = config.sites.iter().find(|s| s.name.as_str() == n).ok_or_else(|| SyncError::UnknownSite(n.into()))?;
+            let site = config
+                .sites
+                .iter()
+                .find(|s| s.name.as_str() == n)
+                .ok_or_else(|| SyncError::UnknownSite(n.into()))?;
             Ok(vec![site])
         }
     }
@@ -216,10 +272,21 @@ fn select_sites<'a>(config: &'a Config, name: Option<&str>) -> Result<Vec<&'a Si
 async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
     let mut out: HashMap<String, FetchRecord> = HashMap::new();
     for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
-        let Some(label) = meta.location.filename().and_then(|f| f.strip_suffix(".json")) else { continue };
-        let shard: BTreeMap<String, FetchRecord> = store.get_json(&Key::FetchState(label.to_string())).await?.unwrap_or_default();
+        let Some(label) = meta
+            .location
+            .filename()
+            .and_then(|f| f.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let shard: BTreeMap<String, FetchRecord> = store
+            .get_json(&Key::FetchState(label.to_string()))
+            .await?
+            .unwrap_or_default();
         for (url, rec) in shard {
-            let newer = out.get(&url).is_none_or(|old| rec.last_checked > old.last_checked);
+            let newer = out
+                .get(&url)
+                .is_none_or(|old| rec.last_checked > old.last_checked);
             if newer {
                 out.insert(url, rec);
             }
@@ -228,23 +295,40 @@ async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord
     Ok(out)
 }
 
-/// A per-host limit on fetches in flight, so one slow host cannot take every slot.
-struct HostLimits {
+/// The limits on fetches in flight: per host first, then over all hosts. A feed waits for its
+/// host's permit before it asks for a global one, so a host with many slow feeds ties up at
+/// most `per_host` global slots and never starves the other hosts.
+struct Limits {
+    global: Arc<Semaphore>,
     per_host: usize,
     hosts: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
-impl HostLimits {
-    fn new(per_host: usize) -> Self {
-        HostLimits { per_host, hosts: Default::default() }
+impl Limits {
+    fn new(global: usize, per_host: usize) -> Self {
+        Limits {
+            global: Arc::new(Semaphore::new(global)),
+            per_host,
+            hosts: Default::default(),
+        }
     }
 
-    async fn acquire(&self, host: &str) -> tokio::sync::OwnedSemaphorePermit {
+    async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
         let sem = {
             let mut hosts = self.hosts.lock().expect("host map lock");
-            hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
+            hosts
+                .entry(host.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
         };
-        sem.acquire_owned().await.expect("semaphore never closed")
+        let host_permit = sem.acquire_owned().await.expect("semaphore never closed");
+        let global_permit = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        (host_permit, global_permit)
     }
 }
 
@@ -267,21 +351,33 @@ struct FeedResult {
 async fn update_feed(
     store: &Store,
     client: &HttpClient,
-    hosts: &HostLimits,
+    limits: &Limits,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
     now: DateTime<Utc>,
 ) -> Result<FeedResult, StoreError> {
     let url = record.url.clone();
-    let key = Key::FeedContent(feed_id(&url));
-    let stored: FeedContent = store.get_json(&key).await?.unwrap_or_else(|| FeedContent::empty(&url));
     let parsed_url = Url::parse(&url).expect("config URLs are valid");
-    let started = std::time::Instant::now();
     let fetched = {
-        let _permit = hosts.acquire(parsed_url.host_str().unwrap_or("")).await;
-        client.get(&parsed_url, record.etag.as_deref(), record.last_modified.as_deref()).await
+        let _permits = limits.acquire(parsed_url.host_str().unwrap_or("")).await;
+        let started = std::time::Instant::now();
+        let fetched = client
+            .get(
+                &parsed_url,
+                record.etag.as_deref(),
+                record.last_modified.as_deref(),
+            )
+            .await;
+        tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+        fetched
     };
+    // Read after the fetch, so feeds waiting for a permit hold no stored history in memory.
+    let key = Key::FeedContent(feed_id(&url));
+    let stored: FeedContent = store
+        .get_json(&key)
+        .await?
+        .unwrap_or_else(|| FeedContent::empty(&url));
     let jitter = jitter(&url, now);
     record.last_checked = Some(now);
     let mut content = stored.clone();
@@ -293,7 +389,16 @@ async fn update_feed(
                     record.last_success = Some(now);
                     record.last_error = None;
                     let hint = resp.max_age.map(Duration::from_secs);
-                    schedule::on_success(&mut record, Success { new_entries: 0, server_hint: hint }, bounds, now, jitter);
+                    schedule::on_success(
+                        &mut record,
+                        Success {
+                            new_entries: 0,
+                            server_hint: hint,
+                        },
+                        bounds,
+                        now,
+                        jitter,
+                    );
                     Outcome::NotModified
                 }
                 Some(body) => {
@@ -304,32 +409,69 @@ async fn update_feed(
                             record.last_modified = resp.last_modified.clone();
                             record.last_success = Some(now);
                             record.last_error = None;
-                            let merged = crate::feed::merge::merge(&stored.entries, feed.entries, history);
+                            let merged =
+                                crate::feed::merge::merge(&stored.entries, feed.entries, history);
                             let new = crate::feed::merge::count_new(&stored.entries, &merged);
                             content.title = feed.title;
                             content.site_url = feed.site_url;
                             content.entries = merged;
                             let hint = resp.max_age.max(feed.ttl_secs).map(Duration::from_secs);
-                            schedule::on_success(&mut record, Success { new_entries: new, server_hint: hint }, bounds, now, jitter);
+                            schedule::on_success(
+                                &mut record,
+                                Success {
+                                    new_entries: new,
+                                    server_hint: hint,
+                                },
+                                bounds,
+                                now,
+                                jitter,
+                            );
                             Outcome::Fetched(new)
                         }
-                        Err(e) => failed(&mut record, FetchFailure { error: FeedError { kind: "parse".into(), message: e.to_string() }, retry_after: None }, bounds, now, jitter),
+                        Err(e) => failed(
+                            &mut record,
+                            FetchFailure {
+                                error: FeedError {
+                                    kind: "parse".into(),
+                                    message: e.to_string(),
+                                },
+                                retry_after: None,
+                            },
+                            bounds,
+                            now,
+                            jitter,
+                        ),
                     }
                 }
             }
         }
         Err(failure) => failed(&mut record, failure, bounds, now, jitter),
     };
-    tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
     let changed = content != stored;
     if changed {
         content.updated_at = Some(now);
-        store.put(&key, Bytes::from(serde_json::to_vec(&content).expect("plain data serializes"))).await?;
+        store
+            .put(
+                &key,
+                Bytes::from(serde_json::to_vec(&content).expect("plain data serializes")),
+            )
+            .await?;
     }
-    Ok(FeedResult { record, content, content_written: changed, outcome })
+    Ok(FeedResult {
+        record,
+        content,
+        content_written: changed,
+        outcome,
+    })
 }
 
-fn failed(record: &mut FetchRecord, failure: FetchFailure, bounds: Bounds, now: DateTime<Utc>, jitter: f64) -> Outcome {
+fn failed(
+    record: &mut FetchRecord,
+    failure: FetchFailure,
+    bounds: Bounds,
+    now: DateTime<Utc>,
+    jitter: f64,
+) -> Outcome {
     record.last_error = Some(failure.error.clone());
     schedule::on_failure(record, failure.retry_after, bounds, now, jitter);
     Outcome::Failed(failure.error)
@@ -359,7 +501,10 @@ async fn render_sites(
         for feed in &site.feeds {
             let url = feed.url.as_str();
             if !contents.contains_key(url) {
-                let stored = store.get_json(&Key::FeedContent(feed_id(url))).await?.unwrap_or_else(|| FeedContent::empty(url));
+                let stored = store
+                    .get_json(&Key::FeedContent(feed_id(url)))
+                    .await?
+                    .unwrap_or_else(|| FeedContent::empty(url));
                 contents.insert(url.to_string(), stored);
             }
             views.push(source_view(feed, &contents[url], records.get(url)));
@@ -375,7 +520,11 @@ async fn render_sites(
     Ok((published, stats))
 }
 
-fn source_view(feed: &FeedConfig, content: &FeedContent, record: Option<&FetchRecord>) -> SourceView {
+fn source_view(
+    feed: &FeedConfig,
+    content: &FeedContent,
+    record: Option<&FetchRecord>,
+) -> SourceView {
     let url = feed.url.as_str();
     let title = feed
         .title
@@ -386,14 +535,29 @@ fn source_view(feed: &FeedConfig, content: &FeedContent, record: Option<&FetchRe
         id: feed_id(url),
         title,
         url: url.to_string(),
-        site_url: feed.site_url.as_ref().map(|u| u.as_str().to_string()).or_else(|| content.site_url.clone()),
+        site_url: feed
+            .site_url
+            .as_ref()
+            .map(|u| u.as_str().to_string())
+            .or_else(|| content.site_url.clone()),
         logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
         last_success: content.updated_at,
-        error: record.and_then(|r| r.last_error.as_ref()).map(|e| e.message.clone()),
+        // Only stable health fields: times that move on every fetch (last checked, next fetch)
+        // would change the published JSON on a pass with no news. They go to the log.
+        error: record
+            .and_then(|r| r.last_error.as_ref())
+            .map(|e| e.message.clone()),
+        error_kind: record
+            .and_then(|r| r.last_error.as_ref())
+            .map(|e| e.kind.clone()),
         entries: content
             .entries
             .iter()
-            .map(|e| EntryView { title: e.title.clone(), link: e.link.clone(), published: e.published })
+            .map(|e| EntryView {
+                title: e.title.clone(),
+                link: e.link.clone(),
+                published: e.published,
+            })
             .collect(),
     }
 }
@@ -409,7 +573,11 @@ mod tests {
         let shards: Vec<Shard> = (0..3).map(|i| format!("{i}/3").parse().unwrap()).collect();
         for n in 0..50 {
             let url = format!("https://e.org/{n}");
-            assert_eq!(shards.iter().filter(|s| s.owns(&url)).count(), 1, "each feed has exactly one shard");
+            assert_eq!(
+                shards.iter().filter(|s| s.owns(&url)).count(),
+                1,
+                "each feed has exactly one shard"
+            );
         }
         assert!(Shard::default().owns("https://anything"));
     }

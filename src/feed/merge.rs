@@ -1,7 +1,7 @@
 //! Merging a fresh fetch into a feed's stored history: new entries first, one entry per id,
 //! newest first where dates exist, bounded. Pure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::Entry;
 
@@ -9,21 +9,46 @@ use crate::model::Entry;
 /// when they were first seen), stored entries the feed no longer lists are kept, newest first,
 /// at most `cap`.
 pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
-    let first_seen: HashMap<&str, _> = stored.iter().map(|e| (e.id.as_str(), e.first_seen)).collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + stored.len());
-    for mut entry in fresh {
-        if !seen.insert(entry.id.clone()) {
+    let first_seen: HashMap<&str, _> = stored
+        .iter()
+        .map(|e| (e.id.as_str(), e.first_seen))
+        .collect();
+    // The first entry of each id in the fresh fetch wins; stored entries it lists are replaced.
+    let mut fresh_ids = HashSet::with_capacity(fresh.len());
+    let first_of_id: Vec<bool> = fresh
+        .iter()
+        .map(|e| fresh_ids.insert(e.id.as_str()))
+        .collect();
+    let unlisted: Vec<&Entry> = stored
+        .iter()
+        .filter(|e| !fresh_ids.contains(e.id.as_str()))
+        .collect();
+    let mut out: Vec<Entry> = Vec::with_capacity(fresh.len() + unlisted.len());
+    // An unknown entry listed below a known one is taken to be no newer than it: feeds list new
+    // entries on top, and one further down is most likely an entry the bounded history dropped
+    // before. Stamping it "seen now" would sort it on top, push a kept entry out, and repeat on
+    // every fetch: the page would churn and the schedule would see news that is not there.
+    let mut known_above = None;
+    for (mut entry, first) in fresh.into_iter().zip(first_of_id) {
+        if !first {
             continue;
         }
-        if let Some(t) = first_seen.get(entry.id.as_str()) {
-            entry.first_seen = *t;
+        match first_seen.get(entry.id.as_str()) {
+            Some(t) => {
+                entry.first_seen = *t;
+                known_above = Some(*t);
+            }
+            None => {
+                if let Some(t) = known_above {
+                    entry.first_seen = entry.first_seen.min(t);
+                }
+            }
         }
         out.push(entry);
     }
-    out.extend(stored.iter().filter(|e| !seen.contains(&e.id)).cloned());
+    out.extend(unlisted.into_iter().cloned());
     // Stable: entries with equal keys keep feed order, and fresh ones come before stored ones.
-    out.sort_by(|a, b| sort_key(b).cmp(&sort_key(a)));
+    out.sort_by_key(|e| std::cmp::Reverse(sort_key(e)));
     out.truncate(cap);
     out
 }
@@ -34,8 +59,11 @@ fn sort_key(e: &Entry) -> chrono::DateTime<chrono::Utc> {
 
 /// How many entries of `merged` were not in `stored`.
 pub fn count_new(stored: &[Entry], merged: &[Entry]) -> usize {
-    let old: std::collections::HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
-    merged.iter().filter(|e| !old.contains(e.id.as_str())).count()
+    let old: HashSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
+    merged
+        .iter()
+        .filter(|e| !old.contains(e.id.as_str()))
+        .count()
 }
 
 #[cfg(test)]
@@ -82,7 +110,15 @@ mod tests {
 
     #[test]
     fn dated_entries_are_ordered_newest_first() {
-        let merged = merge(&[], vec![e("old", Some(1), 9), e("new", Some(8), 9), e("mid", Some(4), 9)], 40);
+        let merged = merge(
+            &[],
+            vec![
+                e("old", Some(1), 9),
+                e("new", Some(8), 9),
+                e("mid", Some(4), 9),
+            ],
+            40,
+        );
         assert_eq!(ids(&merged), ["new", "mid", "old"]);
     }
 
@@ -92,6 +128,26 @@ mod tests {
         let merged = merge(&[], fresh, 40);
         assert_eq!(merged.len(), 40);
         assert_eq!(merged[0].id, "49");
+    }
+
+    #[test]
+    fn a_long_undated_feed_does_not_churn_past_the_cap() {
+        let fetch = |seen: i64| {
+            (0..6)
+                .map(|i| e(&i.to_string(), None, seen))
+                .collect::<Vec<_>>()
+        };
+        let once = merge(&[], fetch(1), 4);
+        assert_eq!(ids(&once), ["0", "1", "2", "3"]);
+        let twice = merge(&once, fetch(2), 4);
+        assert_eq!(
+            twice, once,
+            "entries 4 and 5 were dropped before and are not news now"
+        );
+        assert_eq!(count_new(&once, &twice), 0);
+        let mut with_news = fetch(3);
+        with_news.insert(0, e("new", None, 3));
+        assert_eq!(ids(&merge(&twice, with_news, 4)), ["new", "0", "1", "2"]);
     }
 
     #[test]

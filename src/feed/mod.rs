@@ -2,16 +2,15 @@
 //! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
 
 pub mod merge;
+mod text;
+
+pub use text::{MAX_TITLE_CHARS, clean_text};
 
 use chrono::{DateTime, Utc};
-use feed_rs::model::Text;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::Entry;
-
-/// Longest title kept, in characters.
-pub const MAX_TITLE_CHARS: usize = 300;
 
 /// A feed as parsed: its own metadata and its entries in document order.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,19 +40,33 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         .entries
         .into_iter()
         .filter_map(|e| {
-            let title = e.title.as_ref().map(clean_text).unwrap_or_default();
-            let link = pick_link(&e.links, base);
+            let title = entry_title(&e);
+            let link = pick_link(&e.links, base).or_else(|| permalink(&e.id));
             if title.is_empty() && link.is_none() {
                 return None;
             }
             let published = e.published.or(e.updated);
-            let title = if title.is_empty() { link.clone().unwrap_or_default() } else { title };
+            let title = if title.is_empty() {
+                link.clone().unwrap_or_default()
+            } else {
+                title
+            };
             let id = entry_id(&e.id, link.as_deref(), &title, published);
-            Some(Entry { id, title, link, published, first_seen: now })
+            Some(Entry {
+                id,
+                title,
+                link,
+                published,
+                first_seen: now,
+            })
         })
         .collect();
     Ok(ParsedFeed {
-        title: feed.title.as_ref().map(clean_text).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .as_ref()
+            .map(clean_text)
+            .filter(|t| !t.is_empty()),
         site_url,
         ttl_secs: feed.ttl.map(|minutes| u64::from(minutes) * 60),
         entries,
@@ -62,13 +75,22 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
 
 /// Transcodes a body to UTF-8 when HTTP declared a non-UTF-8 charset and the document does not
 /// declare its own encoding (an XML prolog's `encoding` is left to the XML parser).
-pub fn decode_charset<'a>(body: &'a [u8], http_charset: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
-    let Some(label) = http_charset else { return body.into() };
-    let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else { return body.into() };
+pub fn decode_charset<'a>(
+    body: &'a [u8],
+    http_charset: Option<&str>,
+) -> std::borrow::Cow<'a, [u8]> {
+    let Some(label) = http_charset else {
+        return body.into();
+    };
+    let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else {
+        return body.into();
+    };
     let head = &body[..body.len().min(200)];
-    let declares_own = head.starts_with(b"<?xml") && head.split(|b| *b == b'>').next().is_some_and(|p| {
-        p.windows(8).any(|w| w == b"encoding")
-    });
+    let declares_own = head.starts_with(b"<?xml")
+        && head
+            .split(|b| *b == b'>')
+            .next()
+            .is_some_and(|p| p.windows(8).any(|w| w == b"encoding"));
     if encoding == encoding_rs::UTF_8 || declares_own {
         return body.into();
     }
@@ -76,8 +98,39 @@ pub fn decode_charset<'a>(body: &'a [u8], http_charset: Option<&str>) -> std::bo
     text.into_owned().into_bytes().into()
 }
 
+/// The entry's title; RSS makes titles optional, so a title-less item is named by its
+/// description, else its content (as feedparser and miniflux do), cleaned and capped the same way.
+fn entry_title(e: &feed_rs::model::Entry) -> String {
+    let from_content = || {
+        let c = e.content.as_ref()?;
+        Some(text::one_line(
+            c.body.as_deref()?,
+            c.content_type.subty().as_str().contains("html"),
+        ))
+    };
+    [&e.title, &e.summary]
+        .into_iter()
+        .flatten()
+        .map(clean_text)
+        .find(|t| !t.is_empty())
+        .or_else(from_content)
+        .unwrap_or_default()
+}
+
+/// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
+/// trusted as the entry's link.
+fn permalink(id: &str) -> Option<String> {
+    let url = Url::parse(id.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.into())
+}
+
 /// The feed's guid/id when it has one, else its link, else a hash of title and date.
-fn entry_id(given: &str, link: Option<&str>, title: &str, published: Option<DateTime<Utc>>) -> String {
+fn entry_id(
+    given: &str,
+    link: Option<&str>,
+    title: &str,
+    published: Option<DateTime<Utc>>,
+) -> String {
     let given = given.trim();
     if !given.is_empty() {
         return given.to_string();
@@ -87,7 +140,12 @@ fn entry_id(given: &str, link: Option<&str>, title: &str, published: Option<Date
     }
     let mut h = Sha256::new();
     h.update(title.as_bytes());
-    h.update(published.map(|d| d.to_rfc3339()).unwrap_or_default().as_bytes());
+    h.update(
+        published
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     format!("sha256:{}", &hex::encode(h.finalize())[..32])
 }
 
@@ -103,31 +161,7 @@ fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<String> {
 /// `href` resolved against `base`, if it is an http(s) URL.
 pub fn safe_link(href: &str, base: &Url) -> Option<String> {
     let url = base.join(href.trim()).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-}
-
-/// Feed text to one line of plain text: tags dropped (for HTML), entities decoded,
-/// whitespace collapsed, length capped.
-pub fn clean_text(text: &Text) -> String {
-    let is_html = text.content_type.subty().as_str().contains("html");
-    let plain = if is_html {
-        let stripped = ammonia::Builder::default().tags(Default::default()).clean(&text.content).to_string();
-        html_escape::decode_html_entities(&stripped).into_owned()
-    } else {
-        html_escape::decode_html_entities(&text.content).into_owned()
-    };
-    let mut out = String::with_capacity(plain.len());
-    for word in plain.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    if out.chars().count() > MAX_TITLE_CHARS {
-        out = out.chars().take(MAX_TITLE_CHARS - 1).collect::<String>().trim_end().to_string();
-        out.push('…');
-    }
-    out
+    matches!(url.scheme(), "http" | "https").then(|| url.into())
 }
 
 #[cfg(test)]
@@ -168,14 +202,46 @@ mod tests {
         assert_eq!(f.entries[1].id, "https://e.org/b");
         assert!(f.entries[2].id.starts_with("sha256:"));
         let again = parse(&rss(items), &base(), now()).unwrap();
-        assert_eq!(f.entries[2].id, again.entries[2].id, "hash ids are stable across fetches");
+        assert_eq!(
+            f.entries[2].id, again.entries[2].id,
+            "hash ids are stable across fetches"
+        );
+    }
+
+    #[test]
+    fn untitled_items_are_named_by_description_and_linked_by_permalink_guid() {
+        let items = r#"<item><description>&lt;a href="https://x.org/"&gt;Joshua&lt;/a&gt;: namespaces?</description>
+            <guid>https://e.org/2002/09/29#a1</guid></item>
+            <item><description>no link</description><guid>12345</guid></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].title, "Joshua: namespaces?");
+        assert_eq!(
+            f.entries[0].link.as_deref(),
+            Some("https://e.org/2002/09/29#a1")
+        );
+        assert_eq!(
+            f.entries[1].link, None,
+            "a guid that is not an absolute URL is no link"
+        );
+    }
+
+    #[test]
+    fn escaped_html_in_plain_titles_is_stripped() {
+        let items = "<item><guid>g</guid><title>&lt;b&gt;Big&lt;/b&gt; news &amp;amp; a &lt; b</title></item>";
+        assert_eq!(
+            parse(&rss(items), &base(), now()).unwrap().entries[0].title,
+            "Big news & a < b"
+        );
     }
 
     #[test]
     fn relative_links_are_made_absolute() {
         let items = r#"<item><title>Rel</title><link>/story/1</link></item>"#;
         let f = parse(&rss(items), &base(), now()).unwrap();
-        assert_eq!(f.entries[0].link.as_deref(), Some("https://example.org/story/1"));
+        assert_eq!(
+            f.entries[0].link.as_deref(),
+            Some("https://example.org/story/1")
+        );
     }
 
     #[test]
@@ -183,7 +249,11 @@ mod tests {
         let items = r#"<item><title>JS</title><link>javascript:alert(1)</link></item>
             <item><title>Data</title><link>data:text/html,hi</link></item>"#;
         let f = parse(&rss(items), &base(), now()).unwrap();
-        assert!(f.entries.iter().all(|e| e.link.is_none()), "{:?}", f.entries);
+        assert!(
+            f.entries.iter().all(|e| e.link.is_none()),
+            "{:?}",
+            f.entries
+        );
     }
 
     #[test]
@@ -216,10 +286,16 @@ mod tests {
     fn http_charset_is_honoured_without_xml_declaration() {
         let latin1 = b"<rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>";
         let body = decode_charset(latin1, Some("iso-8859-1"));
-        assert_eq!(parse(&body, &base(), now()).unwrap().title.as_deref(), Some("Café"));
+        assert_eq!(
+            parse(&body, &base(), now()).unwrap().title.as_deref(),
+            Some("Café")
+        );
         let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>";
         let body = decode_charset(declared, Some("utf-8"));
-        assert_eq!(parse(&body, &base(), now()).unwrap().title.as_deref(), Some("Café"));
+        assert_eq!(
+            parse(&body, &base(), now()).unwrap().title.as_deref(),
+            Some("Café")
+        );
     }
 
     #[test]
@@ -228,6 +304,9 @@ mod tests {
             "items":[{"id":"1","title":"Hello","url":"https://j.org/1","date_published":"2026-11-20T10:00:00Z"}]}"#;
         let f = parse(json.as_bytes(), &base(), now()).unwrap();
         assert_eq!(f.entries[0].title, "Hello");
-        assert_eq!(f.entries[0].published.unwrap().to_rfc3339(), "2026-11-20T10:00:00+00:00");
+        assert_eq!(
+            f.entries[0].published.unwrap().to_rfc3339(),
+            "2026-11-20T10:00:00+00:00"
+        );
     }
 }

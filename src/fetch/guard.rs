@@ -40,10 +40,20 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
     let seg = ip.segments();
     // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address.
     if seg[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return forbidden_v4(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8));
+        return forbidden_v4(Ipv4Addr::new(
+            (seg[6] >> 8) as u8,
+            seg[6] as u8,
+            (seg[7] >> 8) as u8,
+            seg[7] as u8,
+        ));
     }
     if seg[0] == 0x2002 {
-        return forbidden_v4(Ipv4Addr::new((seg[1] >> 8) as u8, seg[1] as u8, (seg[2] >> 8) as u8, seg[2] as u8));
+        return forbidden_v4(Ipv4Addr::new(
+            (seg[1] >> 8) as u8,
+            seg[1] as u8,
+            (seg[2] >> 8) as u8,
+            seg[2] as u8,
+        ));
     }
     ip.is_loopback()
         || ip.is_unspecified()
@@ -57,7 +67,9 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
 
 /// The error a refused address produces, found again in the error chain to classify it.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} is a private or reserved address (set [fetch] allow_private_networks = true to allow)")]
+#[error(
+    "{0} is a private or reserved address (set [fetch] allow_private_networks = true to allow)"
+)]
 pub struct Blocked(pub IpAddr);
 
 /// A resolver that refuses names resolving to a forbidden address.
@@ -67,7 +79,8 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             // Refuse the name if any address is forbidden: a public answer beside a private one
             // is how DNS rebinding tricks a guard that picks the first safe address.
             if let Some(bad) = addrs.iter().find(|a| is_forbidden(a.ip())) {
@@ -85,7 +98,11 @@ pub fn check_literal(url: &url::Url) -> Result<(), Blocked> {
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
         _ => return Ok(()),
     };
-    if is_forbidden(ip) { Err(Blocked(ip)) } else { Ok(()) }
+    if is_forbidden(ip) {
+        Err(Blocked(ip))
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -99,9 +116,24 @@ mod tests {
     #[test]
     fn forbids_internal_ranges() {
         for s in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-            "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00::1",
-            "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:c0a8:101::1", "ff02::1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:c0a8:101::1",
+            "ff02::1",
         ] {
             assert!(is_forbidden(ip(s)), "{s} must be forbidden");
         }
@@ -109,7 +141,13 @@ mod tests {
 
     #[test]
     fn allows_public_addresses() {
-        for s in ["93.184.216.34", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8", "100.128.0.1"] {
+        for s in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+            "100.128.0.1",
+        ] {
             assert!(!is_forbidden(ip(s)), "{s} must be allowed");
         }
     }
@@ -123,7 +161,11 @@ mod tests {
 
     #[tokio::test]
     async fn resolver_refuses_localhost() {
-        let err = GuardedResolver.resolve("localhost".parse().unwrap()).await.err().unwrap();
+        let err = GuardedResolver
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("private or reserved"), "{err}");
     }
 }

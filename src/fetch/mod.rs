@@ -38,7 +38,13 @@ pub struct FetchFailure {
 
 impl FetchFailure {
     fn new(kind: &str, message: impl Into<String>) -> Self {
-        FetchFailure { error: FeedError { kind: kind.into(), message: message.into() }, retry_after: None }
+        FetchFailure {
+            error: FeedError {
+                kind: kind.into(),
+                message: message.into(),
+            },
+            retry_after: None,
+        }
     }
 }
 
@@ -77,7 +83,11 @@ impl HttpClient {
         if !allow_private {
             builder = builder.dns_resolver(guard::GuardedResolver);
         }
-        Ok(HttpClient { client: builder.build()?, max_body: cfg.max_body_bytes, allow_private })
+        Ok(HttpClient {
+            client: builder.build()?,
+            max_body: cfg.max_body_bytes,
+            allow_private,
+        })
     }
 
     /// A conditional GET: sends the stored validators exactly as the server gave them.
@@ -120,7 +130,10 @@ impl HttpClient {
         }
         if !status.is_success() {
             let mut failure = FetchFailure::new("http", format!("HTTP {status}"));
-            if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+            if matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            ) {
                 failure.retry_after = retry_after(&headers, Utc::now());
             }
             return Err(failure);
@@ -130,7 +143,10 @@ impl HttpClient {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(FetchFailure::new(
                     "too-large",
-                    format!("body larger than {} bytes (after decompression)", self.max_body),
+                    format!(
+                        "body larger than {} bytes (after decompression)",
+                        self.max_body
+                    ),
                 ));
             }
             body.extend_from_slice(&chunk);
@@ -144,19 +160,32 @@ impl HttpClient {
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// `max-age` of `Cache-Control` (RFC 9111 §5.2.2.1).
 fn max_age(headers: &HeaderMap) -> Option<u64> {
     let cc = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
-    cc.split(',').find_map(|d| d.trim().strip_prefix("max-age=")?.trim_matches('"').parse().ok())
+    cc.split(',').find_map(|d| {
+        d.trim()
+            .strip_prefix("max-age=")?
+            .trim_matches('"')
+            .parse()
+            .ok()
+    })
 }
 
 fn charset(headers: &HeaderMap) -> Option<String> {
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     ct.split(';')
-        .find_map(|p| p.trim().strip_prefix("charset=").or_else(|| p.trim().strip_prefix("CHARSET=")))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix("charset=")
+                .or_else(|| p.trim().strip_prefix("CHARSET="))
+        })
         .map(|c| c.trim_matches('"').to_ascii_lowercase())
 }
 
@@ -219,7 +248,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("Mon, 23 Nov 2026 12:10:00 GMT"));
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Mon, 23 Nov 2026 12:10:00 GMT"),
+        );
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(600)));
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h, now), None);
@@ -228,8 +260,14 @@ mod tests {
     #[test]
     fn max_age_and_charset_are_read() {
         let mut h = HeaderMap::new();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=ISO-8859-1"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=ISO-8859-1"),
+        );
         assert_eq!(max_age(&h), Some(600));
         assert_eq!(charset(&h).as_deref(), Some("iso-8859-1"));
     }

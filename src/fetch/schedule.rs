@@ -32,7 +32,13 @@ pub struct Success {
 }
 
 /// Updates `rec` after a successful fetch (including 304) at `now`.
-pub fn on_success(rec: &mut FetchRecord, s: Success, bounds: Bounds, now: DateTime<Utc>, jitter: f64) {
+pub fn on_success(
+    rec: &mut FetchRecord,
+    s: Success,
+    bounds: Bounds,
+    now: DateTime<Utc>,
+    jitter: f64,
+) {
     if s.new_entries > 0 {
         rec.news_times.push(now);
         let excess = rec.news_times.len().saturating_sub(NEWS_HISTORY);
@@ -44,12 +50,19 @@ pub fn on_success(rec: &mut FetchRecord, s: Success, bounds: Bounds, now: DateTi
     let interval = wanted.clamp(bounds.min, bounds.max);
     rec.interval_secs = interval.as_secs();
     rec.consecutive_failures = 0;
-    rec.next_fetch = Some(now + chrono::Duration::from_std(spread(interval, jitter)).unwrap_or_default());
+    rec.next_fetch =
+        Some(now + chrono::Duration::from_std(spread(interval, jitter)).unwrap_or_default());
 }
 
 /// Updates `rec` after a failed fetch: exponential backoff from `min`, capped at `max`, unless
 /// the server asked for longer with `Retry-After`.
-pub fn on_failure(rec: &mut FetchRecord, retry_after: Option<Duration>, bounds: Bounds, now: DateTime<Utc>, jitter: f64) {
+pub fn on_failure(
+    rec: &mut FetchRecord,
+    retry_after: Option<Duration>,
+    bounds: Bounds,
+    now: DateTime<Utc>,
+    jitter: f64,
+) {
     rec.consecutive_failures = rec.consecutive_failures.saturating_add(1);
     let exp = rec.consecutive_failures.saturating_sub(1).min(20);
     let backoff = bounds.min.saturating_mul(1u32 << exp).min(bounds.max);
@@ -86,7 +99,10 @@ fn spread(d: Duration, jitter: f64) -> Duration {
 mod tests {
     use super::*;
 
-    const B: Bounds = Bounds { min: Duration::from_secs(900), max: Duration::from_secs(43_200) };
+    const B: Bounds = Bounds {
+        min: Duration::from_secs(900),
+        max: Duration::from_secs(43_200),
+    };
 
     fn now() -> DateTime<Utc> {
         "2026-11-23T12:00:00Z".parse().unwrap()
@@ -98,16 +114,31 @@ mod tests {
 
     #[test]
     fn frequent_news_polls_at_half_the_gap() {
-        let mut rec = FetchRecord { news_times: (1..=4).map(|h| now() - mins(60 * (5 - h))).collect(), ..Default::default() };
+        let mut rec = FetchRecord {
+            news_times: (1..=4).map(|h| now() - mins(60 * (5 - h))).collect(),
+            ..Default::default()
+        };
         // news every hour; a new entry arrives now
-        on_success(&mut rec, Success { new_entries: 1, server_hint: None }, B, now(), 0.5);
+        on_success(
+            &mut rec,
+            Success {
+                new_entries: 1,
+                server_hint: None,
+            },
+            B,
+            now(),
+            0.5,
+        );
         assert_eq!(rec.interval_secs, 1800);
         assert_eq!(rec.next_fetch, Some(now() + mins(30)));
     }
 
     #[test]
     fn quiet_feed_slows_down_to_the_bound() {
-        let mut rec = FetchRecord { interval_secs: 900, ..Default::default() };
+        let mut rec = FetchRecord {
+            interval_secs: 900,
+            ..Default::default()
+        };
         let mut intervals = vec![];
         for _ in 0..20 {
             on_success(&mut rec, Success::default(), B, now(), 0.5);
@@ -120,9 +151,27 @@ mod tests {
     #[test]
     fn server_hint_lengthens_but_stays_bounded() {
         let mut rec = FetchRecord::default();
-        on_success(&mut rec, Success { new_entries: 0, server_hint: Some(Duration::from_secs(7200)) }, B, now(), 0.5);
+        on_success(
+            &mut rec,
+            Success {
+                new_entries: 0,
+                server_hint: Some(Duration::from_secs(7200)),
+            },
+            B,
+            now(),
+            0.5,
+        );
         assert_eq!(rec.interval_secs, 7200);
-        on_success(&mut rec, Success { new_entries: 0, server_hint: Some(Duration::from_secs(999_999)) }, B, now(), 0.5);
+        on_success(
+            &mut rec,
+            Success {
+                new_entries: 0,
+                server_hint: Some(Duration::from_secs(999_999)),
+            },
+            B,
+            now(),
+            0.5,
+        );
         assert_eq!(rec.interval_secs, 43_200);
     }
 
@@ -143,7 +192,13 @@ mod tests {
         let mut rec = FetchRecord::default();
         on_failure(&mut rec, Some(Duration::from_secs(5 * 3600)), B, now(), 0.5);
         assert_eq!(rec.next_fetch, Some(now() + mins(300)));
-        on_failure(&mut rec, Some(Duration::from_secs(10 * 86_400)), B, now(), 0.5);
+        on_failure(
+            &mut rec,
+            Some(Duration::from_secs(10 * 86_400)),
+            B,
+            now(),
+            0.5,
+        );
         assert_eq!(rec.next_fetch, Some(now() + mins(24 * 60)));
     }
 

@@ -36,6 +36,8 @@ pub struct SourceView {
     /// The last successful fetch that changed the box.
     pub last_success: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// The class of the last failure (`timeout`, `http`, `parse`, ...; see [`crate::model::FeedError`]).
+    pub error_kind: Option<String>,
     pub entries: Vec<EntryView>,
 }
 
@@ -124,6 +126,7 @@ struct SourceJson<'a> {
     site_url: Option<&'a str>,
     last_success: Option<DateTime<Utc>>,
     error: Option<&'a str>,
+    error_kind: Option<&'a str>,
     entries: &'a [EntryView],
 }
 
@@ -140,6 +143,7 @@ fn headlines_json(site: &SiteConfig, sources: &[SourceView]) -> Vec<u8> {
                 site_url: s.site_url.as_deref(),
                 last_success: s.last_success,
                 error: s.error.as_deref(),
+                error_kind: s.error_kind.as_deref(),
                 entries: &s.entries,
             })
             .collect(),
@@ -164,6 +168,7 @@ mod tests {
             logo: None,
             last_success: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             error: None,
+            error_kind: None,
             entries: (0..n_entries)
                 .map(|i| EntryView {
                     title: format!("<script>alert({i})</script> & story"),
