@@ -16,11 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::store::manifest::ObjectRef;
 use crate::store::{Key, Store};
@@ -96,7 +97,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
         .fallback(|| async { Error::NotFound })
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
@@ -110,22 +117,12 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn security_headers(mut resp: Response) -> Response {
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    resp
+/// A header every response carries (tower-http's layer: no boxing on the hot path).
+fn security_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
 /// The site a request is for, by its Host header.
@@ -139,9 +136,14 @@ fn site(app: &App, headers: &HeaderMap) -> Result<Arc<LiveSite>, Error> {
 }
 
 /// `/`: the default page, or the reader's layout when the cookie asks for a different one.
-async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Error> {
-    let site = site(&app, &headers)?;
-    if let Some(layout) = Layout::from_headers(&headers) {
+///
+/// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
+/// header on the hot path.
+async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    let (parts, _) = req.into_parts();
+    let headers = &parts.headers;
+    let site = site(&app, headers)?;
+    if let Some(layout) = Layout::from_headers(headers) {
         let ids: Vec<&str> = site
             .manifest
             .fragments
@@ -156,7 +158,7 @@ async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Respon
                 .all(|(i, v)| usize::from(*v) == i);
         if !is_default {
             match app.live.layout(&site, visible).await {
-                Ok(page) => return Ok(respond::page(&page, &headers, respond::LAYOUT)),
+                Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
                 // The parts are gone from memory and the bucket: the default page beats an error.
                 Err(e) => {
                     tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
@@ -164,12 +166,13 @@ async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Respon
             }
         }
     }
-    Ok(respond::page(&site.index, &headers, respond::FRONT))
+    Ok(respond::page(&site.index, headers, respond::FRONT))
 }
 
-async fn headlines(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Error> {
-    let site = site(&app, &headers)?;
-    Ok(respond::page(&site.headlines, &headers, respond::PAGE))
+async fn headlines(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    let headers = req.headers();
+    let site = site(&app, headers)?;
+    Ok(respond::page(&site.headlines, headers, respond::PAGE))
 }
 
 /// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside
@@ -177,8 +180,9 @@ async fn headlines(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Re
 async fn asset(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, Error> {
+    let headers = req.headers();
     if !crate::assets::is_hashed_name(&name) {
         return Err(Error::NotFound);
     }
@@ -194,7 +198,7 @@ async fn asset(
         encodings,
     };
     match app.live.object(&obj).await {
-        Ok(Some(page)) => Ok(respond::page(&page, &headers, respond::ASSET)),
+        Ok(Some(page)) => Ok(respond::page(&page, headers, respond::ASSET)),
         Ok(None) => Err(Error::NotFound),
         Err(e) => Err(Error::Unavailable(e.to_string())),
     }

@@ -102,6 +102,8 @@ pub fn page(page: &Page, headers: &HeaderMap, policy: Policy) -> Response {
         r
     } else {
         let mut r = Response::new(Body::from(variant.body.clone()));
+        // Room for these and the security headers without growing the map.
+        *r.headers_mut() = HeaderMap::with_capacity(16);
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, page.content_type.clone());
         if encoding != "identity" {
