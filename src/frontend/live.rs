@@ -71,6 +71,8 @@ pub struct Live {
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
     /// When a refresh last succeeded in full; `None` until the first one.
     last_ok: RwLock<Option<Instant>>,
+    /// Layout compressions allowed at once.
+    compressing: tokio::sync::Semaphore,
     pub counters: CacheCounters,
 }
 
@@ -91,6 +93,9 @@ impl Live {
             objects,
             layouts,
             last_ok: RwLock::new(None),
+            compressing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             counters: Default::default(),
         }
     }
@@ -321,7 +326,9 @@ impl Live {
                     text(&bottom),
                 );
                 let content_type = m.index.content_type.clone();
-                // Compressing takes milliseconds: off the async workers.
+                // Compressing takes milliseconds: off the async workers, and no more at once
+                // than there are cores, so a flood of distinct layouts cannot starve `/`.
+                let _permit = self.compressing.acquire().await.expect("never closed");
                 let page = tokio::task::spawn_blocking(move || {
                     Page::compress(html.into_bytes(), &content_type)
                 })

@@ -121,20 +121,17 @@ impl Page {
 
 /// The strong ETag of one variant: each encoding is a different representation (RFC 9110
 /// §8.8.3), so each has its own tag.
-pub fn etag(hash: &str, encoding: &str) -> String {
-    match encoding {
-        "br" => format!("\"{hash}-br\""),
-        "gzip" => format!("\"{hash}-gz\""),
-        _ => format!("\"{hash}\""),
-    }
-}
-
 fn etag_value(hash: &str, encoding: &str) -> HeaderValue {
-    header_value(&etag(hash, encoding))
+    let suffix = match encoding {
+        "br" => "-br",
+        "gzip" => "-gz",
+        _ => "",
+    };
+    header_value(&format!("\"{hash}{suffix}\""))
 }
 
 /// Values from the bucket are our own, but a corrupt one must not panic a request.
-pub fn header_value(s: &str) -> HeaderValue {
+fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
