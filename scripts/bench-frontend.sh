@@ -4,14 +4,14 @@
 # 64 connections) the frontend's `/` with `Accept-Encoding: gzip`, nginx serving the very same
 # gzip bytes from disk (gzip_static), and the frontend's custom-layout page; rounds alternate
 # between them so background noise hits all alike. Prints requests/s, p99 and the ratios to
-# nginx (median of the rounds), and the frontend's peak RSS.
+# nginx (median of the per-round ratios), and the frontend's peak RSS.
 #
-#   scripts/bench-frontend.sh            # ROUNDS=3 DURATION=10s by default
+#   scripts/bench-frontend.sh            # ROUNDS=5 DURATION=6s by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-6s}
 FEED_PORT=${FEED_PORT:-18183}
 FRONT_PORT=${FRONT_PORT:-18181}
 NGINX_PORT=${NGINX_PORT:-18182}
@@ -136,18 +136,22 @@ for round in $(seq "$ROUNDS"); do
     echo "front $(measure -H 'Accept-Encoding: gzip' "$front_url")" >>"$tmp/results"
     echo "nginx $(measure -H 'Accept-Encoding: gzip' "$nginx_url")" >>"$tmp/results"
     echo "layout $(measure -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" "$front_url")" >>"$tmp/results"
-    echo "round $round done" >&2
+    echo "round $round: $(tail -3 "$tmp/results" | tr '\n' ' ')" >&2
 done
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$front_pid/status")
 
 python3 - "$tmp/results" "$rss_kb" "$ROUNDS" "$DURATION" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-med = lambda k, i: statistics.median(float(r[i]) for r in rows if r[0] == k)
-nginx = med("nginx", 1)
-print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; median of {sys.argv[3]} alternating rounds")
-print(f"{'target':<28}{'req/s':>10}{'p99 ms':>10}{'x nginx':>10}")
+col = lambda k, i: [float(r[i]) for r in rows if r[0] == k]
+nginx = col("nginx", 1)
+print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} alternating rounds")
+print("(x nginx: median of the per-round ratios, each round's targets measured back to back)")
+print(f"{'target':<28}{'req/s':>10}{'p99 ms':>10}{'x nginx':>10}{'ratio range':>16}")
 for k, name in [("nginx", "nginx gzip_static"), ("front", "frontend /"), ("layout", "frontend / (custom layout)")]:
-    print(f"{name:<28}{med(k, 1):>10.0f}{med(k, 2):>10.2f}{med(k, 1) / nginx:>10.2f}")
+    ratios = [a / b for a, b in zip(col(k, 1), nginx)]
+    spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+    print(f"{name:<28}{statistics.median(col(k, 1)):>10.0f}{statistics.median(col(k, 2)):>10.2f}"
+          f"{statistics.median(ratios):>10.2f}{spread:>16}")
 print(f"frontend peak RSS: {int(sys.argv[2]) / 1024:.1f} MiB")
 PY

@@ -170,3 +170,35 @@ async fn shutdown_finishes_the_request_in_flight() {
         "no new connections after shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_generation_whose_pages_are_missing_is_not_switched_to() {
+    let store = Store::open("memory://", Role::Fetcher).unwrap();
+    let _s = published(&store).await;
+    let app = app_on(&store, Options::default()).await;
+    let before = get(&app, "/", &[]).await;
+
+    // A manifest naming a page that never arrived (a broken or racing publisher).
+    let key = newsdesk::store::Key::Manifest("test".into());
+    let mut manifest: newsdesk::store::manifest::Manifest =
+        store.get_json(&key).await.unwrap().unwrap();
+    manifest.generation += 1;
+    manifest.index.key = "sites/test/blobs/0000.html".into();
+    manifest.index.hash = "0000".into();
+    store
+        .put(&key, serde_json::to_vec(&manifest).unwrap().into())
+        .await
+        .unwrap();
+
+    assert!(app.live.refresh().await.is_err());
+    let after = get(&app, "/", &[]).await;
+    assert_eq!(
+        (after.status, after.body == before.body),
+        (StatusCode::OK, true)
+    );
+    let metrics = get(&app, "/metrics", &[]).await.text();
+    assert!(
+        metrics.contains("newsdesk_manifest_generation{site=\"test\"} 1"),
+        "{metrics}"
+    );
+}
