@@ -191,7 +191,9 @@ impl Live {
             .await?
         {
             Fetch::NotModified => {
-                let p = previous.expect("a 304 answers a conditional GET we made");
+                // Only a conditional GET gets a 304; a store answering one to a plain GET is
+                // treated as not having the site rather than trusted (or panicking the poller).
+                let Some(p) = previous else { return Ok(None) };
                 return Ok(Some(if p.entry == *entry {
                     p.clone()
                 } else {
