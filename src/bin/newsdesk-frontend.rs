@@ -29,7 +29,8 @@ struct Cli {
     stale_after: u64,
 }
 
-#[tokio::main]
+// Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     newsdesk::cli::init_logging();
     let cli = Cli::parse();

@@ -229,12 +229,69 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 }
 
 /// Loads the bucket, starts polling it, and serves until SIGINT/SIGTERM.
+///
+/// Served the way nginx runs its workers: one single-threaded runtime per core, each with its
+/// own listening socket (`SO_REUSEPORT`: the kernel spreads connections) and its own epoll. No
+/// request waits for another thread's I/O driver or hops threads, so a core taken by another
+/// process slows only its own connections. Polling the bucket stays on the caller's runtime.
 pub async fn run(store: Store, listen: SocketAddr, options: Options) -> anyhow::Result<()> {
     let app = App::start(store, options).await;
-    let listener = TcpListener::bind(listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "serving");
-    serve(app, listener, shutdown_signal()).await?;
+    // Without SO_REUSEPORT only one socket can listen on the address.
+    let workers = if cfg!(unix) {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let first = reuseport_listener(listen)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..workers {
+        listeners.push(reuseport_listener(addr)?);
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut done = Vec::with_capacity(workers);
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let (app, mut stopped) = (app.clone(), stopped.clone());
+        let (finished, wait) = tokio::sync::oneshot::channel();
+        done.push(wait);
+        std::thread::Builder::new()
+            .name(format!("serve-{i}"))
+            .spawn(move || {
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let listener = TcpListener::from_std(listener)?;
+                            serve(app, listener, async move {
+                                let _ = stopped.wait_for(|s| *s).await;
+                            })
+                            .await
+                        })
+                    });
+                let _ = finished.send(result);
+            })?;
+    }
+    tracing::info!(%addr, workers, "serving");
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    for wait in done {
+        wait.await??;
+    }
     Ok(())
+}
+
+/// A listening socket that other workers can bind too.
+fn reuseport_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)?.into_std()
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
