@@ -202,3 +202,51 @@ async fn a_generation_whose_pages_are_missing_is_not_switched_to() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_serves_on_every_core_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}/bucket", dir.path().display());
+    let _s = published(&Store::open(&url, Role::Fetcher).unwrap()).await;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk-frontend"))
+        .args(["--store", &url, "--listen", &addr.to_string()])
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let ready = b"GET /readyz HTTP/1.1\r\nHost: test.example\r\nConnection: close\r\n\r\n";
+    let mut answered = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok()
+            && status_of(&raw(addr, ready).await) == 200
+        {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the frontend never became ready");
+    // Several connections, spread by the kernel over the workers' sockets, all get the page.
+    for _ in 0..8 {
+        let page = raw(
+            addr,
+            b"GET / HTTP/1.1\r\nHost: test.example\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        assert_eq!(status_of(&page), 200);
+        assert!(page.contains("src3 story number 0 "));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
