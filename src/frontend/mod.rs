@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -126,8 +126,12 @@ fn security_header(
 }
 
 /// The site a request is for, by its Host header.
-fn site(app: &App, headers: &HeaderMap) -> Result<Arc<LiveSite>, Error> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
+    // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.host());
     app.live
         .snapshot()
         .site_for_host(host)
@@ -142,7 +146,7 @@ fn site(app: &App, headers: &HeaderMap) -> Result<Arc<LiveSite>, Error> {
 async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
     let (parts, _) = req.into_parts();
     let headers = &parts.headers;
-    let site = site(&app, headers)?;
+    let site = site(&app, headers, &parts.uri)?;
     if let Some(layout) = Layout::from_headers(headers) {
         let ids: Vec<&str> = site
             .manifest
@@ -171,7 +175,7 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
 
 async fn headlines(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
     let headers = req.headers();
-    let site = site(&app, headers)?;
+    let site = site(&app, headers, req.uri())?;
     Ok(respond::page(&site.headlines, headers, respond::PAGE))
 }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, context};
 use serde::Serialize;
@@ -39,8 +39,12 @@ fn ids(site: &LiveSite) -> Vec<&str> {
 }
 
 /// `GET /config`: the sources in the reader's current order, hidden ones unticked.
-pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Error> {
-    let site = site(&app, &headers)?;
+pub async fn show(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let site = site(&app, &headers, &uri)?;
     let ids = ids(&site);
     let layout = Layout::from_headers(&headers).unwrap_or_default();
     let sources: Vec<SourceRow> = layout
@@ -75,13 +79,14 @@ pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Res
 /// (303, RFC 9110 §15.4.4, so the browser follows with a GET).
 pub async fn save(
     State(app): State<Arc<App>>,
+    uri: Uri,
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     if !same_origin(&headers) {
         return Err(Error::Forbidden);
     }
-    let site = site(&app, &headers)?;
+    let site = site(&app, &headers, &uri)?;
     let cookie = if form.iter().any(|(k, _)| k == "reset") {
         Layout::clear_cookie()
     } else {

@@ -193,6 +193,12 @@ async fn sites_are_chosen_by_host_and_unknown_hosts_get_the_default() {
         title(send(&app, Request::get("/").body(Body::empty()).unwrap()).await),
         "Test Report"
     );
+    // HTTP/2 names the host in the URI's authority, without a Host header.
+    let h2 = Request::get("https://other.example/").version(axum::http::Version::HTTP_2);
+    assert_eq!(
+        title(send(&app, h2.body(Body::empty()).unwrap()).await),
+        "Other Report"
+    );
 }
 
 #[tokio::test]
