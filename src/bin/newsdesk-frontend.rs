@@ -29,12 +29,16 @@ struct Cli {
     stale_after: u64,
 }
 
-#[tokio::main]
+// Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     newsdesk::cli::init_logging();
     let cli = Cli::parse();
     let result = async {
-        let url = cli.store.clone().unwrap_or_else(newsdesk::cli::default_store_url);
+        let url = cli
+            .store
+            .clone()
+            .unwrap_or_else(newsdesk::cli::default_store_url);
         let store = Store::open(&url, Role::Frontend)?;
         let options = Options {
             poll: Duration::from_secs(cli.poll.max(1)),

@@ -1,21 +1,29 @@
 //! What a frontend knows about the bucket: the live manifest of every site (polled with
-//! conditional GETs) and a byte-bounded cache of immutable objects (one load per key).
+//! conditional GETs), its front page and JSON pinned in memory, a byte-bounded cache of other
+//! immutable objects and a cache of assembled reader layouts (one load or assembly per key).
 //!
-//! When the bucket fails, the last good manifests and cached objects keep being served.
+//! A new generation becomes visible only once its pages are in memory, so readers never wait
+//! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
+//! good generation keeps being served (stale-if-error) and the next poll retries.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
-use crate::store::manifest::{Manifest, SiteEntry, SiteIndex};
+use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
 use crate::store::{Fetch, Key, Store, StoreError};
+
+use super::metrics::CacheCounters;
+use super::page::Page;
 
 /// One published site as the frontend serves it.
 #[derive(Debug, Clone)]
 pub struct LiveSite {
     pub entry: SiteEntry,
     pub manifest: Arc<Manifest>,
+    /// The default front page and `/api/headlines`, every variant held in memory.
+    pub index: Arc<Page>,
+    pub headlines: Arc<Page>,
     /// Store ETag of the manifest, for the next conditional GET.
     etag: Option<String>,
 }
@@ -23,17 +31,21 @@ pub struct LiveSite {
 /// Every live site; the first is the default for unknown hosts.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    pub sites: Vec<LiveSite>,
+    pub sites: Vec<Arc<LiveSite>>,
     index: SiteIndex,
     index_etag: Option<String>,
 }
 
 impl Snapshot {
     /// The site whose hosts list `host` (port and case ignored), else the default site.
-    pub fn site_for_host(&self, host: Option<&str>) -> Option<&LiveSite> {
-        let host = host.map(|h| strip_port(h).to_ascii_lowercase());
-        host.and_then(|h| self.sites.iter().find(|s| s.entry.hosts.iter().any(|x| x.eq_ignore_ascii_case(&h))))
-            .or_else(|| self.sites.first())
+    pub fn site_for_host(&self, host: Option<&str>) -> Option<&Arc<LiveSite>> {
+        let host = host.map(strip_port);
+        host.and_then(|h| {
+            self.sites
+                .iter()
+                .find(|s| s.entry.hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+        })
+        .or_else(|| self.sites.first())
     }
 }
 
@@ -41,25 +53,51 @@ fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_once(']').map(|(h, _)| &h[1..]).unwrap_or(host);
     }
-    host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map(|(h, _)| h).unwrap_or(host)
+    host.rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(h, _)| h)
+        .unwrap_or(host)
 }
+
+/// A reader layout of one generation of a site: the visible fragments, in order.
+type LayoutKey = (String, u64, Vec<u16>);
 
 /// The frontend's view of the bucket.
 pub struct Live {
     store: Store,
     snapshot: RwLock<Arc<Snapshot>>,
-    objects: moka::future::Cache<String, Bytes>,
-    /// When a refresh last succeeded; `None` until the first one.
+    /// Fragments, page parts and assets by key and encodings.
+    objects: moka::future::Cache<String, Arc<Page>>,
+    layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
+    /// When a refresh last succeeded in full; `None` until the first one.
     last_ok: RwLock<Option<Instant>>,
+    /// Layout compressions allowed at once.
+    compressing: tokio::sync::Semaphore,
+    pub counters: CacheCounters,
 }
 
 impl Live {
+    /// `cache_bytes` bounds both caches: three quarters for objects, a quarter for layouts.
     pub fn new(store: Store, cache_bytes: u64) -> Self {
         let objects = moka::future::Cache::builder()
-            .max_capacity(cache_bytes)
-            .weigher(|k: &String, v: &Bytes| (k.len() + v.len()).try_into().unwrap_or(u32::MAX))
+            .max_capacity(cache_bytes - cache_bytes / 4)
+            .weigher(|k: &String, v: &Arc<Page>| weight(k.len() + v.weight()))
             .build();
-        Live { store, snapshot: Default::default(), objects, last_ok: RwLock::new(None) }
+        let layouts = moka::future::Cache::builder()
+            .max_capacity(cache_bytes / 4)
+            .weigher(|k: &LayoutKey, v: &Arc<Page>| weight(k.0.len() + 2 * k.2.len() + v.weight()))
+            .build();
+        Live {
+            store,
+            snapshot: Default::default(),
+            objects,
+            layouts,
+            last_ok: RwLock::new(None),
+            compressing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            counters: Default::default(),
+        }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -71,36 +109,139 @@ impl Live {
         self.last_ok.read().expect("age lock").map(|t| t.elapsed())
     }
 
-    /// Re-reads the site index and manifests, conditionally; keeps what it had on failure.
-    pub async fn refresh(&self) -> Result<(), StoreError> {
+    /// Bytes held by the object and layout caches (after applying pending inserts, which moka
+    /// otherwise counts lazily).
+    pub async fn cache_bytes(&self) -> (u64, u64) {
+        self.objects.run_pending_tasks().await;
+        self.layouts.run_pending_tasks().await;
+        (self.objects.weighted_size(), self.layouts.weighted_size())
+    }
+
+    /// Re-reads the site index and manifests, conditionally. Whatever fails keeps what it had:
+    /// the whole snapshot if the index cannot be read, a site's last generation if its
+    /// manifest or pages cannot. Any failure is returned (and counted) after the rest is done.
+    pub async fn refresh(&self) -> Result<(), Arc<StoreError>> {
+        let result = self.refresh_all().await;
+        if result.is_err() {
+            self.counters.bucket_errors.fetch_add(1, Relaxed);
+        }
+        result
+    }
+
+    async fn refresh_all(&self) -> Result<(), Arc<StoreError>> {
         let old = self.snapshot();
-        let (index, index_etag) = match self.store.fetch(&Key::SiteIndex, old.index_etag.as_deref()).await? {
+        let (index, index_etag) = match self
+            .store
+            .fetch(&Key::SiteIndex, old.index_etag.as_deref())
+            .await?
+        {
             Fetch::NotModified => (old.index.clone(), old.index_etag.clone()),
+            // A bucket that loses its index after having one is failing, not empty.
+            Fetch::NotFound if !old.sites.is_empty() => {
+                return Err(Arc::new(StoreError::Missing {
+                    key: Key::SiteIndex.to_string(),
+                }));
+            }
             Fetch::NotFound => (SiteIndex::default(), None),
             Fetch::Found { bytes, etag } => (parse(&Key::SiteIndex, &bytes)?, etag),
         };
         let mut sites = Vec::with_capacity(index.sites.len());
+        let mut failure = None;
         for entry in &index.sites {
-            let key = Key::Manifest(entry.name.clone());
             let previous = old.sites.iter().find(|s| s.entry.name == entry.name);
-            match self.store.fetch(&key, previous.and_then(|p| p.etag.as_deref())).await? {
-                Fetch::NotModified => {
-                    let p = previous.expect("a 304 answers a conditional GET we made");
-                    sites.push(LiveSite { entry: entry.clone(), ..p.clone() });
-                }
-                Fetch::NotFound => {}
-                Fetch::Found { bytes, etag } => {
-                    let manifest: Manifest = parse(&key, &bytes)?;
-                    if previous.is_none_or(|p| p.manifest.generation != manifest.generation) {
-                        tracing::info!(site = %entry.name, generation = manifest.generation, "new generation");
-                    }
-                    sites.push(LiveSite { entry: entry.clone(), manifest: Arc::new(manifest), etag });
+            match self.load_site(entry, previous).await {
+                Ok(site) => sites.extend(site),
+                Err(e) => {
+                    tracing::warn!(site = %entry.name, error = %e, "keeping the last good generation");
+                    sites.extend(previous.map(|p| {
+                        Arc::new(LiveSite {
+                            entry: entry.clone(),
+                            ..LiveSite::clone(p)
+                        })
+                    }));
+                    failure.get_or_insert(e);
                 }
             }
         }
-        *self.snapshot.write().expect("snapshot lock") = Arc::new(Snapshot { sites, index, index_etag });
-        *self.last_ok.write().expect("age lock") = Some(Instant::now());
-        Ok(())
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(Snapshot {
+            sites,
+            index,
+            index_etag,
+        });
+        match failure {
+            Some(e) => Err(e),
+            None => {
+                *self.last_ok.write().expect("age lock") = Some(Instant::now());
+                Ok(())
+            }
+        }
+    }
+
+    /// A site's live generation: the previous one if its manifest is unchanged, else the new
+    /// one once its pages are in memory. `None` for a site never published.
+    async fn load_site(
+        &self,
+        entry: &SiteEntry,
+        previous: Option<&Arc<LiveSite>>,
+    ) -> Result<Option<Arc<LiveSite>>, Arc<StoreError>> {
+        let key = Key::Manifest(entry.name.clone());
+        let (bytes, etag) = match self
+            .store
+            .fetch(&key, previous.and_then(|p| p.etag.as_deref()))
+            .await?
+        {
+            Fetch::NotModified => {
+                // Only a conditional GET gets a 304; a store answering one to a plain GET is
+                // treated as not having the site rather than trusted (or panicking the poller).
+                let Some(p) = previous else { return Ok(None) };
+                return Ok(Some(if p.entry == *entry {
+                    p.clone()
+                } else {
+                    Arc::new(LiveSite {
+                        entry: entry.clone(),
+                        ..LiveSite::clone(p)
+                    })
+                }));
+            }
+            Fetch::NotFound if previous.is_some() => {
+                return Err(Arc::new(StoreError::Missing {
+                    key: key.to_string(),
+                }));
+            }
+            Fetch::NotFound => return Ok(None),
+            Fetch::Found { bytes, etag } => (bytes, etag),
+        };
+        let manifest: Manifest = parse(&key, &bytes)?;
+        let (index, headlines) = match previous {
+            // The same pages under a new store ETag (a store without content ETags): keep them.
+            Some(p)
+                if p.manifest.index == manifest.index
+                    && p.manifest.headlines == manifest.headlines =>
+            {
+                (p.index.clone(), p.headlines.clone())
+            }
+            _ => (
+                Arc::new(Page::load(&self.store, &manifest.index).await?),
+                Arc::new(Page::load(&self.store, &manifest.headlines).await?),
+            ),
+        };
+        // The parts of reader layouts too, so they survive a bucket outage as well as `/` does.
+        for part in [&manifest.top, &manifest.bottom]
+            .into_iter()
+            .chain(manifest.fragments.iter().map(|f| &f.object))
+        {
+            self.part(part).await?;
+        }
+        if previous.is_none_or(|p| p.manifest.generation != manifest.generation) {
+            tracing::info!(site = %entry.name, generation = manifest.generation, "new generation");
+        }
+        Ok(Some(Arc::new(LiveSite {
+            entry: entry.clone(),
+            manifest: Arc::new(manifest),
+            index,
+            headlines,
+            etag,
+        })))
     }
 
     /// Polls forever, every `every`; failures are logged and the old snapshot stays.
@@ -115,33 +256,108 @@ impl Live {
         }
     }
 
-    /// An immutable object by key, from the cache or the store (one load per key at a time).
-    /// `Ok(None)` when the store does not have it.
-    pub async fn object(&self, key: &str) -> Result<Option<Bytes>, Arc<StoreError>> {
-        if let Some(b) = self.objects.get(key).await {
-            return Ok(Some(b));
+    /// An immutable object with the variants `obj` lists, from the cache or the store (one
+    /// load per key at a time). `Ok(None)` when the store does not have it.
+    pub async fn object(&self, obj: &ObjectRef) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
+        let key = format!("{}|{}", obj.key, obj.encodings.join(","));
+        if let Some(p) = self.objects.get(&key).await {
+            self.counters.object_hits.fetch_add(1, Relaxed);
+            return Ok(Some(p));
         }
-        let store = self.store.clone();
-        let path = key.to_string();
+        self.counters.object_misses.fetch_add(1, Relaxed);
         let loaded = self
             .objects
-            .try_get_with(key.to_string(), async move {
-                match store.fetch_path(&path).await? {
-                    Some(b) => Ok(b),
-                    None => Err(StoreError::Missing { key: path }),
-                }
+            .try_get_with(key, async {
+                Page::load(&self.store, obj).await.map(Arc::new)
             })
             .await;
         match loaded {
-            Ok(b) => Ok(Some(b)),
+            Ok(p) => Ok(Some(p)),
             Err(e) if matches!(*e, StoreError::Missing { .. }) => Ok(None),
-            Err(e) => Err(e),
+            Err(e) => {
+                self.counters.bucket_errors.fetch_add(1, Relaxed);
+                Err(e)
+            }
         }
+    }
+
+    /// A page part for assembling layouts: identity bytes only, compressed after assembly.
+    async fn part(&self, obj: &ObjectRef) -> Result<Arc<Page>, Arc<StoreError>> {
+        let identity = ObjectRef {
+            encodings: vec![],
+            ..obj.clone()
+        };
+        self.object(&identity).await?.ok_or_else(|| {
+            Arc::new(StoreError::Missing {
+                key: obj.key.clone(),
+            })
+        })
+    }
+
+    /// The front page of `site` with the fragments `visible` (indices into its manifest) in
+    /// that order, assembled and compressed once per layout and generation.
+    pub async fn layout(
+        &self,
+        site: &LiveSite,
+        visible: Vec<u16>,
+    ) -> Result<Arc<Page>, Arc<StoreError>> {
+        let key = (site.entry.name.clone(), site.manifest.generation, visible);
+        if let Some(p) = self.layouts.get(&key).await {
+            self.counters.layout_hits.fetch_add(1, Relaxed);
+            return Ok(p);
+        }
+        self.counters.layout_misses.fetch_add(1, Relaxed);
+        let m = &site.manifest;
+        let visible = key.2.clone();
+        self.layouts
+            .try_get_with(key, async move {
+                let top = self.part(&m.top).await?;
+                let bottom = self.part(&m.bottom).await?;
+                let mut parts = Vec::with_capacity(visible.len());
+                for i in &visible {
+                    let f = m.fragments.get(usize::from(*i)).ok_or_else(|| {
+                        Arc::new(StoreError::Missing {
+                            key: format!("fragment {i}"),
+                        })
+                    })?;
+                    parts.push(self.part(&f.object).await?);
+                }
+                let html = crate::render::assemble(
+                    text(&top),
+                    parts.iter().map(|p| text(p)),
+                    text(&bottom),
+                );
+                let content_type = m.index.content_type.clone();
+                // Compressing takes milliseconds: off the async workers, and no more at once
+                // than there are cores, so a flood of distinct layouts cannot starve `/`.
+                let _permit = self.compressing.acquire().await.expect("never closed");
+                let page = tokio::task::spawn_blocking(move || {
+                    Page::compress(html.into_bytes(), &content_type)
+                })
+                .await
+                .expect("compression does not panic");
+                Ok::<_, Arc<StoreError>>(Arc::new(page))
+            })
+            .await
+            .map_err(Arc::unwrap_or_clone)
     }
 }
 
+/// The fetcher writes page parts as UTF-8; a part that is not is left out rather than served
+/// as mojibake.
+fn text(page: &Page) -> &str {
+    std::str::from_utf8(&page.identity.body).unwrap_or_default()
+}
+
+fn weight(bytes: usize) -> u32 {
+    bytes.try_into().unwrap_or(u32::MAX)
+}
+
 fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { key: key.to_string(), source })
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        key: key.to_string(),
+        source,
+    })
 }
 
 #[cfg(test)]

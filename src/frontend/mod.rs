@@ -1,21 +1,31 @@
 //! The stateless frontend: serves every site in the bucket from memory with axum. It never
 //! talks to a feed; anything it holds can be re-read from the bucket.
+//!
+//! [`live`] keeps the bucket's current generation in memory, [`page`] and [`respond`] turn it
+//! into responses, [`layout`] and [`settings`] handle reader layouts, [`metrics`] counts.
 
+pub mod layout;
 pub mod live;
+pub mod metrics;
+pub mod page;
 pub mod respond;
+pub mod settings;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::store::Store;
 use crate::store::manifest::ObjectRef;
+use crate::store::{Key, Store};
+use layout::Layout;
 use live::{Live, LiveSite};
 use respond::Error;
 
@@ -24,7 +34,7 @@ use respond::Error;
 pub struct Options {
     /// How often manifests are polled.
     pub poll: Duration,
-    /// Bound of the object cache.
+    /// Bound of the object and layout caches together.
     pub cache_bytes: u64,
     /// `/readyz` fails when the last successful bucket read is older than this.
     pub stale_after: Duration,
@@ -45,16 +55,35 @@ impl Default for Options {
 pub struct App {
     pub live: Arc<Live>,
     pub options: Options,
+    pub metrics: metrics::Metrics,
 }
 
 impl App {
+    /// An app that has not read the bucket yet (tests call `live.refresh()` themselves).
     pub fn new(store: Store, options: Options) -> Arc<App> {
-        Arc::new(App { live: Arc::new(Live::new(store, options.cache_bytes)), options })
+        Arc::new(App {
+            live: Arc::new(Live::new(store, options.cache_bytes)),
+            options,
+            metrics: Default::default(),
+        })
+    }
+
+    /// Reads the bucket once and keeps polling it in the background.
+    pub async fn start(store: Store, options: Options) -> Arc<App> {
+        let app = App::new(store, options);
+        if let Err(e) = app.live.refresh().await {
+            tracing::warn!(error = %e, "first bucket read failed; will keep trying");
+        }
+        tokio::spawn(app.live.clone().poll(app.options.poll));
+        app
     }
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Largest request body: the `/config` form is a few kB.
+const MAX_BODY: usize = 64 * 1024;
 
 /// Every route; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
@@ -63,104 +92,223 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(index))
         .route("/api/headlines", get(headlines))
         .route("/assets/{name}", get(asset))
+        .route("/config", get(settings::show).post(settings::save))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::handler))
         .fallback(|| async { Error::NotFound })
-        .layer(axum::middleware::map_response(security_headers))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // Outermost, so timeouts and refused bodies are counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::track,
+        ))
         .with_state(app)
 }
 
-async fn security_headers(mut resp: Response) -> Response {
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    resp
+/// A header every response carries (tower-http's layer: no boxing on the hot path).
+fn security_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-fn site(app: &App, headers: &HeaderMap) -> Result<LiveSite, Error> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    app.live.snapshot().site_for_host(host).cloned().ok_or(Error::NoSite)
+/// The site a request is for, by its Host header.
+fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
+    // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.host());
+    app.live
+        .snapshot()
+        .site_for_host(host)
+        .cloned()
+        .ok_or(Error::NoSite)
 }
 
-async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Error> {
-    let site = site(&app, &headers)?;
-    serve(&app, &headers, &site.manifest.index, respond::CACHE_PAGE).await
-}
-
-async fn headlines(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Error> {
-    let site = site(&app, &headers)?;
-    serve(&app, &headers, &site.manifest.headlines, respond::CACHE_PAGE).await
-}
-
-/// Serves one stored object in the best encoding the client accepts.
-async fn serve(app: &App, headers: &HeaderMap, obj: &ObjectRef, cache: &'static str) -> Result<Response, Error> {
-    let encoding = respond::negotiate(headers.get(header::ACCEPT_ENCODING), &obj.encodings);
-    let etag = respond::etag(&obj.hash, encoding);
-    if respond::not_modified(headers, &etag) {
-        return Ok(respond::not_modified_response(&etag, cache, !obj.encodings.is_empty()));
+/// `/`: the default page, or the reader's layout when the cookie asks for a different one.
+///
+/// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
+/// header on the hot path.
+async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    let (parts, _) = req.into_parts();
+    let headers = &parts.headers;
+    let site = site(&app, headers, &parts.uri)?;
+    if let Some(layout) = Layout::from_headers(headers) {
+        let ids: Vec<&str> = site
+            .manifest
+            .fragments
+            .iter()
+            .map(|f| f.id.as_str())
+            .collect();
+        let visible = layout.visible(&ids);
+        let is_default = visible.len() == ids.len()
+            && visible
+                .iter()
+                .enumerate()
+                .all(|(i, v)| usize::from(*v) == i);
+        if !is_default {
+            match app.live.layout(&site, visible).await {
+                Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
+                // The parts are gone from memory and the bucket: the default page beats an error.
+                Err(e) => {
+                    tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
+                }
+            }
+        }
     }
-    let body = app
-        .live
-        .object(&obj.variant_key(encoding))
-        .await
-        .map_err(|e| Error::Unavailable(e.to_string()))?
-        .ok_or_else(|| Error::Unavailable(format!("{} named by the manifest is missing", obj.key)))?;
-    Ok(respond::object(obj, encoding, cache, body))
+    Ok(respond::page(&site.index, headers, respond::FRONT))
 }
 
-/// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path; old versions stay served.
-async fn asset(State(app): State<Arc<App>>, Path(name): Path<String>, headers: HeaderMap) -> Result<Response, Error> {
+async fn headlines(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    let headers = req.headers();
+    let site = site(&app, headers, req.uri())?;
+    Ok(respond::page(&site.headlines, headers, respond::PAGE))
+}
+
+/// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside
+/// `assets/` can be named; old versions stay served.
+async fn asset(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Result<Response, Error> {
+    let headers = req.headers();
     if !crate::assets::is_hashed_name(&name) {
         return Err(Error::NotFound);
     }
     let hash = name.split('.').nth(1).unwrap_or_default().to_string();
     let content_type = crate::store::keys::content_type_for(&name).to_string();
-    let key = crate::store::Key::Asset(name).to_string();
-    // Which variants exist is not recorded for assets; try the best first.
-    for encoding in ["br", "gzip"] {
-        let obj = ObjectRef { key: key.clone(), hash: hash.clone(), content_type: content_type.clone(), size: 0, encodings: vec![encoding.into()] };
-        if respond::negotiate(headers.get(header::ACCEPT_ENCODING), &obj.encodings) != encoding {
-            continue;
-        }
-        if let Ok(resp) = serve(&app, &headers, &obj, respond::CACHE_IMMUTABLE).await {
-            return Ok(resp);
-        }
-    }
-    let obj = ObjectRef { key: key.clone(), hash, content_type, size: 0, encodings: vec![] };
-    match app.live.object(&key).await {
-        Ok(Some(_)) => serve(&app, &headers, &obj, respond::CACHE_IMMUTABLE).await,
+    // Which variants exist is not recorded for assets: ask for both, missing ones are skipped.
+    let encodings = vec!["br".to_string(), "gzip".to_string()];
+    let obj = ObjectRef {
+        key: Key::Asset(name).to_string(),
+        hash,
+        content_type,
+        size: 0,
+        encodings,
+    };
+    match app.live.object(&obj).await {
+        Ok(Some(page)) => Ok(respond::page(&page, headers, respond::ASSET)),
         Ok(None) => Err(Error::NotFound),
         Err(e) => Err(Error::Unavailable(e.to_string())),
     }
 }
 
+/// 200 once a site is loaded and the bucket was read recently; 503 otherwise, so a load
+/// balancer sends readers elsewhere while this frontend still serves what it has.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
     let loaded = !app.live.snapshot().sites.is_empty();
-    match app.live.age() {
-        Some(age) if loaded && age <= app.options.stale_after => (StatusCode::OK, "ready\n").into_response(),
-        Some(age) if loaded => {
-            (StatusCode::SERVICE_UNAVAILABLE, format!("stale: bucket last read {}s ago\n", age.as_secs())).into_response()
+    let mut resp = match app.live.age() {
+        Some(age) if loaded && age <= app.options.stale_after => {
+            (StatusCode::OK, "ready\n").into_response()
         }
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "no site loaded from the bucket yet\n").into_response(),
-    }
+        Some(age) if loaded => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("stale: bucket last read {}s ago\n", age.as_secs()),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no site loaded from the bucket yet\n",
+        )
+            .into_response(),
+    };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
-/// Loads the bucket, starts polling it, and serves until SIGINT/SIGTERM (finishing in-flight
-/// requests).
+/// Loads the bucket, starts polling it, and serves until SIGINT/SIGTERM.
+///
+/// Served the way nginx runs its workers: one single-threaded runtime per core, each with its
+/// own listening socket (`SO_REUSEPORT`: the kernel spreads connections) and its own epoll. No
+/// request waits for another thread's I/O driver or hops threads, so a core taken by another
+/// process slows only its own connections. Polling the bucket stays on the caller's runtime.
 pub async fn run(store: Store, listen: SocketAddr, options: Options) -> anyhow::Result<()> {
-    let app = App::new(store, options.clone());
-    if let Err(e) = app.live.refresh().await {
-        tracing::warn!(error = %e, "first bucket read failed; will keep trying");
+    let app = App::start(store, options).await;
+    // Without SO_REUSEPORT only one socket can listen on the address.
+    let workers = if cfg!(unix) {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let first = reuseport_listener(listen)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..workers {
+        listeners.push(reuseport_listener(addr)?);
     }
-    tokio::spawn(app.live.clone().poll(app.options.poll));
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut done = Vec::with_capacity(workers);
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let (app, mut stopped) = (app.clone(), stopped.clone());
+        let (finished, wait) = tokio::sync::oneshot::channel();
+        done.push(wait);
+        std::thread::Builder::new()
+            .name(format!("serve-{i}"))
+            .spawn(move || {
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let listener = TcpListener::from_std(listener)?;
+                            serve(app, listener, async move {
+                                let _ = stopped.wait_for(|s| *s).await;
+                            })
+                            .await
+                        })
+                    });
+                let _ = finished.send(result);
+            })?;
+    }
+    tracing::info!(%addr, workers, "serving");
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    for wait in done {
+        wait.await??;
+    }
     Ok(())
+}
+
+/// A listening socket that other workers can bind too.
+fn reuseport_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)?.into_std()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight. Header size and count are bounded by hyper (about 400 kB, 100 headers: 431 past
+/// either).
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn shutdown_signal() {
@@ -169,7 +317,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -1,22 +1,55 @@
-//! Turning a stored object into an HTTP response: encoding picked from the precompressed
+//! Turning a page held in memory into an HTTP response: encoding picked from the precompressed
 //! variants, strong ETags and `If-None-Match` (RFC 9110 §13.1.2), `Cache-Control` by kind
 //! (RFC 9111). Every error status is decided here.
 
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 
-use crate::store::manifest::ObjectRef;
+use super::page::Page;
+
+/// How a kind of response may be cached (RFC 9111 §5.2.2) and what it varies on (RFC 9110
+/// §12.5.5).
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub cache_control: &'static str,
+    pub vary: &'static str,
+}
 
 /// Hashed assets never change under their name.
-pub const CACHE_IMMUTABLE: &str = crate::store::keys::CACHE_IMMUTABLE;
-/// Pages change with every generation: short freshness, then revalidate; serve stale while the
-/// origin is slow or failing.
-pub const CACHE_PAGE: &str = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400";
+pub const ASSET: Policy = Policy {
+    cache_control: crate::store::keys::CACHE_IMMUTABLE,
+    vary: "Accept-Encoding",
+};
 
-/// The encoding to send: `br`, `gzip` or `identity`, among those stored.
-pub fn negotiate<'a>(accept: Option<&HeaderValue>, stored: &'a [String]) -> &'a str {
-    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else { return "identity" };
+/// Pages change with every generation: short freshness, then revalidate; a cache may serve a
+/// stale copy while it revalidates or while the origin fails (RFC 5861).
+const PAGE_CACHE: &str = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400";
+
+/// JSON and other pages that are the same for every reader.
+pub const PAGE: Policy = Policy {
+    cache_control: PAGE_CACHE,
+    vary: "Accept-Encoding",
+};
+
+/// The default front page: shared caches may keep it, but `/` depends on the layout cookie,
+/// so it varies on `Cookie` too.
+pub const FRONT: Policy = Policy {
+    cache_control: PAGE_CACHE,
+    vary: "Accept-Encoding, Cookie",
+};
+
+/// A reader's own layout: only the reader's browser may keep it (RFC 9111 §5.2.2.7).
+pub const LAYOUT: Policy = Policy {
+    cache_control: "private, max-age=10",
+    vary: "Accept-Encoding, Cookie",
+};
+
+/// The encoding to send: `br`, `gzip` or `identity`, among those stored (RFC 9110 §12.5.3).
+pub fn negotiate(accept: Option<&HeaderValue>, stored: &[&str]) -> &'static str {
+    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
+        return "identity";
+    };
     let q = |coding: &str| -> f32 {
         accept
             .split(',')
@@ -26,7 +59,10 @@ pub fn negotiate<'a>(accept: Option<&HeaderValue>, stored: &'a [String]) -> &'a 
                 if !name.eq_ignore_ascii_case(coding) && name != "*" {
                     return None;
                 }
-                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|v| v.parse().ok()).unwrap_or(1.0);
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1.0);
                 Some((name == "*", q))
             })
             // An explicit entry for the coding beats the wildcard.
@@ -34,60 +70,55 @@ pub fn negotiate<'a>(accept: Option<&HeaderValue>, stored: &'a [String]) -> &'a 
             .map(|(_, q)| q)
             .unwrap_or(0.0)
     };
-    for coding in ["br", "gzip"] {
-        if let Some(s) = stored.iter().find(|s| *s == coding)
-            && q(coding) > 0.0
-        {
-            return s;
+    ["br", "gzip"]
+        .into_iter()
+        .find(|c| stored.contains(c) && q(c) > 0.0)
+        .unwrap_or("identity")
+}
+
+/// Whether `If-None-Match` matches `etag`: weak comparison, as RFC 9110 §13.1.2 asks for.
+pub fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+/// The response for `page`: 304 when the client has this variant, else its bytes. HEAD is
+/// answered by axum from the same response, without the body.
+pub fn page(page: &Page, headers: &HeaderMap, policy: Policy) -> Response {
+    let encoding = negotiate(headers.get(header::ACCEPT_ENCODING), page.encodings());
+    let variant = page.variant(encoding);
+    let mut resp = if not_modified(headers, &variant.etag) {
+        // A 304 carries the headers a 200 would have had (RFC 9110 §15.4.5).
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(variant.body.clone()));
+        // Room for these and the security headers without growing the map.
+        *r.headers_mut() = HeaderMap::with_capacity(16);
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, page.content_type.clone());
+        if encoding != "identity" {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
         }
-    }
-    "identity"
-}
-
-/// The strong ETag of one stored variant.
-pub fn etag(hash: &str, encoding: &str) -> String {
-    match encoding {
-        "br" => format!("\"{hash}-br\""),
-        "gzip" => format!("\"{hash}-gz\""),
-        _ => format!("\"{hash}\""),
-    }
-}
-
-/// Whether `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for GET).
-pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else { return false };
-    inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-}
-
-/// A response for a stored object whose variant bytes are `body` (already chosen by encoding).
-pub fn object(obj: &ObjectRef, encoding: &str, cache_control: &'static str, body: Bytes) -> Response {
-    let mut resp = body.into_response();
+        r
+    };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, value(&obj.content_type));
-    if encoding != "identity" {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(if encoding == "br" { "br" } else { "gzip" }));
-    }
-    common_headers(h, &etag(&obj.hash, encoding), cache_control, !obj.encodings.is_empty());
+    h.insert(header::ETAG, variant.etag.clone());
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(policy.cache_control),
+    );
+    h.insert(header::VARY, HeaderValue::from_static(policy.vary));
     resp
-}
-
-/// 304 with the headers a 200 would have had (RFC 9110 §15.4.5).
-pub fn not_modified_response(etag: &str, cache_control: &'static str, varies: bool) -> Response {
-    let mut resp = StatusCode::NOT_MODIFIED.into_response();
-    common_headers(resp.headers_mut(), etag, cache_control, varies);
-    resp
-}
-
-fn common_headers(h: &mut HeaderMap, etag: &str, cache_control: &'static str, varies: bool) {
-    h.insert(header::ETAG, value(etag));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    if varies {
-        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    }
-}
-
-fn value(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
 
 /// The frontend's errors, each with its status.
@@ -96,6 +127,8 @@ pub enum Error {
     NotFound,
     /// Nothing published yet for this host.
     NoSite,
+    /// A form that does not come from this site.
+    Forbidden,
     /// The bucket failed and nothing cached can answer.
     Unavailable(String),
 }
@@ -103,15 +136,20 @@ pub enum Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, msg) = match self {
-            Error::NotFound => (StatusCode::NOT_FOUND, "not found\n".to_string()),
-            Error::NoSite => (StatusCode::SERVICE_UNAVAILABLE, "no site has been published yet\n".to_string()),
+            Error::NotFound => (StatusCode::NOT_FOUND, "not found\n"),
+            Error::NoSite => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no site has been published yet\n",
+            ),
+            Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
             Error::Unavailable(why) => {
                 tracing::warn!(error = %why, "object unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable\n".to_string())
+                (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable\n")
             }
         };
         let mut resp = (status, msg).into_response();
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         resp
     }
 }
@@ -121,8 +159,10 @@ mod tests {
     use super::*;
 
     fn enc(accept: &str) -> &'static str {
-        let stored: &'static [String] = Box::leak(Box::new(["br".to_string(), "gzip".to_string()]));
-        negotiate(Some(&HeaderValue::from_str(accept).unwrap()), stored)
+        negotiate(
+            Some(&HeaderValue::from_str(accept).unwrap()),
+            &["br", "gzip"],
+        )
     }
 
     #[test]
@@ -133,15 +173,22 @@ mod tests {
         assert_eq!(enc("identity"), "identity");
         assert_eq!(enc("*"), "br");
         assert_eq!(enc("*, br;q=0"), "gzip");
-        assert_eq!(negotiate(None, &["br".to_string()]), "identity");
-        assert_eq!(negotiate(Some(&HeaderValue::from_static("br")), &[]), "identity");
+        assert_eq!(enc("GZIP;q=0.5"), "gzip");
+        assert_eq!(negotiate(None, &["br"]), "identity");
+        assert_eq!(
+            negotiate(Some(&HeaderValue::from_static("br")), &[]),
+            "identity"
+        );
     }
 
     #[test]
     fn if_none_match_compares_weakly() {
         let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"a\", W/\"abc-gz\""));
-        assert!(not_modified(&h, "\"abc-gz\""));
-        assert!(!not_modified(&h, "\"abc\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"a\", W/\"abc-gz\""),
+        );
+        assert!(not_modified(&h, &HeaderValue::from_static("\"abc-gz\"")));
+        assert!(!not_modified(&h, &HeaderValue::from_static("\"abc\"")));
     }
 }

@@ -1,0 +1,159 @@
+//! `/config`: the reader layout form (plain HTML that works without JavaScript) and saving
+//! the choice in the layout cookie. Nothing is stored on the server.
+
+use std::sync::{Arc, LazyLock};
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use super::layout::Layout;
+use super::live::LiveSite;
+use super::respond::Error;
+use super::{App, site};
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.add_template("config.html", include_str!("../../templates/config.html"))
+        .expect("embedded template is valid");
+    env
+});
+
+/// One row of the form.
+#[derive(Serialize)]
+struct SourceRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    shown: bool,
+}
+
+fn ids(site: &LiveSite) -> Vec<&str> {
+    site.manifest
+        .fragments
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect()
+}
+
+/// `GET /config`: the sources in the reader's current order, hidden ones unticked.
+pub async fn show(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let site = site(&app, &headers, &uri)?;
+    let ids = ids(&site);
+    let layout = Layout::from_headers(&headers).unwrap_or_default();
+    let sources: Vec<SourceRow> = layout
+        .arrange(&ids)
+        .into_iter()
+        .map(|(i, shown)| SourceRow {
+            id: ids[i],
+            title: &site.manifest.fragments[i].title,
+            shown,
+        })
+        .collect();
+    let html = ENV
+        .get_template("config.html")
+        .and_then(|t| {
+            t.render(context! {
+                site => context! { title => &site.entry.title },
+                assets => &site.manifest.assets,
+                sources => minijinja::Value::from(minijinja::value::Serde(&sources)),
+            })
+        })
+        .map_err(|e| Error::Unavailable(format!("rendering config.html: {e}")))?;
+    let mut resp = Html(html).into_response();
+    // The form shows this reader's cookie: no shared cache may keep it.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+/// `POST /config`: saves (or with `reset`, forgets) the layout and goes back to the page
+/// (303, RFC 9110 §15.4.4, so the browser follows with a GET).
+pub async fn save(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    if !same_origin(&headers) {
+        return Err(Error::Forbidden);
+    }
+    let site = site(&app, &headers, &uri)?;
+    let cookie = if form.iter().any(|(k, _)| k == "reset") {
+        Layout::clear_cookie()
+    } else {
+        Layout::from_form(&ids(&site), &form).set_cookie()
+    };
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::LOCATION, HeaderValue::from_static("/"));
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| Error::Unavailable(e.to_string()))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// Another site must not rearrange a reader's page: browsers send `Origin` (and
+/// `Sec-Fetch-Site`) with form posts; without them (older browsers, curl) the post is allowed,
+/// since a layout is a preference, not a secret.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, h)| h);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert!(same_origin(&h(&[("host", "news.example")])));
+        assert!(same_origin(&h(&[
+            ("host", "news.example:8080"),
+            ("origin", "http://news.example:8080")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "news.example"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "news.example"),
+            ("origin", "null")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "news.example"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+    }
+}
