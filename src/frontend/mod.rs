@@ -277,7 +277,8 @@ pub async fn run(store: Store, listen: SocketAddr, options: Options) -> anyhow::
             })?;
     }
     tracing::info!(%addr, workers, "serving");
-    shutdown_signal().await;
+    crate::cli::shutdown_signal().await;
+    tracing::info!("finishing in-flight requests");
     let _ = stop.send(true);
     for wait in done {
         wait.await??;
@@ -309,21 +310,4 @@ pub async fn serve(
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
