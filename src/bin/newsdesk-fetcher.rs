@@ -41,13 +41,16 @@ enum Command {
     },
     /// Long-running: a sync pass now and at every tick of `[fetch] schedule`, until SIGINT/SIGTERM.
     Run {
+        /// Only this site's feeds and pages.
         #[arg(long)]
         site: Option<String>,
+        /// Fetch only this share of the feeds, e.g. 0/2 and 1/2 on two machines.
         #[arg(long, default_value = "0/1")]
         shard: Shard,
     },
     /// Re-render and publish from the stored state, fetching nothing.
     Render {
+        /// Only this site.
         #[arg(long)]
         site: Option<String>,
     },
