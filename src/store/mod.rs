@@ -224,7 +224,20 @@ fn backend(op: &'static str, path: &Path, source: object_store::Error) -> StoreE
 /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
 fn open_s3(url: &url::Url, role: Role) -> Result<(Arc<dyn ObjectStore>, bool), String> {
     let bucket = url.host_str().filter(|b| !b.is_empty()).ok_or("s3:// needs a bucket name")?;
-    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_virtual_hosted_style_request(false);
+    // A frontend answers readers: it must give up on a dead bucket in seconds and serve what it
+    // has; a fetcher can afford to wait and retry.
+    let (timeout, retries, retry_timeout) = match role {
+        Role::Frontend => (Duration::from_secs(5), 1, Duration::from_secs(8)),
+        Role::Fetcher => (Duration::from_secs(30), 4, Duration::from_secs(90)),
+    };
+    // Client options first: `with_client_options` replaces them whole, `allow_http` included.
+    let options = ClientOptions::new().with_timeout(timeout).with_connect_timeout(Duration::from_secs(3));
+    let retry = RetryConfig { max_retries: retries, retry_timeout, backoff: BackoffConfig::default() };
+    let mut builder = AmazonS3Builder::from_env()
+        .with_client_options(options)
+        .with_retry(retry)
+        .with_bucket_name(bucket)
+        .with_virtual_hosted_style_request(false);
     let mut conditional = true;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
@@ -243,15 +256,7 @@ fn open_s3(url: &url::Url, role: Role) -> Result<(Arc<dyn ObjectStore>, bool), S
     if !conditional {
         builder = builder.with_conditional_put(S3ConditionalPut::Disabled);
     }
-    // A frontend answers readers: it must give up on a dead bucket in seconds and serve what it
-    // has; a fetcher can afford to wait and retry.
-    let (timeout, retries, retry_timeout) = match role {
-        Role::Frontend => (Duration::from_secs(5), 1, Duration::from_secs(8)),
-        Role::Fetcher => (Duration::from_secs(30), 4, Duration::from_secs(90)),
-    };
-    let options = ClientOptions::new().with_timeout(timeout).with_connect_timeout(Duration::from_secs(3));
-    let retry = RetryConfig { max_retries: retries, retry_timeout, backoff: BackoffConfig::default() };
-    let s3 = builder.with_client_options(options).with_retry(retry).build().map_err(|e| e.to_string())?;
+    let s3 = builder.build().map_err(|e| e.to_string())?;
     let prefix = url.path().trim_matches('/');
     let store: Arc<dyn ObjectStore> =
         if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
