@@ -365,7 +365,7 @@ async fn render_sites(
             views.push(source_view(feed, &contents[url], records.get(url)));
         }
         let rendered = crate::render::render_site(site, &views)?;
-        let s = publish::publish_site(store, site, &rendered, now).await?;
+        let s = publish::publish_site_retrying(store, site, &rendered, now, publish::RetryPolicy::default()).await?;
         if let Some(generation) = s.generation {
             published += 1;
             tracing::info!(site = %site.name, generation, objects = s.objects_written, bytes = s.bytes_written, "published");

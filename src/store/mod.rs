@@ -34,6 +34,9 @@ pub enum StoreError {
     Corrupt { key: String, source: serde_json::Error },
     #[error("{key} is not in the store")]
     Missing { key: String },
+    /// A whole operation failed on every attempt.
+    #[error("{what} failed {attempts} times; the live site is unchanged and the next run will finish the work: {source}")]
+    GaveUp { what: String, attempts: usize, source: Box<StoreError> },
     /// A conditional write lost to a concurrent writer.
     #[error("{key} was changed concurrently")]
     Conflict { key: String },
@@ -197,6 +200,15 @@ impl Store {
         match self.inner.delete(path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(backend("delete", path, e)),
+        }
+    }
+
+    /// When an object was last written, `None` if it is missing.
+    pub async fn modified(&self, path: &Path) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        match self.inner.head(path).await {
+            Ok(meta) => Ok(Some(meta.last_modified)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(backend("head", path, e)),
         }
     }
 

@@ -51,6 +51,52 @@ impl PublishStats {
     }
 }
 
+/// How often a whole publish is retried when the store fails mid-way (each request is already
+/// retried by the object_store client); the delay doubles after each attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: usize,
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { attempts: 3, first_delay: Duration::from_secs(2) }
+    }
+}
+
+/// [`publish_site`], retried with backoff. A failed attempt leaves the live manifest as it was
+/// (it is written last), and the next attempt or the next run finishes the work: everything
+/// it needs is rendered again from the stored state.
+pub async fn publish_site_retrying(
+    store: &Store,
+    site: &SiteConfig,
+    rendered: &RenderedSite,
+    now: DateTime<Utc>,
+    policy: RetryPolicy,
+) -> Result<PublishStats, StoreError> {
+    let mut delay = policy.first_delay;
+    let mut attempt = 1;
+    loop {
+        match publish_site(store, site, rendered, now).await {
+            Ok(stats) => return Ok(stats),
+            Err(e) if attempt < policy.attempts => {
+                tracing::warn!(site = %site.name, attempt, error = %e, delay_ms = delay.as_millis() as u64, "publish failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(StoreError::GaveUp {
+                    what: format!("publishing site {}", site.name),
+                    attempts: attempt,
+                    source: Box::new(e),
+                });
+            }
+        }
+    }
+}
+
 /// The live manifest of a site and its store ETag, if the site was ever published.
 pub async fn live_manifest(store: &Store, site: &str) -> Result<Option<(Manifest, Option<String>)>, StoreError> {
     let key = Key::Manifest(site.to_string());
@@ -127,7 +173,7 @@ pub async fn publish_site(
             None => (0, None),
         };
         manifest.generation = previous + 1;
-        match make_live(store, &manifest, etag.as_deref()).await {
+        match make_live(store, &manifest, previous, etag.as_deref()).await {
             Ok(written) => {
                 stats.add(written);
                 stats.generation = Some(manifest.generation);
@@ -144,9 +190,25 @@ pub async fn publish_site(
     Ok(stats)
 }
 
-/// Writes the generation record, then the live manifest.
-async fn make_live(store: &Store, manifest: &Manifest, live_etag: Option<&str>) -> Result<PublishStats, StoreError> {
+/// Writes the generation record, then the live manifest, on top of generation `previous`.
+///
+/// Where writes cannot be conditional, the live manifest is read again just before: if another
+/// publisher moved it past `previous`, this is a `Conflict` like a failed `If-Match`, so a slow
+/// publisher does not move the site back a generation. (A publisher that overtakes inside the
+/// gap between this read and the PUT is not caught; see SCALING.md.)
+async fn make_live(
+    store: &Store,
+    manifest: &Manifest,
+    previous: u64,
+    live_etag: Option<&str>,
+) -> Result<PublishStats, StoreError> {
     let site = manifest.site.clone();
+    if !store.supports_conditional_writes() {
+        let now_live = live_manifest(store, &site).await?.map_or(0, |(m, _)| m.generation);
+        if now_live != previous {
+            return Err(StoreError::Conflict { key: Key::Manifest(site).to_string() });
+        }
+    }
     let bytes = Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
     store.put_new(&Key::Generation(site.clone(), manifest.generation), bytes.clone()).await?;
     store.put_if(&Key::Manifest(site), bytes.clone(), live_etag).await?;
@@ -228,6 +290,9 @@ pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<
     if generations.len() <= site.keep_generations {
         return Ok(0);
     }
+    // Listed before reading what the manifests name: a blob a concurrent publisher uploads
+    // after this listing is not a candidate at all.
+    let blobs = store.list(&Key::blobs_prefix(name)).await?;
     generations.sort_by_key(|m| Key::parse_generation(m.location.as_ref()).unwrap_or(0));
     let split = generations.len() - site.keep_generations;
     let (old, kept) = generations.split_at(split);
@@ -247,8 +312,10 @@ pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<
         store.delete(&meta.location).await?;
         deleted += 1;
     }
-    for meta in store.list(&Key::blobs_prefix(name)).await? {
-        if meta.last_modified < cutoff && !named.contains(meta.location.as_ref()) {
+    for meta in blobs.iter().filter(|m| m.last_modified < cutoff && !named.contains(m.location.as_ref())) {
+        // A publisher that needs an old blob again uploads it anew, which makes it young: look
+        // once more right before deleting (S3 has no conditional DELETE; see SCALING.md).
+        if store.modified(&meta.location).await?.is_some_and(|t| t < cutoff) {
             store.delete(&meta.location).await?;
             deleted += 1;
         }
@@ -284,6 +351,6 @@ pub async fn rollback(store: &Store, site: &str, to: Option<u64>, now: DateTime<
     }
     manifest.generation = live.generation + 1;
     manifest.published_at = now;
-    make_live(store, &manifest, etag.as_deref()).await?;
+    make_live(store, &manifest, live.generation, etag.as_deref()).await?;
     Ok(manifest.generation)
 }

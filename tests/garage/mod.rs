@@ -1,0 +1,112 @@
+//! Test support for the store: the Garage node that `scripts/test.sh` starts (read from the
+//! environment, never skipped), a 3-node cluster a test starts itself with `scripts/garage.sh`,
+//! and a listing of the bucket to count what a pass really wrote.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use newsdesk::store::{Role, Store};
+
+/// The Garage store URL from the environment, under a prefix of its own so tests sharing the
+/// bucket do not see each other. Fails (never skips) when the environment is not set.
+pub fn garage_url(test: &str) -> String {
+    let base = std::env::var("NEWSDESK_STORE").unwrap_or_default();
+    let has_keys = std::env::var("AWS_ACCESS_KEY_ID").is_ok() && std::env::var("AWS_SECRET_ACCESS_KEY").is_ok();
+    assert!(
+        base.starts_with("s3://") && has_keys,
+        "this test needs a real Garage node: run it through scripts/test.sh, or start one with \
+         `scripts/garage.sh start --dir /tmp/garage --port 39400` and `set -a; . /tmp/garage/env; set +a` \
+         (NEWSDESK_STORE={base:?}, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY set: {has_keys})"
+    );
+    with_prefix(&base, &unique(test))
+}
+
+/// A store name no other test run uses.
+pub fn unique(test: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{test}-{}-{nanos}", std::process::id())
+}
+
+/// `s3://BUCKET?query` → `s3://BUCKET/PREFIX?query`.
+pub fn with_prefix(url: &str, prefix: &str) -> String {
+    let (head, query) = url.split_once('?').unwrap_or((url, ""));
+    format!("{}/{prefix}?{query}", head.trim_end_matches('/'))
+}
+
+/// A Garage cluster started by a test through `scripts/garage.sh`, stopped on drop.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    /// `KEY=value` lines as the script printed them.
+    pub env: HashMap<String, String>,
+}
+
+impl Cluster {
+    pub fn start(nodes: usize, port: u16) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let out = script(&["start", "--dir", path(dir.path()), "--port", &port.to_string(), "--nodes", &nodes.to_string()]);
+        let env = out
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+            .collect();
+        Cluster { dir, env }
+    }
+
+    pub fn store_url(&self, test: &str) -> String {
+        with_prefix(&self.env["NEWSDESK_STORE"], &unique(test))
+    }
+
+    pub fn stop_node(&self, node: usize) {
+        script(&["stop", "--dir", path(self.dir.path()), "--node", &node.to_string()]);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(script_path()).args(["stop", "--dir", path(self.dir.path())]).status();
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn script_path() -> String {
+    format!("{}/scripts/garage.sh", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn script(args: &[&str]) -> String {
+    let out = Command::new(script_path()).args(args).output().expect("scripts/garage.sh runs");
+    assert!(out.status.success(), "garage.sh {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every object in the store: key → (etag or modification time, size).
+pub async fn listing(store: &Store) -> HashMap<String, (String, u64)> {
+    store
+        .list("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            // Garage's ETag is the MD5 of the bytes: the time tells an identical rewrite apart.
+            let version = format!("{}/{}", m.e_tag.clone().unwrap_or_default(), m.last_modified.to_rfc3339());
+            (m.location.to_string(), (version, m.size))
+        })
+        .collect()
+}
+
+/// What changed between two listings: the keys written (new or rewritten) and their bytes.
+pub fn written(before: &HashMap<String, (String, u64)>, after: &HashMap<String, (String, u64)>) -> (Vec<String>, u64) {
+    let mut keys: Vec<String> = after.iter().filter(|(k, v)| before.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect();
+    keys.sort();
+    let bytes = keys.iter().map(|k| after[k].1).sum();
+    (keys, bytes)
+}
+
+/// Opens a store URL for the fetcher, with the frontend's own handle beside it.
+pub fn open_pair(url: &str) -> (Store, Store) {
+    (Store::open(url, Role::Fetcher).unwrap(), Store::open(url, Role::Frontend).unwrap())
+}
