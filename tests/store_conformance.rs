@@ -3,22 +3,16 @@
 //! Objects written are counted from listings of the bucket itself, not from our own stats.
 
 mod common;
-mod garage;
+mod bucket;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use common::{Behavior, FeedServer, config_for, generated_rss};
+use bucket::{assert_complete_site, feed, feeds, force};
 use newsdesk::config::Config;
-use newsdesk::frontend::{self, App, Options};
-use newsdesk::store::manifest::Manifest;
 use newsdesk::store::publish::{self, live_manifest};
 use newsdesk::store::{Key, Role, Store};
 use newsdesk::sync::{Shard, SyncOptions, sync};
-use tower::ServiceExt;
 
 const FEEDS: usize = 30;
 
@@ -32,59 +26,15 @@ fn stores(kind: &str) -> (Store, Store, Option<tempfile::TempDir>) {
         "file" => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("file://{}/bucket", dir.path().display());
-            let (f, r) = garage::open_pair(&url);
+            let (f, r) = bucket::open_pair(&url);
             (f, r, Some(dir))
         }
         "garage" => {
-            let (f, r) = garage::open_pair(&garage::garage_url("conformance"));
+            let (f, r) = bucket::open_pair(&bucket::garage_url("conformance"));
             (f, r, None)
         }
         other => panic!("no store kind {other}"),
     }
-}
-
-async fn feeds(n: usize) -> (FeedServer, Config) {
-    let server = FeedServer::start().await;
-    let mut urls = vec![];
-    for i in 0..n {
-        server.set(&format!("/f{i}.xml"), feed(i, 10));
-        urls.push(server.url(&format!("/f{i}.xml")));
-    }
-    (server, config_for(&urls))
-}
-
-fn feed(i: usize, entries: usize) -> Behavior {
-    Behavior::Feed {
-        body: generated_rss(&format!("source{i}"), entries),
-        content_type: "application/rss+xml",
-        etag: Some(format!("\"{i}-{entries}\"")),
-    }
-}
-
-fn force() -> SyncOptions {
-    SyncOptions { force: true, ..Default::default() }
-}
-
-async fn get(app: &Arc<App>, path: &str) -> (StatusCode, String) {
-    let req = Request::get(path).header(header::HOST, "test.example").body(Body::empty()).unwrap();
-    let resp = frontend::router(app.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
-
-/// Every object the live manifest names is in the store, and the frontend serves the whole page.
-async fn assert_complete_site(fetcher: &Store, reader: &Store) -> (Manifest, String) {
-    let (manifest, _) = live_manifest(fetcher, "test").await.unwrap().expect("a live manifest");
-    for key in manifest.object_keys() {
-        assert!(fetcher.exists(&key).await.unwrap(), "live generation {} names missing {key}", manifest.generation);
-    }
-    let app = App::new(reader.clone(), Options::default());
-    app.live.refresh().await.unwrap();
-    let (status, html) = get(&app, "/").await;
-    assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.trim_end().ends_with("</html>"), "the page is whole");
-    (manifest, html)
 }
 
 async fn publish_protocol(kind: &str) {
@@ -92,33 +42,33 @@ async fn publish_protocol(kind: &str) {
     let (server, config) = feeds(FEEDS).await;
 
     // First publish: every source is on the page.
-    let before = garage::listing(&fetcher).await;
+    let before = bucket::listing(&fetcher).await;
     let first = sync(&config, &fetcher, &SyncOptions::default()).await.unwrap();
     assert_eq!((first.fetched, first.sites_published), (FEEDS, 1), "{first}");
     let (m1, html) = assert_complete_site(&fetcher, &reader).await;
     for i in 0..FEEDS {
         assert!(html.contains(&format!("source{i} story number 9")), "source{i} is on the page");
     }
-    let (keys, _) = garage::written(&before, &garage::listing(&fetcher).await);
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
     assert!(keys.iter().any(|k| k.starts_with("sites/test/blobs/")), "{keys:?}");
 
     // A pass with no news: at most 2 small state objects, no page object.
-    let before = garage::listing(&fetcher).await;
+    let before = bucket::listing(&fetcher).await;
     let quiet = sync(&config, &fetcher, &force()).await.unwrap();
     assert_eq!(quiet.not_modified, FEEDS, "{quiet}");
-    let (keys, _) = garage::written(&before, &garage::listing(&fetcher).await);
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
     assert!(keys.len() <= 2 && keys.iter().all(|k| k.starts_with("state/")), "a pass with no news wrote {keys:?}");
     assert_eq!(live_manifest(&fetcher, "test").await.unwrap().unwrap().0.generation, m1.generation);
 
     // One changed feed: its state, its fragment, the pages that include it; nothing else.
     server.set("/f7.xml", feed(7, 11));
-    let before = garage::listing(&fetcher).await;
+    let before = bucket::listing(&fetcher).await;
     let one = sync(&config, &fetcher, &force()).await.unwrap();
     assert_eq!((one.fetched, one.new_entries), (1, 1), "{one}");
     let (m2, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(html.contains("source7 story number 10"));
     assert_eq!(m2.generation, m1.generation + 1);
-    let (keys, _) = garage::written(&before, &garage::listing(&fetcher).await);
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
     let changed: Vec<&str> = m2.fragments.iter().zip(&m1.fragments).filter(|(a, b)| a.object != b.object).map(|(a, _)| a.id.as_str()).collect();
     assert_eq!(changed.len(), 1, "only one source box changed: {changed:?}");
     let allowed: HashSet<String> = [&m2.index, &m2.headlines, &m2.top, &m2.bottom]
@@ -243,11 +193,11 @@ async fn concurrent_shards_on_garage() {
 
 /// One forced pass: (objects written, bytes uploaded, milliseconds), from the bucket's listing.
 async fn measure(config: &Config, fetcher: &Store) -> (usize, u64, u128) {
-    let before = garage::listing(fetcher).await;
+    let before = bucket::listing(fetcher).await;
     let t = Instant::now();
     sync(config, fetcher, &force()).await.unwrap();
     let ms = t.elapsed().as_millis();
-    let (keys, bytes) = garage::written(&before, &garage::listing(fetcher).await);
+    let (keys, bytes) = bucket::written(&before, &bucket::listing(fetcher).await);
     (keys.len(), bytes, ms)
 }
 

@@ -1,13 +1,25 @@
-//! Test support for the store: the Garage node that `scripts/test.sh` starts (read from the
-//! environment, never skipped), a 3-node cluster a test starts itself with `scripts/garage.sh`,
-//! and a listing of the bucket to count what a pass really wrote.
+//! Test support for the bucket: feeds to publish, a check that the live site is complete, the
+//! Garage node that `scripts/test.sh` starts (read from the environment, never skipped), a
+//! 3-node cluster a test starts itself with `scripts/garage.sh`, and a listing of the bucket
+//! to count what a pass really wrote.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::process::Command;
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use newsdesk::config::Config;
+use newsdesk::frontend::{self, App, Options};
+use newsdesk::store::manifest::Manifest;
+use newsdesk::store::publish::live_manifest;
 use newsdesk::store::{Role, Store};
+use newsdesk::sync::SyncOptions;
+use tower::ServiceExt;
+
+use crate::common::{Behavior, FeedServer, config_for, generated_rss};
 
 /// The Garage store URL from the environment, under a prefix of its own so tests sharing the
 /// bucket do not see each other. Fails (never skips) when the environment is not set.
@@ -110,3 +122,49 @@ pub fn written(before: &HashMap<String, (String, u64)>, after: &HashMap<String, 
 pub fn open_pair(url: &str) -> (Store, Store) {
     (Store::open(url, Role::Fetcher).unwrap(), Store::open(url, Role::Frontend).unwrap())
 }
+
+/// `n` loopback feeds of 10 entries each, and a config for them.
+pub async fn feeds(n: usize) -> (FeedServer, Config) {
+    let server = FeedServer::start().await;
+    let mut urls = vec![];
+    for i in 0..n {
+        server.set(&format!("/f{i}.xml"), feed(i, 10));
+        urls.push(server.url(&format!("/f{i}.xml")));
+    }
+    (server, config_for(&urls))
+}
+
+pub fn feed(i: usize, entries: usize) -> Behavior {
+    Behavior::Feed {
+        body: generated_rss(&format!("source{i}"), entries),
+        content_type: "application/rss+xml",
+        etag: Some(format!("\"{i}-{entries}\"")),
+    }
+}
+
+pub fn force() -> SyncOptions {
+    SyncOptions { force: true, ..Default::default() }
+}
+
+pub async fn get(app: &Arc<App>, path: &str) -> (StatusCode, String) {
+    let req = Request::get(path).header(header::HOST, "test.example").body(Body::empty()).unwrap();
+    let resp = frontend::router(app.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Every object the live manifest names is in the store, and the frontend serves the whole page.
+pub async fn assert_complete_site(fetcher: &Store, reader: &Store) -> (Manifest, String) {
+    let (manifest, _) = live_manifest(fetcher, "test").await.unwrap().expect("a live manifest");
+    for key in manifest.object_keys() {
+        assert!(fetcher.exists(&key).await.unwrap(), "live generation {} names missing {key}", manifest.generation);
+    }
+    let app = App::new(reader.clone(), Options::default());
+    app.live.refresh().await.unwrap();
+    let (status, html) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.trim_end().ends_with("</html>"), "the page is whole");
+    (manifest, html)
+}
+
