@@ -50,20 +50,38 @@ pub fn with_prefix(url: &str, prefix: &str) -> String {
 /// A Garage cluster started by a test through `scripts/garage.sh`, stopped on drop.
 pub struct Cluster {
     pub dir: tempfile::TempDir,
+    port: u16,
+    nodes: usize,
     /// `KEY=value` lines as the script printed them.
     pub env: HashMap<String, String>,
 }
 
 impl Cluster {
+    /// Starts the cluster and puts its credentials in this process's environment, where the
+    /// store reads them (every cluster uses the same fixed test key).
     pub fn start(nodes: usize, port: u16) -> Cluster {
-        let dir = tempfile::tempdir().unwrap();
-        let out = script(&["start", "--dir", path(dir.path()), "--port", &port.to_string(), "--nodes", &nodes.to_string()]);
-        let env = out
+        let mut cluster = Cluster { dir: tempfile::tempdir().unwrap(), port, nodes, env: HashMap::new() };
+        cluster.restart();
+        static CREDENTIALS: std::sync::Once = std::sync::Once::new();
+        CREDENTIALS.call_once(|| {
+            // SAFETY: runs once, before any store of this test binary reads the environment.
+            unsafe {
+                std::env::set_var("AWS_ACCESS_KEY_ID", &cluster.env["AWS_ACCESS_KEY_ID"]);
+                std::env::set_var("AWS_SECRET_ACCESS_KEY", &cluster.env["AWS_SECRET_ACCESS_KEY"]);
+            }
+        });
+        cluster
+    }
+
+    /// Starts the stopped nodes again, on the same data.
+    pub fn restart(&mut self) {
+        let (port, nodes) = (self.port.to_string(), self.nodes.to_string());
+        let out = script(&["start", "--dir", path(self.dir.path()), "--port", &port, "--nodes", &nodes]);
+        self.env = out
             .lines()
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
             .collect();
-        Cluster { dir, env }
     }
 
     pub fn store_url(&self, test: &str) -> String {
