@@ -5,8 +5,8 @@
 //!   objects the live manifest already names are not written again.
 //! - Generations only go forward. Where the store honours conditional writes the generation
 //!   record is created with `If-None-Match: *` and the manifest replaced with `If-Match`, so two
-//!   publishers cannot both win; elsewhere (Garage) the last writer wins, and each manifest it
-//!   could write is still complete (see SCALING.md).
+//!   publishers cannot both win; elsewhere (Garage) the live manifest is re-read just before it
+//!   is replaced, and every manifest that can win is still complete (see SCALING.md).
 //! - Garbage collection keeps the newest `keep` generations and everything they name, and
 //!   deletes other objects only once they are older than the grace period.
 
@@ -30,7 +30,7 @@ const COMPRESS_MIN: usize = 256;
 /// Uploads in flight at once during a publish.
 const PARALLEL_PUTS: usize = 8;
 /// Attempts to win the race for the next generation against concurrent publishers.
-const PUBLISH_ATTEMPTS: usize = 5;
+pub const CONFLICT_ATTEMPTS: usize = 5;
 
 /// What a publish wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +80,7 @@ pub async fn publish_site_retrying(
     loop {
         match publish_site(store, site, rendered, now).await {
             Ok(stats) => return Ok(stats),
+            Err(e @ StoreError::Conflict { .. }) => return Err(e),
             Err(e) if attempt < policy.attempts => {
                 tracing::warn!(site = %site.name, attempt, error = %e, delay_ms = delay.as_millis() as u64, "publish failed; retrying");
                 tokio::time::sleep(delay).await;
@@ -110,6 +111,10 @@ pub async fn live_manifest(store: &Store, site: &str) -> Result<Option<(Manifest
 
 /// Publishes a rendered site: writes what is new, then makes a new generation live if the
 /// site's content changed. Writes nothing when nothing changed.
+///
+/// `Conflict` means another publisher made a generation live meanwhile: the caller renders
+/// again from the stored state (which now holds the other publisher's news) and publishes
+/// that, rather than putting an older picture on top of a newer one.
 pub async fn publish_site(
     store: &Store,
     site: &SiteConfig,
@@ -117,7 +122,7 @@ pub async fn publish_site(
     now: DateTime<Utc>,
 ) -> Result<PublishStats, StoreError> {
     let name = site.name.as_str();
-    let mut live = live_manifest(store, name).await?;
+    let live = live_manifest(store, name).await?;
     let known: HashSet<String> = live.iter().flat_map(|(m, _)| m.object_keys()).collect();
     let mut stats = PublishStats::default();
 
@@ -167,25 +172,13 @@ pub async fn publish_site(
     }
 
     stats.add(put_all(store, uploads).await?);
-    for attempt in 1..=PUBLISH_ATTEMPTS {
-        let (previous, etag) = match &live {
-            Some((m, etag)) => (m.generation, etag.clone()),
-            None => (0, None),
-        };
-        manifest.generation = previous + 1;
-        match make_live(store, &manifest, previous, etag.as_deref()).await {
-            Ok(written) => {
-                stats.add(written);
-                stats.generation = Some(manifest.generation);
-                break;
-            }
-            Err(StoreError::Conflict { key }) if attempt < PUBLISH_ATTEMPTS => {
-                tracing::info!(site = name, key, attempt, "another publisher went first; retrying on top of it");
-                live = live_manifest(store, name).await?;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let (previous, etag) = match &live {
+        Some((m, etag)) => (m.generation, etag.clone()),
+        None => (0, None),
+    };
+    manifest.generation = previous + 1;
+    stats.add(make_live(store, &manifest, previous, etag.as_deref()).await?);
+    stats.generation = Some(manifest.generation);
     stats.objects_deleted = gc(store, site, now).await?;
     Ok(stats)
 }
