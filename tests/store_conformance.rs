@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use bucket::{assert_complete_site, feed, feeds, force};
 use newsdesk::config::Config;
+use newsdesk::store::manifest::Manifest;
 use newsdesk::store::publish::{self, live_manifest};
 use newsdesk::store::{Key, Role, Store};
 use newsdesk::sync::{Shard, SyncOptions, sync};
@@ -60,6 +61,11 @@ async fn publish_protocol(kind: &str) {
     assert!(keys.len() <= 2 && keys.iter().all(|k| k.starts_with("state/")), "a pass with no news wrote {keys:?}");
     assert_eq!(live_manifest(&fetcher, "test").await.unwrap().unwrap().0.generation, m1.generation);
 
+    // A publisher that died between the generation record and the manifest left a record
+    // that is not live; it must not block the next publish.
+    let orphan = Key::Generation("test".into(), m1.generation + 1);
+    fetcher.put_new(&orphan, serde_json::to_vec(&m1).unwrap().into()).await.unwrap();
+
     // One changed feed: its state, its fragment, the pages that include it; nothing else.
     server.set("/f7.xml", feed(7, 11));
     let before = bucket::listing(&fetcher).await;
@@ -67,7 +73,9 @@ async fn publish_protocol(kind: &str) {
     assert_eq!((one.fetched, one.new_entries), (1, 1), "{one}");
     let (m2, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(html.contains("source7 story number 10"));
-    assert_eq!(m2.generation, m1.generation + 1);
+    assert!(m2.generation > m1.generation, "generations only go forward");
+    let record: Manifest = fetcher.get_json(&Key::Generation("test".into(), m2.generation)).await.unwrap().unwrap();
+    assert_eq!(record, m2, "the live generation's record is what is live");
     let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
     let changed: Vec<&str> = m2.fragments.iter().zip(&m1.fragments).filter(|(a, b)| a.object != b.object).map(|(a, _)| a.id.as_str()).collect();
     assert_eq!(changed.len(), 1, "only one source box changed: {changed:?}");

@@ -176,14 +176,18 @@ pub async fn publish_site(
         Some((m, etag)) => (m.generation, etag.clone()),
         None => (0, None),
     };
-    manifest.generation = previous + 1;
-    stats.add(make_live(store, &manifest, previous, etag.as_deref()).await?);
+    stats.add(make_live(store, &mut manifest, previous, etag.as_deref()).await?);
     stats.generation = Some(manifest.generation);
     stats.objects_deleted = gc(store, site, now).await?;
     Ok(stats)
 }
 
-/// Writes the generation record, then the live manifest, on top of generation `previous`.
+/// Writes the generation record, then the live manifest, on top of generation `previous`;
+/// sets `manifest.generation` to the number it got.
+///
+/// A generation record can exist without being live: its publisher died, or is between its
+/// two PUTs. The next number is taken then; the manifest's `If-Match` alone decides who wins,
+/// so a crashed publisher never blocks the next one (numbers may skip, never go back).
 ///
 /// Where writes cannot be conditional, the live manifest is read again just before: if another
 /// publisher moved it past `previous`, this is a `Conflict` like a failed `If-Match`, so a slow
@@ -191,7 +195,7 @@ pub async fn publish_site(
 /// gap between this read and the PUT is not caught; see SCALING.md.)
 async fn make_live(
     store: &Store,
-    manifest: &Manifest,
+    manifest: &mut Manifest,
     previous: u64,
     live_etag: Option<&str>,
 ) -> Result<PublishStats, StoreError> {
@@ -202,8 +206,19 @@ async fn make_live(
             return Err(StoreError::Conflict { key: Key::Manifest(site).to_string() });
         }
     }
-    let bytes = Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
-    store.put_new(&Key::Generation(site.clone(), manifest.generation), bytes.clone()).await?;
+    let mut attempt = 1;
+    let bytes = loop {
+        manifest.generation = previous + attempt;
+        let bytes = Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
+        match store.put_new(&Key::Generation(site.clone(), manifest.generation), bytes.clone()).await {
+            Ok(()) => break bytes,
+            Err(StoreError::Conflict { key }) if (attempt as usize) < CONFLICT_ATTEMPTS => {
+                tracing::info!(site, key, "generation record exists but is not live; taking the next number");
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
     store.put_if(&Key::Manifest(site), bytes.clone(), live_etag).await?;
     Ok(PublishStats { objects_written: 2, bytes_written: 2 * bytes.len() as u64, ..Default::default() })
 }
@@ -342,8 +357,7 @@ pub async fn rollback(store: &Store, site: &str, to: Option<u64>, now: DateTime<
             return Err(RollbackError::Incomplete { generation: target, key });
         }
     }
-    manifest.generation = live.generation + 1;
     manifest.published_at = now;
-    make_live(store, &manifest, live.generation, etag.as_deref()).await?;
+    make_live(store, &mut manifest, live.generation, etag.as_deref()).await?;
     Ok(manifest.generation)
 }
