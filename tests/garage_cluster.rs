@@ -24,15 +24,19 @@ async fn sync_and_frontend_survive_one_stopped_node() {
     let url = cluster.store_url("cluster");
     let fetcher = Store::open(&url, Role::Fetcher).unwrap();
     let (server, config) = feeds(5).await;
-    sync(&config, &fetcher, &SyncOptions::default()).await.unwrap();
-    let (before, _) = assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
+    sync(&config, &fetcher, &SyncOptions::default())
+        .await
+        .unwrap();
+    let (before, _) =
+        assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
 
     cluster.stop_node(2);
     server.set("/f3.xml", feed(3, 11));
     let s = sync(&config, &fetcher, &force()).await.unwrap();
     assert_eq!((s.new_entries, s.sites_published), (1, 1), "{s}");
     // A frontend started after the node died loads the new generation whole.
-    let (after, html) = assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
+    let (after, html) =
+        assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
     assert_eq!(after.generation, before.generation + 1);
     assert!(html.contains("source3 story number 10"));
 }
@@ -43,8 +47,11 @@ async fn a_store_failing_mid_publish_leaves_the_live_site_and_the_next_run_finis
     let url = cluster.store_url("failure");
     let fetcher = Store::open(&url, Role::Fetcher).unwrap();
     let (server, config) = feeds(3).await;
-    sync(&config, &fetcher, &SyncOptions::default()).await.unwrap();
-    let (live, _) = assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
+    sync(&config, &fetcher, &SyncOptions::default())
+        .await
+        .unwrap();
+    let (live, _) =
+        assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
 
     cluster.stop_node(0);
     let rendered = RenderedSite {
@@ -53,18 +60,34 @@ async fn a_store_failing_mid_publish_leaves_the_live_site_and_the_next_run_finis
         bottom: "</body></html>".into(),
         headlines_json: b"{}".to_vec(),
     };
-    let policy = RetryPolicy { attempts: 2, first_delay: Duration::from_millis(100) };
-    let err = publish_site_retrying(&fetcher, &config.sites[0], &rendered, chrono::Utc::now(), policy).await.unwrap_err();
+    let policy = RetryPolicy {
+        attempts: 2,
+        first_delay: Duration::from_millis(100),
+    };
+    let err = publish_site_retrying(
+        &fetcher,
+        &config.sites[0],
+        &rendered,
+        chrono::Utc::now(),
+        policy,
+    )
+    .await
+    .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("publishing site test failed 2 times; the live site is unchanged"), "{message}");
+    assert!(
+        message.contains("publishing site test failed 2 times; the live site is unchanged"),
+        "{message}"
+    );
 
     cluster.restart();
-    let (still, _) = assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
+    let (still, _) =
+        assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
     assert_eq!(still, live, "the live manifest is untouched");
     server.set("/f1.xml", feed(1, 11));
     let s = sync(&config, &fetcher, &force()).await.unwrap();
     assert_eq!(s.sites_published, 1, "{s}");
-    let (after, html) = assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
+    let (after, html) =
+        assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
     assert_eq!(after.generation, live.generation + 1);
     assert!(html.contains("source1 story number 10"));
 }

@@ -16,17 +16,26 @@ const KILLS: u64 = 20;
 
 /// A deterministic spread of numbers in [0, 1) (splitmix64), so a failure can be replayed.
 fn fraction(i: u64) -> f64 {
-    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let mut z = i
+        .wrapping_add(0x9e37_79b9_7f4a_7c15)
+        .wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn fetcher(config: &std::path::Path, store: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsdesk-fetcher"));
-    cmd.args(["--config", config.to_str().unwrap(), "--store", store, "sync", "--force"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.args([
+        "--config",
+        config.to_str().unwrap(),
+        "--store",
+        store,
+        "sync",
+        "--force",
+    ])
+    .env("RUST_LOG", "warn")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
     cmd
 }
 
@@ -37,7 +46,9 @@ async fn killed_publishes_never_leave_a_broken_site() {
     let store = Store::open(&url, Role::Fetcher).unwrap();
     let reader = Store::open(&url, Role::Frontend).unwrap();
     let server = FeedServer::start().await;
-    let urls: Vec<String> = (0..FEEDS).map(|i| server.url(&format!("/f{i}.xml"))).collect();
+    let urls: Vec<String> = (0..FEEDS)
+        .map(|i| server.url(&format!("/f{i}.xml")))
+        .collect();
     for i in 0..FEEDS {
         server.set(&format!("/f{i}.xml"), feed(i, 10));
     }
@@ -51,7 +62,14 @@ async fn killed_publishes_never_leave_a_broken_site() {
         server.set(&format!("/f{f}.xml"), feed(f, 10 + FEEDS));
     }
     let t = Instant::now();
-    assert!(fetcher(&config, &url).stderr(Stdio::inherit()).env("RUST_LOG", "info").status().unwrap().success());
+    assert!(
+        fetcher(&config, &url)
+            .stderr(Stdio::inherit())
+            .env("RUST_LOG", "info")
+            .status()
+            .unwrap()
+            .success()
+    );
     let full = t.elapsed();
     println!("a whole sync takes {full:?}");
     assert_complete_site(&store, &reader).await;
@@ -72,14 +90,23 @@ async fn killed_publishes_never_leave_a_broken_site() {
         }
         child.wait().unwrap();
         let (manifest, _) = assert_complete_site(&store, &reader).await;
-        println!("round {i}: killed after {delay:?}; live generation {}", manifest.generation);
+        println!(
+            "round {i}: killed after {delay:?}; live generation {}",
+            manifest.generation
+        );
     }
-    assert!(killed >= KILLS / 2, "only {killed} of {KILLS} runs were killed before they finished");
+    assert!(
+        killed >= KILLS / 2,
+        "only {killed} of {KILLS} runs were killed before they finished"
+    );
 
     // The next run completes the work: the latest news of every feed is live.
     assert!(fetcher(&config, &url).status().unwrap().success());
     let (_, html) = assert_complete_site(&store, &reader).await;
     for f in 0..FEEDS {
-        assert!(html.contains(&format!("source{f} story number {}", 9 + KILLS)), "source{f} is up to date");
+        assert!(
+            html.contains(&format!("source{f} story number {}", 9 + KILLS)),
+            "source{f} is up to date"
+        );
     }
 }

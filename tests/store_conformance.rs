@@ -2,8 +2,8 @@
 //! Garage node (started by scripts/test.sh; these tests fail, never skip, without it).
 //! Objects written are counted from listings of the bucket itself, not from our own stats.
 
-mod common;
 mod bucket;
+mod common;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -44,27 +44,53 @@ async fn publish_protocol(kind: &str) {
 
     // First publish: every source is on the page.
     let before = bucket::listing(&fetcher).await;
-    let first = sync(&config, &fetcher, &SyncOptions::default()).await.unwrap();
-    assert_eq!((first.fetched, first.sites_published), (FEEDS, 1), "{first}");
+    let first = sync(&config, &fetcher, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.fetched, first.sites_published),
+        (FEEDS, 1),
+        "{first}"
+    );
     let (m1, html) = assert_complete_site(&fetcher, &reader).await;
     for i in 0..FEEDS {
-        assert!(html.contains(&format!("source{i} story number 9")), "source{i} is on the page");
+        assert!(
+            html.contains(&format!("source{i} story number 9")),
+            "source{i} is on the page"
+        );
     }
     let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
-    assert!(keys.iter().any(|k| k.starts_with("sites/test/blobs/")), "{keys:?}");
+    assert!(
+        keys.iter().any(|k| k.starts_with("sites/test/blobs/")),
+        "{keys:?}"
+    );
 
     // A pass with no news: at most 2 small state objects, no page object.
     let before = bucket::listing(&fetcher).await;
     let quiet = sync(&config, &fetcher, &force()).await.unwrap();
     assert_eq!(quiet.not_modified, FEEDS, "{quiet}");
     let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
-    assert!(keys.len() <= 2 && keys.iter().all(|k| k.starts_with("state/")), "a pass with no news wrote {keys:?}");
-    assert_eq!(live_manifest(&fetcher, "test").await.unwrap().unwrap().0.generation, m1.generation);
+    assert!(
+        keys.len() <= 2 && keys.iter().all(|k| k.starts_with("state/")),
+        "a pass with no news wrote {keys:?}"
+    );
+    assert_eq!(
+        live_manifest(&fetcher, "test")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .generation,
+        m1.generation
+    );
 
     // A publisher that died between the generation record and the manifest left a record
     // that is not live; it must not block the next publish.
     let orphan = Key::Generation("test".into(), m1.generation + 1);
-    fetcher.put_new(&orphan, serde_json::to_vec(&m1).unwrap().into()).await.unwrap();
+    fetcher
+        .put_new(&orphan, serde_json::to_vec(&m1).unwrap().into())
+        .await
+        .unwrap();
 
     // One changed feed: its state, its fragment, the pages that include it; nothing else.
     server.set("/f7.xml", feed(7, 11));
@@ -74,23 +100,49 @@ async fn publish_protocol(kind: &str) {
     let (m2, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(html.contains("source7 story number 10"));
     assert!(m2.generation > m1.generation, "generations only go forward");
-    let record: Manifest = fetcher.get_json(&Key::Generation("test".into(), m2.generation)).await.unwrap().unwrap();
+    let record: Manifest = fetcher
+        .get_json(&Key::Generation("test".into(), m2.generation))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record, m2, "the live generation's record is what is live");
     let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
-    let changed: Vec<&str> = m2.fragments.iter().zip(&m1.fragments).filter(|(a, b)| a.object != b.object).map(|(a, _)| a.id.as_str()).collect();
+    let changed: Vec<&str> = m2
+        .fragments
+        .iter()
+        .zip(&m1.fragments)
+        .filter(|(a, b)| a.object != b.object)
+        .map(|(a, _)| a.id.as_str())
+        .collect();
     assert_eq!(changed.len(), 1, "only one source box changed: {changed:?}");
     let allowed: HashSet<String> = [&m2.index, &m2.headlines, &m2.top, &m2.bottom]
         .into_iter()
-        .chain(m2.fragments.iter().filter(|f| f.id == changed[0]).map(|f| &f.object))
+        .chain(
+            m2.fragments
+                .iter()
+                .filter(|f| f.id == changed[0])
+                .map(|f| &f.object),
+        )
         .flat_map(|o| o.all_keys().collect::<Vec<_>>())
         .collect();
     for k in keys.iter().filter(|k| k.starts_with("sites/test/blobs/")) {
-        assert!(allowed.contains(k), "{k} does not depend on the changed feed");
+        assert!(
+            allowed.contains(k),
+            "{k} does not depend on the changed feed"
+        );
     }
-    assert_eq!(keys.iter().filter(|k| k.starts_with("state/feeds/")).count(), 1, "{keys:?}");
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.starts_with("state/feeds/"))
+            .count(),
+        1,
+        "{keys:?}"
+    );
 
     // Rollback puts the old content back live, as a new generation.
-    let g = publish::rollback(&fetcher, "test", Some(m1.generation), chrono::Utc::now()).await.unwrap();
+    let g = publish::rollback(&fetcher, "test", Some(m1.generation), chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(g, m2.generation + 1, "generations only go forward");
     let (m3, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(m3.same_content(&m1));
@@ -128,10 +180,21 @@ async fn gc_keeps_what_is_named(kind: &str) {
     // A frontend still holding the previous generation finds all of its objects.
     let previous = &manifests[3];
     for key in previous.object_keys() {
-        assert!(fetcher.exists(&key).await.unwrap(), "generation {} lost {key}", previous.generation);
+        assert!(
+            fetcher.exists(&key).await.unwrap(),
+            "generation {} lost {key}",
+            previous.generation
+        );
     }
-    let generations = fetcher.list(&Key::generations_prefix("test")).await.unwrap();
-    assert_eq!(generations.len(), 2, "only the newest 2 generation records are kept");
+    let generations = fetcher
+        .list(&Key::generations_prefix("test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        generations.len(),
+        2,
+        "only the newest 2 generation records are kept"
+    );
     let oldest_only: Vec<String> = manifests[0]
         .object_keys()
         .into_iter()
@@ -139,7 +202,10 @@ async fn gc_keeps_what_is_named(kind: &str) {
         .collect();
     assert!(!oldest_only.is_empty());
     for key in oldest_only {
-        assert!(!fetcher.exists(&key).await.unwrap(), "{key} is named by no kept generation and was not collected");
+        assert!(
+            !fetcher.exists(&key).await.unwrap(),
+            "{key} is named by no kept generation and was not collected"
+        );
     }
 }
 
@@ -163,7 +229,11 @@ async fn gc_on_garage() {
 async fn concurrent_shards(kind: &str) {
     let (fetcher, reader, _dir) = stores(kind);
     let (server, config) = feeds(8).await;
-    let shard = |i| SyncOptions { force: true, shard: Shard { index: i, count: 2 }, ..Default::default() };
+    let shard = |i| SyncOptions {
+        force: true,
+        shard: Shard { index: i, count: 2 },
+        ..Default::default()
+    };
     for round in 0..3 {
         for i in 0..8 {
             server.set(&format!("/f{i}.xml"), feed(i, 10 + round));
@@ -176,7 +246,10 @@ async fn concurrent_shards(kind: &str) {
         if fetcher.supports_conditional_writes() {
             // The loser of the race rendered again on top of the winner's news.
             for i in 0..8 {
-                assert!(html.contains(&format!("source{i} story number {}", 9 + round)), "round {round}: source{i}");
+                assert!(
+                    html.contains(&format!("source{i} story number {}", 9 + round)),
+                    "round {round}: source{i}"
+                );
             }
         }
     }
@@ -184,7 +257,10 @@ async fn concurrent_shards(kind: &str) {
     sync(&config, &fetcher, &shard(0)).await.unwrap();
     let (_, html) = assert_complete_site(&fetcher, &reader).await;
     for i in 0..8 {
-        assert!(html.contains(&format!("source{i} story number 11")), "source{i}'s last news is on the page");
+        assert!(
+            html.contains(&format!("source{i} story number 11")),
+            "source{i}'s last news is on the page"
+        );
     }
     let states = fetcher.list("state/fetch/").await.unwrap();
     assert_eq!(states.len(), 2, "one fetch-state object per shard");
@@ -219,7 +295,11 @@ async fn measure(config: &Config, fetcher: &Store) -> (usize, u64, u128) {
 #[tokio::test]
 async fn publish_figures_on_garage() {
     const RUNS: usize = 3;
-    let mut rows: Vec<(&str, Vec<(usize, u64, u128)>)> = vec![("first publish", vec![]), ("one changed feed", vec![]), ("no news", vec![])];
+    let mut rows: Vec<(&str, Vec<(usize, u64, u128)>)> = vec![
+        ("first publish", vec![]),
+        ("one changed feed", vec![]),
+        ("no news", vec![]),
+    ];
     for run in 0..RUNS {
         let (fetcher, _, _) = stores("garage");
         let (server, config) = feeds(FEEDS).await;
@@ -228,7 +308,9 @@ async fn publish_figures_on_garage() {
         rows[1].1.push(measure(&config, &fetcher).await);
         rows[2].1.push(measure(&config, &fetcher).await);
     }
-    println!("\n| pass ({FEEDS} feeds, Garage, median of {RUNS}) | objects written | bytes uploaded | time |");
+    println!(
+        "\n| pass ({FEEDS} feeds, Garage, median of {RUNS}) | objects written | bytes uploaded | time |"
+    );
     println!("| --- | ---: | ---: | ---: |");
     for (name, mut runs) in rows {
         let median = |v: &mut Vec<u128>| {
@@ -238,6 +320,11 @@ async fn publish_figures_on_garage() {
         let mut objects: Vec<u128> = runs.iter().map(|r| r.0 as u128).collect();
         let mut bytes: Vec<u128> = runs.iter().map(|r| r.1 as u128).collect();
         runs.sort_by_key(|r| r.2);
-        println!("| {name} | {} | {} | {} ms |", median(&mut objects), median(&mut bytes), runs[runs.len() / 2].2);
+        println!(
+            "| {name} | {} | {} | {} ms |",
+            median(&mut objects),
+            median(&mut bytes),
+            runs[runs.len() / 2].2
+        );
     }
 }

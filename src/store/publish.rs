@@ -61,7 +61,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { attempts: 3, first_delay: Duration::from_secs(2) }
+        RetryPolicy {
+            attempts: 3,
+            first_delay: Duration::from_secs(2),
+        }
     }
 }
 
@@ -99,13 +102,19 @@ pub async fn publish_site_retrying(
 }
 
 /// The live manifest of a site and its store ETag, if the site was ever published.
-pub async fn live_manifest(store: &Store, site: &str) -> Result<Option<(Manifest, Option<String>)>, StoreError> {
+pub async fn live_manifest(
+    store: &Store,
+    site: &str,
+) -> Result<Option<(Manifest, Option<String>)>, StoreError> {
     let key = Key::Manifest(site.to_string());
     match store.get_with_etag(&key).await? {
         None => Ok(None),
         Some((bytes, etag)) => serde_json::from_slice(&bytes)
             .map(|m| Some((m, etag)))
-            .map_err(|source| StoreError::Corrupt { key: key.to_string(), source }),
+            .map_err(|source| StoreError::Corrupt {
+                key: key.to_string(),
+                source,
+            }),
     }
 }
 
@@ -129,7 +138,10 @@ pub async fn publish_site(
     // Assets are shared by all sites; their names change with their bytes.
     let known_assets: HashSet<&String> = live.iter().flat_map(|(m, _)| m.assets.values()).collect();
     let mut uploads: Vec<(Key, Bytes)> = vec![];
-    for asset in crate::assets::all().iter().filter(|a| !known_assets.contains(&a.hashed)) {
+    for asset in crate::assets::all()
+        .iter()
+        .filter(|a| !known_assets.contains(&a.hashed))
+    {
         let variants = encode_variants(asset.bytes, &content_type_for(asset.name));
         for (suffix, bytes) in variants {
             uploads.push((Key::Asset(format!("{}{suffix}", asset.hashed)), bytes));
@@ -140,7 +152,13 @@ pub async fn publish_site(
         let (object, variants) = content_addressed(name, bytes, ext);
         if !known.contains(&object.key) {
             for (suffix, bytes) in variants {
-                uploads.push((Key::Blob { site: name.to_string(), name: format!("{}.{ext}{suffix}", object.hash) }, bytes));
+                uploads.push((
+                    Key::Blob {
+                        site: name.to_string(),
+                        name: format!("{}.{ext}{suffix}", object.hash),
+                    },
+                    bytes,
+                ));
             }
         }
         object
@@ -152,9 +170,16 @@ pub async fn publish_site(
     let fragments: Vec<Fragment> = rendered
         .fragments
         .iter()
-        .map(|(id, title, html)| Fragment { id: id.clone(), title: title.clone(), object: blob(html.clone().into_bytes(), "html") })
+        .map(|(id, title, html)| Fragment {
+            id: id.clone(),
+            title: title.clone(),
+            object: blob(html.clone().into_bytes(), "html"),
+        })
         .collect();
-    let assets = crate::assets::all().iter().map(|a| (a.name.to_string(), a.hashed.clone())).collect();
+    let assets = crate::assets::all()
+        .iter()
+        .map(|a| (a.name.to_string(), a.hashed.clone()))
+        .collect();
 
     let mut manifest = Manifest {
         site: name.to_string(),
@@ -167,7 +192,10 @@ pub async fn publish_site(
         fragments,
         assets,
     };
-    if live.as_ref().is_some_and(|(m, _)| m.same_content(&manifest)) {
+    if live
+        .as_ref()
+        .is_some_and(|(m, _)| m.same_content(&manifest))
+    {
         return Ok(stats);
     }
 
@@ -201,26 +229,47 @@ async fn make_live(
 ) -> Result<PublishStats, StoreError> {
     let site = manifest.site.clone();
     if !store.supports_conditional_writes() {
-        let now_live = live_manifest(store, &site).await?.map_or(0, |(m, _)| m.generation);
+        let now_live = live_manifest(store, &site)
+            .await?
+            .map_or(0, |(m, _)| m.generation);
         if now_live != previous {
-            return Err(StoreError::Conflict { key: Key::Manifest(site).to_string() });
+            return Err(StoreError::Conflict {
+                key: Key::Manifest(site).to_string(),
+            });
         }
     }
     let mut attempt = 1;
     let bytes = loop {
         manifest.generation = previous + attempt;
-        let bytes = Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
-        match store.put_new(&Key::Generation(site.clone(), manifest.generation), bytes.clone()).await {
+        let bytes =
+            Bytes::from(serde_json::to_vec_pretty(manifest).expect("plain data serializes"));
+        match store
+            .put_new(
+                &Key::Generation(site.clone(), manifest.generation),
+                bytes.clone(),
+            )
+            .await
+        {
             Ok(()) => break bytes,
             Err(StoreError::Conflict { key }) if (attempt as usize) < CONFLICT_ATTEMPTS => {
-                tracing::info!(site, key, "generation record exists but is not live; taking the next number");
+                tracing::info!(
+                    site,
+                    key,
+                    "generation record exists but is not live; taking the next number"
+                );
                 attempt += 1;
             }
             Err(e) => return Err(e),
         }
     };
-    store.put_if(&Key::Manifest(site), bytes.clone(), live_etag).await?;
-    Ok(PublishStats { objects_written: 2, bytes_written: 2 * bytes.len() as u64, ..Default::default() })
+    store
+        .put_if(&Key::Manifest(site), bytes.clone(), live_etag)
+        .await?;
+    Ok(PublishStats {
+        objects_written: 2,
+        bytes_written: 2 * bytes.len() as u64,
+        ..Default::default()
+    })
 }
 
 async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishStats, StoreError> {
@@ -239,16 +288,34 @@ async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishSta
 }
 
 /// Hashes `bytes` into an object reference and its stored variants (`suffix`, bytes).
-fn content_addressed(site: &str, bytes: Vec<u8>, ext: &str) -> (ObjectRef, Vec<(&'static str, Bytes)>) {
+fn content_addressed(
+    site: &str,
+    bytes: Vec<u8>,
+    ext: &str,
+) -> (ObjectRef, Vec<(&'static str, Bytes)>) {
     let hash = hex::encode(&Sha256::digest(&bytes)[..16]);
     let content_type = content_type_for(&format!("x.{ext}"));
     let variants = encode_variants(&bytes, content_type);
     let object = ObjectRef {
-        key: Key::Blob { site: site.to_string(), name: format!("{hash}.{ext}") }.to_string(),
+        key: Key::Blob {
+            site: site.to_string(),
+            name: format!("{hash}.{ext}"),
+        }
+        .to_string(),
         hash,
         content_type: content_type.to_string(),
         size: bytes.len() as u64,
-        encodings: variants.iter().skip(1).map(|(s, _)| if *s == ".br" { "br".into() } else { "gzip".into() }).collect(),
+        encodings: variants
+            .iter()
+            .skip(1)
+            .map(|(s, _)| {
+                if *s == ".br" {
+                    "br".into()
+                } else {
+                    "gzip".into()
+                }
+            })
+            .collect(),
     };
     (object, variants)
 }
@@ -256,12 +323,21 @@ fn content_addressed(site: &str, bytes: Vec<u8>, ext: &str) -> (ObjectRef, Vec<(
 /// Identity bytes plus Brotli and gzip variants for compressible types worth it.
 fn encode_variants(bytes: &[u8], content_type: &str) -> Vec<(&'static str, Bytes)> {
     let mut out = vec![("", Bytes::copy_from_slice(bytes))];
-    let compressible = content_type.starts_with("text/") || content_type.contains("json") || content_type.contains("svg");
+    let compressible = content_type.starts_with("text/")
+        || content_type.contains("json")
+        || content_type.contains("svg");
     if compressible && bytes.len() >= COMPRESS_MIN {
         let mut br = Vec::with_capacity(bytes.len() / 4);
-        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
         brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).expect("in-memory brotli");
-        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(bytes.len() / 3),
+            flate2::Compression::best(),
+        );
         gz.write_all(bytes).expect("in-memory gzip");
         let gz = gz.finish().expect("in-memory gzip");
         out.push((".br", Bytes::from(br)));
@@ -271,11 +347,18 @@ fn encode_variants(bytes: &[u8], content_type: &str) -> Vec<(&'static str, Bytes
 }
 
 /// Writes the site index if it differs from what the bucket has.
-pub async fn publish_site_index(store: &Store, sites: &[SiteConfig]) -> Result<PublishStats, StoreError> {
+pub async fn publish_site_index(
+    store: &Store,
+    sites: &[SiteConfig],
+) -> Result<PublishStats, StoreError> {
     let index = SiteIndex {
         sites: sites
             .iter()
-            .map(|s| SiteEntry { name: s.name.to_string(), title: s.title.clone(), hosts: s.hosts.clone() })
+            .map(|s| SiteEntry {
+                name: s.name.to_string(),
+                title: s.title.clone(),
+                hosts: s.hosts.clone(),
+            })
             .collect(),
     };
     let current: Option<SiteIndex> = store.get_json(&Key::SiteIndex).await?;
@@ -285,14 +368,19 @@ pub async fn publish_site_index(store: &Store, sites: &[SiteConfig]) -> Result<P
     let bytes = Bytes::from(serde_json::to_vec_pretty(&index).expect("plain data serializes"));
     let len = bytes.len() as u64;
     store.put(&Key::SiteIndex, bytes).await?;
-    Ok(PublishStats { objects_written: 1, bytes_written: len, ..Default::default() })
+    Ok(PublishStats {
+        objects_written: 1,
+        bytes_written: len,
+        ..Default::default()
+    })
 }
 
 /// Deletes generation records beyond the newest `keep_generations`, and objects no kept
 /// generation names, once they are older than the grace period. Returns how many it deleted.
 pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let name = site.name.as_str();
-    let grace = chrono::Duration::from_std(Duration::from_secs(site.gc_grace_secs)).unwrap_or(chrono::Duration::MAX);
+    let grace = chrono::Duration::from_std(Duration::from_secs(site.gc_grace_secs))
+        .unwrap_or(chrono::Duration::MAX);
     let cutoff = now - grace;
     let mut generations = store.list(&Key::generations_prefix(name)).await?;
     if generations.len() <= site.keep_generations {
@@ -307,7 +395,10 @@ pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<
     let mut named: HashSet<String> = HashSet::new();
     for meta in kept {
         let g = Key::parse_generation(meta.location.as_ref()).unwrap_or(0);
-        if let Some(m) = store.get_json::<Manifest>(&Key::Generation(name.to_string(), g)).await? {
+        if let Some(m) = store
+            .get_json::<Manifest>(&Key::Generation(name.to_string(), g))
+            .await?
+        {
             named.extend(m.object_keys());
         }
     }
@@ -320,10 +411,17 @@ pub async fn gc(store: &Store, site: &SiteConfig, now: DateTime<Utc>) -> Result<
         store.delete(&meta.location).await?;
         deleted += 1;
     }
-    for meta in blobs.iter().filter(|m| m.last_modified < cutoff && !named.contains(m.location.as_ref())) {
+    for meta in blobs
+        .iter()
+        .filter(|m| m.last_modified < cutoff && !named.contains(m.location.as_ref()))
+    {
         // A publisher that needs an old blob again uploads it anew, which makes it young: look
         // once more right before deleting (S3 has no conditional DELETE; see SCALING.md).
-        if store.modified(&meta.location).await?.is_some_and(|t| t < cutoff) {
+        if store
+            .modified(&meta.location)
+            .await?
+            .is_some_and(|t| t < cutoff)
+        {
             store.delete(&meta.location).await?;
             deleted += 1;
         }
@@ -345,8 +443,15 @@ pub enum RollbackError {
 
 /// Makes an older generation's content live again, as a new generation (generations only go
 /// forward). `to` defaults to the generation before the live one.
-pub async fn rollback(store: &Store, site: &str, to: Option<u64>, now: DateTime<Utc>) -> Result<u64, RollbackError> {
-    let (live, etag) = live_manifest(store, site).await?.ok_or_else(|| RollbackError::NeverPublished(site.into()))?;
+pub async fn rollback(
+    store: &Store,
+    site: &str,
+    to: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<u64, RollbackError> {
+    let (live, etag) = live_manifest(store, site)
+        .await?
+        .ok_or_else(|| RollbackError::NeverPublished(site.into()))?;
     let target = to.unwrap_or(live.generation.saturating_sub(1));
     let mut manifest: Manifest = store
         .get_json(&Key::Generation(site.to_string(), target))
@@ -354,7 +459,10 @@ pub async fn rollback(store: &Store, site: &str, to: Option<u64>, now: DateTime<
         .ok_or(RollbackError::NoSuchGeneration(target))?;
     for key in manifest.object_keys() {
         if !store.exists(&key).await? {
-            return Err(RollbackError::Incomplete { generation: target, key });
+            return Err(RollbackError::Incomplete {
+                generation: target,
+                key,
+            });
         }
     }
     manifest.published_at = now;
