@@ -142,7 +142,7 @@ pub async fn publish_site(
         .iter()
         .filter(|a| !known_assets.contains(&a.hashed))
     {
-        let variants = encode_variants(asset.bytes, &content_type_for(asset.name));
+        let variants = encode_variants(asset.bytes, content_type_for(asset.name));
         for (suffix, bytes) in variants {
             uploads.push((Key::Asset(format!("{}{suffix}", asset.hashed)), bytes));
         }
