@@ -7,7 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use bucket::{Cluster, assert_complete_site, feed, feeds, force};
+use axum::http::StatusCode;
+use bucket::{Cluster, assert_complete_site, feed, feeds, force, get};
+use newsdesk::frontend::{App, Options};
 use newsdesk::render::RenderedSite;
 use newsdesk::store::publish::{RetryPolicy, publish_site_retrying};
 use newsdesk::store::{Role, Store};
@@ -53,7 +55,23 @@ async fn a_store_failing_mid_publish_leaves_the_live_site_and_the_next_run_finis
     let (live, _) =
         assert_complete_site(&fetcher, &Store::open(&url, Role::Frontend).unwrap()).await;
 
+    let app = App::new(
+        Store::open(&url, Role::Frontend).unwrap(),
+        Options::default(),
+    );
+    app.live.refresh().await.unwrap();
+    assert_eq!(get(&app, "/").await.0, StatusCode::OK);
+
     cluster.stop_node(0);
+    // A frontend gives up on the dead bucket (in seconds: its client's timeouts) and keeps
+    // serving the last good copy.
+    let t = std::time::Instant::now();
+    assert!(app.live.refresh().await.is_err(), "the bucket is down");
+    println!("frontend noticed the dead bucket after {:?}", t.elapsed());
+    let (status, html) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("source1 story number 9"));
+
     let rendered = RenderedSite {
         top: "<!doctype html><html><body>".into(),
         fragments: vec![("x".into(), "X".into(), "<p>new</p>".into())],
