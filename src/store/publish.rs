@@ -148,18 +148,13 @@ pub async fn publish_site(
         }
     }
 
+    // Hashing decides what is new; only that is compressed (Brotli 11 is most of a publish's
+    // CPU), and only once the site is known to have changed.
+    let mut pending: Vec<(ObjectRef, Vec<u8>)> = vec![];
     let mut blob = |bytes: Vec<u8>, ext: &str| -> ObjectRef {
-        let (object, variants) = content_addressed(name, bytes, ext);
+        let object = content_addressed(name, &bytes, ext);
         if !known.contains(&object.key) {
-            for (suffix, bytes) in variants {
-                uploads.push((
-                    Key::Blob {
-                        site: name.to_string(),
-                        name: format!("{}.{ext}{suffix}", object.hash),
-                    },
-                    bytes,
-                ));
-            }
+            pending.push((object.clone(), bytes));
         }
         object
     };
@@ -199,6 +194,17 @@ pub async fn publish_site(
         return Ok(stats);
     }
 
+    for (object, bytes) in pending {
+        for (suffix, bytes) in encode_variants(&bytes, &object.content_type) {
+            uploads.push((
+                Key::Blob {
+                    site: name.to_string(),
+                    name: format!("{}{suffix}", blob_name(&object)),
+                },
+                bytes,
+            ));
+        }
+    }
     stats.add(put_all(store, uploads).await?);
     let (previous, etag) = match &live {
         Some((m, etag)) => (m.generation, etag.clone()),
@@ -288,15 +294,17 @@ async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishSta
 }
 
 /// Hashes `bytes` into an object reference and its stored variants (`suffix`, bytes).
-fn content_addressed(
-    site: &str,
-    bytes: Vec<u8>,
-    ext: &str,
-) -> (ObjectRef, Vec<(&'static str, Bytes)>) {
-    let hash = hex::encode(&Sha256::digest(&bytes)[..16]);
+/// Hashes `bytes` into an object reference; which variants it has follows from its type and
+/// size alone, so it is known before anything is compressed.
+fn content_addressed(site: &str, bytes: &[u8], ext: &str) -> ObjectRef {
+    let hash = hex::encode(&Sha256::digest(bytes)[..16]);
     let content_type = content_type_for(&format!("x.{ext}"));
-    let variants = encode_variants(&bytes, content_type);
-    let object = ObjectRef {
+    let encodings = if worth_compressing(bytes, content_type) {
+        vec!["br".into(), "gzip".into()]
+    } else {
+        vec![]
+    };
+    ObjectRef {
         key: Key::Blob {
             site: site.to_string(),
             name: format!("{hash}.{ext}"),
@@ -305,28 +313,26 @@ fn content_addressed(
         hash,
         content_type: content_type.to_string(),
         size: bytes.len() as u64,
-        encodings: variants
-            .iter()
-            .skip(1)
-            .map(|(s, _)| {
-                if *s == ".br" {
-                    "br".into()
-                } else {
-                    "gzip".into()
-                }
-            })
-            .collect(),
-    };
-    (object, variants)
+        encodings,
+    }
+}
+
+/// The file name of a blob's identity variant (its key without the site's prefix).
+fn blob_name(object: &ObjectRef) -> &str {
+    object.key.rsplit('/').next().unwrap_or(&object.key)
+}
+
+fn worth_compressing(bytes: &[u8], content_type: &str) -> bool {
+    let compressible = content_type.starts_with("text/")
+        || content_type.contains("json")
+        || content_type.contains("svg");
+    compressible && bytes.len() >= COMPRESS_MIN
 }
 
 /// Identity bytes plus Brotli and gzip variants for compressible types worth it.
 fn encode_variants(bytes: &[u8], content_type: &str) -> Vec<(&'static str, Bytes)> {
     let mut out = vec![("", Bytes::copy_from_slice(bytes))];
-    let compressible = content_type.starts_with("text/")
-        || content_type.contains("json")
-        || content_type.contains("svg");
-    if compressible && bytes.len() >= COMPRESS_MIN {
+    if worth_compressing(bytes, content_type) {
         let mut br = Vec::with_capacity(bytes.len() / 4);
         let params = brotli::enc::BrotliEncoderParams {
             quality: 11,
