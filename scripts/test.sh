@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: everything CI runs. Installs what the tests need if missing.
+#
+# Starts a single Garage node on loopback (scripts/garage.sh, installed into
+# ~/.cache/newsdesk on first use) for the store conformance and kill tests, which read
+# NEWSDESK_STORE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the 3-node cluster test starts
+# its own cluster. GARAGE_PORT moves the node (default 39400..39403).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+garage_dir=$(mktemp -d "${TMPDIR:-/tmp}/newsdesk-garage.XXXXXX")
+trap 'scripts/garage.sh stop --dir "$garage_dir"; rm -rf "$garage_dir"' EXIT
+scripts/garage.sh start --dir "$garage_dir" --port "${GARAGE_PORT:-39400}" >/dev/null
+set -a
+# shellcheck disable=SC1091
+. "$garage_dir/env"
+set +a
 cargo test --locked --all-targets

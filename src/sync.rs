@@ -487,30 +487,39 @@ fn jitter(url: &str, now: DateTime<Utc>) -> f64 {
 }
 
 /// Renders and publishes each site; returns how many sites got a new generation.
+///
+/// `fresh` holds the contents this pass fetched; every other feed's is read from the store,
+/// again after each lost race against another publisher, so its news are not published over.
 async fn render_sites(
     store: &Store,
     sites: &[&SiteConfig],
     records: &HashMap<String, FetchRecord>,
-    mut contents: HashMap<String, FeedContent>,
+    fresh: HashMap<String, FeedContent>,
     now: DateTime<Utc>,
 ) -> Result<(usize, PublishStats), SyncError> {
     let mut stats = PublishStats::default();
     let mut published = 0;
     for site in sites {
-        let mut views = Vec::with_capacity(site.feeds.len());
-        for feed in &site.feeds {
-            let url = feed.url.as_str();
-            if !contents.contains_key(url) {
-                let stored = store
-                    .get_json(&Key::FeedContent(feed_id(url)))
-                    .await?
-                    .unwrap_or_else(|| FeedContent::empty(url));
-                contents.insert(url.to_string(), stored);
+        let mut attempt = 1;
+        let s = loop {
+            let mut views = Vec::with_capacity(site.feeds.len());
+            for feed in &site.feeds {
+                let url = feed.url.as_str();
+                let content = match fresh.get(url) {
+                    Some(c) => c.clone(),
+                    None => store.get_json(&Key::FeedContent(feed_id(url))).await?.unwrap_or_else(|| FeedContent::empty(url)),
+                };
+                views.push(source_view(feed, &content, records.get(url)));
             }
-            views.push(source_view(feed, &contents[url], records.get(url)));
-        }
-        let rendered = crate::render::render_site(site, &views)?;
-        let s = publish::publish_site(store, site, &rendered, now).await?;
+            let rendered = crate::render::render_site(site, &views)?;
+            match publish::publish_site_retrying(store, site, &rendered, now, publish::RetryPolicy::default()).await {
+                Err(StoreError::Conflict { key }) if attempt < publish::CONFLICT_ATTEMPTS => {
+                    tracing::info!(site = %site.name, key, attempt, "another publisher went first; rendering again on top of it");
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
         if let Some(generation) = s.generation {
             published += 1;
             tracing::info!(site = %site.name, generation, objects = s.objects_written, bytes = s.bytes_written, "published");

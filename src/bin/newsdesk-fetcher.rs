@@ -78,7 +78,8 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("newsdesk-fetcher: {e:#}");
+            // Our errors already carry their causes in their message; `{e:#}` would repeat them.
+            eprintln!("newsdesk-fetcher: {e}");
             ExitCode::FAILURE
         }
     }

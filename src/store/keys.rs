@@ -21,7 +21,10 @@ pub enum Key {
     Manifest(String),
     Generation(String, u64),
     /// `name` is `<hash>.<ext>` with an optional `.br`/`.gz` suffix.
-    Blob { site: String, name: String },
+    Blob {
+        site: String,
+        name: String,
+    },
     /// `name` is the hashed file name, with an optional `.br`/`.gz` suffix.
     Asset(String),
     FeedContent(String),
@@ -68,7 +71,10 @@ impl Key {
 
     pub fn content_type(&self) -> &'static str {
         let name = self.file_name();
-        let name = name.strip_suffix(".br").or_else(|| name.strip_suffix(".gz")).unwrap_or(name);
+        let name = name
+            .strip_suffix(".br")
+            .or_else(|| name.strip_suffix(".gz"))
+            .unwrap_or(name);
         content_type_for(name)
     }
 
@@ -117,13 +123,19 @@ mod tests {
 
     #[test]
     fn keys_know_their_type_and_policy() {
-        let page = Key::Blob { site: "linux".into(), name: "ab12.html.br".into() };
+        let page = Key::Blob {
+            site: "linux".into(),
+            name: "ab12.html.br".into(),
+        };
         assert_eq!(page.to_string(), "sites/linux/blobs/ab12.html.br");
         assert_eq!(page.content_type(), "text/html; charset=utf-8");
         assert_eq!(page.content_encoding(), Some("br"));
         assert_eq!(page.cache_control(), CACHE_IMMUTABLE);
         assert_eq!(Key::Manifest("linux".into()).cache_control(), CACHE_MUTABLE);
-        assert_eq!(Key::Asset("style.0123456789.css".into()).content_type(), "text/css; charset=utf-8");
+        assert_eq!(
+            Key::Asset("style.0123456789.css".into()).content_type(),
+            "text/css; charset=utf-8"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{
-    Attribute, Attributes, BackoffConfig, ClientOptions, GetOptions, ObjectMeta, ObjectStore, ObjectStoreExt,
-    PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
+    Attribute, Attributes, BackoffConfig, ClientOptions, GetOptions, ObjectMeta, ObjectStore,
+    ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
 };
 
 pub use keys::Key;
@@ -29,11 +29,27 @@ pub enum StoreError {
     #[error("bad store URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
     #[error("store {op} {key}: {source}")]
-    Backend { op: &'static str, key: String, source: object_store::Error },
+    Backend {
+        op: &'static str,
+        key: String,
+        source: object_store::Error,
+    },
     #[error("object {key} is not valid JSON: {source}")]
-    Corrupt { key: String, source: serde_json::Error },
+    Corrupt {
+        key: String,
+        source: serde_json::Error,
+    },
     #[error("{key} is not in the store")]
     Missing { key: String },
+    /// A whole operation failed on every attempt.
+    #[error(
+        "{what} failed {attempts} times; the live site is unchanged and the next run will finish the work: {source}"
+    )]
+    GaveUp {
+        what: String,
+        attempts: usize,
+        source: Box<StoreError>,
+    },
     /// A conditional write lost to a concurrent writer.
     #[error("{key} was changed concurrently")]
     Conflict { key: String },
@@ -74,23 +90,40 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens a store URL (see the module docs).
     pub fn open(url: &str, role: Role) -> Result<Store, StoreError> {
-        let bad = |reason: &str| StoreError::BadUrl { url: url.to_string(), reason: reason.to_string() };
-        let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-        let (inner, conditional, attributes): (Arc<dyn ObjectStore>, bool, bool) = match parsed.scheme() {
-            "memory" => (Arc::new(InMemory::new()), true, true),
-            "file" => {
-                let path = parsed.to_file_path().map_err(|_| bad("file:// needs an absolute path"))?;
-                std::fs::create_dir_all(&path).map_err(|e| bad(&format!("cannot create {}: {e}", path.display())))?;
-                let fs = LocalFileSystem::new_with_prefix(&path).map_err(|e| bad(&e.to_string()))?;
-                (Arc::new(fs.with_automatic_cleanup(true)), false, false)
-            }
-            "s3" => {
-                let (store, conditional) = open_s3(&parsed, role).map_err(|r| bad(&r))?;
-                (store, conditional, true)
-            }
-            other => return Err(bad(&format!("unsupported scheme {other:?}: use file://, s3:// or memory://"))),
+        let bad = |reason: &str| StoreError::BadUrl {
+            url: url.to_string(),
+            reason: reason.to_string(),
         };
-        Ok(Store { inner, conditional, attributes, url: url.to_string() })
+        let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        let (inner, conditional, attributes): (Arc<dyn ObjectStore>, bool, bool) =
+            match parsed.scheme() {
+                "memory" => (Arc::new(InMemory::new()), true, true),
+                "file" => {
+                    let path = parsed
+                        .to_file_path()
+                        .map_err(|_| bad("file:// needs an absolute path"))?;
+                    std::fs::create_dir_all(&path)
+                        .map_err(|e| bad(&format!("cannot create {}: {e}", path.display())))?;
+                    let fs =
+                        LocalFileSystem::new_with_prefix(&path).map_err(|e| bad(&e.to_string()))?;
+                    (Arc::new(fs.with_automatic_cleanup(true)), false, false)
+                }
+                "s3" => {
+                    let (store, conditional) = open_s3(&parsed, role).map_err(|r| bad(&r))?;
+                    (store, conditional, true)
+                }
+                other => {
+                    return Err(bad(&format!(
+                        "unsupported scheme {other:?}: use file://, s3:// or memory://"
+                    )));
+                }
+            };
+        Ok(Store {
+            inner,
+            conditional,
+            attributes,
+            url: url.to_string(),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -105,7 +138,10 @@ impl Store {
     /// GET, with `If-None-Match` when an etag is given.
     pub async fn fetch(&self, key: &Key, if_none_match: Option<&str>) -> Result<Fetch, StoreError> {
         let path = key.path();
-        let opts = GetOptions { if_none_match: if_none_match.map(str::to_string), ..Default::default() };
+        let opts = GetOptions {
+            if_none_match: if_none_match.map(str::to_string),
+            ..Default::default()
+        };
         match self.inner.get_opts(&path, opts).await {
             Ok(res) => {
                 let etag = res.meta.e_tag.clone();
@@ -122,7 +158,11 @@ impl Store {
     pub async fn fetch_path(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
         let path = Path::from(key);
         match self.inner.get(&path).await {
-            Ok(res) => res.bytes().await.map(Some).map_err(|e| backend("get", &path, e)),
+            Ok(res) => res
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|e| backend("get", &path, e)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(backend("get", &path, e)),
         }
@@ -133,7 +173,10 @@ impl Store {
         Ok(self.get_with_etag(key).await?.map(|(b, _)| b))
     }
 
-    pub async fn get_with_etag(&self, key: &Key) -> Result<Option<(Bytes, Option<String>)>, StoreError> {
+    pub async fn get_with_etag(
+        &self,
+        key: &Key,
+    ) -> Result<Option<(Bytes, Option<String>)>, StoreError> {
         match self.fetch(key, None).await? {
             Fetch::Found { bytes, etag } => Ok(Some((bytes, etag))),
             _ => Ok(None),
@@ -141,39 +184,66 @@ impl Store {
     }
 
     /// GET and decode a JSON object that may be missing.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Key,
+    ) -> Result<Option<T>, StoreError> {
         match self.get(key).await? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt { key: key.path().to_string(), source }),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| StoreError::Corrupt {
+                        key: key.path().to_string(),
+                        source,
+                    })
+            }
         }
     }
 
     /// PUT that replaces whatever is there.
     pub async fn put(&self, key: &Key, bytes: Bytes) -> Result<(), StoreError> {
-        self.put_mode(key, bytes, PutMode::Overwrite).await.map(|_| ())
+        self.put_mode(key, bytes, PutMode::Overwrite)
+            .await
+            .map(|_| ())
     }
 
     /// PUT only if the object does not exist yet; on stores without conditional writes this is
     /// a plain PUT. Returns `Conflict` if someone else created it first.
     pub async fn put_new(&self, key: &Key, bytes: Bytes) -> Result<(), StoreError> {
-        let mode = if self.conditional { PutMode::Create } else { PutMode::Overwrite };
+        let mode = if self.conditional {
+            PutMode::Create
+        } else {
+            PutMode::Overwrite
+        };
         self.put_mode(key, bytes, mode).await.map(|_| ())
     }
 
     /// PUT only if the object still has `etag` (or, with `None`, does not exist); on stores
     /// without conditional writes this is a plain PUT.
-    pub async fn put_if(&self, key: &Key, bytes: Bytes, etag: Option<&str>) -> Result<Option<String>, StoreError> {
+    pub async fn put_if(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        etag: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
         let mode = match (self.conditional, etag) {
             (false, _) => PutMode::Overwrite,
             (true, None) => PutMode::Create,
-            (true, Some(e)) => PutMode::Update(UpdateVersion { e_tag: Some(e.to_string()), version: None }),
+            (true, Some(e)) => PutMode::Update(UpdateVersion {
+                e_tag: Some(e.to_string()),
+                version: None,
+            }),
         };
         self.put_mode(key, bytes, mode).await
     }
 
-    async fn put_mode(&self, key: &Key, bytes: Bytes, mode: PutMode) -> Result<Option<String>, StoreError> {
+    async fn put_mode(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        mode: PutMode,
+    ) -> Result<Option<String>, StoreError> {
         let path = key.path();
         let mut attributes = Attributes::new();
         if self.attributes {
@@ -183,12 +253,23 @@ impl Store {
                 attributes.insert(Attribute::ContentEncoding, enc.into());
             }
         }
-        let opts = PutOptions { mode, attributes, ..Default::default() };
-        match self.inner.put_opts(&path, PutPayload::from_bytes(bytes), opts).await {
+        let opts = PutOptions {
+            mode,
+            attributes,
+            ..Default::default()
+        };
+        match self
+            .inner
+            .put_opts(&path, PutPayload::from_bytes(bytes), opts)
+            .await
+        {
             Ok(r) => Ok(r.e_tag),
-            Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
-                Err(StoreError::Conflict { key: path.to_string() })
-            }
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Err(StoreError::Conflict {
+                key: path.to_string(),
+            }),
             Err(e) => Err(backend("put", &path, e)),
         }
     }
@@ -197,6 +278,18 @@ impl Store {
         match self.inner.delete(path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(backend("delete", path, e)),
+        }
+    }
+
+    /// When an object was last written, `None` if it is missing.
+    pub async fn modified(
+        &self,
+        path: &Path,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        match self.inner.head(path).await {
+            Ok(meta) => Ok(Some(meta.last_modified)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(backend("head", path, e)),
         }
     }
 
@@ -212,24 +305,56 @@ impl Store {
     /// Every object under a key prefix (a folder, ending in `/` or not).
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
         let path = Path::from(prefix.trim_end_matches('/'));
-        self.inner.list(Some(&path)).try_collect().await.map_err(|e| backend("list", &path, e))
+        self.inner
+            .list(Some(&path))
+            .try_collect()
+            .await
+            .map_err(|e| backend("list", &path, e))
     }
 }
 
 fn backend(op: &'static str, path: &Path, source: object_store::Error) -> StoreError {
-    StoreError::Backend { op, key: path.to_string(), source }
+    StoreError::Backend {
+        op,
+        key: path.to_string(),
+        source,
+    }
 }
 
 /// `s3://BUCKET[/PREFIX]?endpoint=URL&region=R[&conditional_put=disabled]`; credentials from
 /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
 fn open_s3(url: &url::Url, role: Role) -> Result<(Arc<dyn ObjectStore>, bool), String> {
-    let bucket = url.host_str().filter(|b| !b.is_empty()).ok_or("s3:// needs a bucket name")?;
-    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_virtual_hosted_style_request(false);
+    let bucket = url
+        .host_str()
+        .filter(|b| !b.is_empty())
+        .ok_or("s3:// needs a bucket name")?;
+    // A frontend answers readers: it must give up on a dead bucket in seconds and serve what it
+    // has; a fetcher can afford to wait and retry.
+    let (timeout, retries, retry_timeout) = match role {
+        Role::Frontend => (Duration::from_secs(5), 1, Duration::from_secs(8)),
+        Role::Fetcher => (Duration::from_secs(30), 4, Duration::from_secs(90)),
+    };
+    // Client options first: `with_client_options` replaces them whole, `allow_http` included.
+    let options = ClientOptions::new()
+        .with_timeout(timeout)
+        .with_connect_timeout(Duration::from_secs(3));
+    let retry = RetryConfig {
+        max_retries: retries,
+        retry_timeout,
+        backoff: BackoffConfig::default(),
+    };
+    let mut builder = AmazonS3Builder::from_env()
+        .with_client_options(options)
+        .with_retry(retry)
+        .with_bucket_name(bucket)
+        .with_virtual_hosted_style_request(false);
     let mut conditional = true;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "endpoint" => {
-                builder = builder.with_endpoint(v.as_ref()).with_allow_http(v.starts_with("http://"));
+                builder = builder
+                    .with_endpoint(v.as_ref())
+                    .with_allow_http(v.starts_with("http://"));
             }
             "region" => builder = builder.with_region(v.as_ref()),
             "conditional_put" => match v.as_ref() {
@@ -237,24 +362,23 @@ fn open_s3(url: &url::Url, role: Role) -> Result<(Arc<dyn ObjectStore>, bool), S
                 "disabled" => conditional = false,
                 other => return Err(format!("conditional_put={other:?}: use etag or disabled")),
             },
-            other => return Err(format!("unknown parameter {other:?} (known: endpoint, region, conditional_put)")),
+            other => {
+                return Err(format!(
+                    "unknown parameter {other:?} (known: endpoint, region, conditional_put)"
+                ));
+            }
         }
     }
     if !conditional {
         builder = builder.with_conditional_put(S3ConditionalPut::Disabled);
     }
-    // A frontend answers readers: it must give up on a dead bucket in seconds and serve what it
-    // has; a fetcher can afford to wait and retry.
-    let (timeout, retries, retry_timeout) = match role {
-        Role::Frontend => (Duration::from_secs(5), 1, Duration::from_secs(8)),
-        Role::Fetcher => (Duration::from_secs(30), 4, Duration::from_secs(90)),
-    };
-    let options = ClientOptions::new().with_timeout(timeout).with_connect_timeout(Duration::from_secs(3));
-    let retry = RetryConfig { max_retries: retries, retry_timeout, backoff: BackoffConfig::default() };
-    let s3 = builder.with_client_options(options).with_retry(retry).build().map_err(|e| e.to_string())?;
+    let s3 = builder.build().map_err(|e| e.to_string())?;
     let prefix = url.path().trim_matches('/');
-    let store: Arc<dyn ObjectStore> =
-        if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
+    let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+        Arc::new(s3)
+    } else {
+        Arc::new(PrefixStore::new(s3, prefix))
+    };
     Ok((store, conditional))
 }
 
@@ -264,8 +388,15 @@ mod tests {
 
     #[test]
     fn rejects_unknown_schemes_and_params() {
-        assert!(Store::open("ftp://x", Role::Fetcher).unwrap_err().to_string().contains("unsupported scheme"));
-        let e = Store::open("s3://b?endpont=http://x", Role::Fetcher).unwrap_err().to_string();
+        assert!(
+            Store::open("ftp://x", Role::Fetcher)
+                .unwrap_err()
+                .to_string()
+                .contains("unsupported scheme")
+        );
+        let e = Store::open("s3://b?endpont=http://x", Role::Fetcher)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("endpont"), "{e}");
         assert!(Store::open("file://relative/path", Role::Fetcher).is_err());
     }
@@ -285,7 +416,10 @@ mod tests {
         let s = Store::open("memory://", Role::Fetcher).unwrap();
         let k = Key::SiteIndex;
         s.put_new(&k, Bytes::from_static(b"1")).await.unwrap();
-        assert!(matches!(s.put_new(&k, Bytes::from_static(b"2")).await, Err(StoreError::Conflict { .. })));
+        assert!(matches!(
+            s.put_new(&k, Bytes::from_static(b"2")).await,
+            Err(StoreError::Conflict { .. })
+        ));
     }
 
     #[tokio::test]
@@ -293,8 +427,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("file://{}/bucket", dir.path().display());
         let s = Store::open(&url, Role::Fetcher).unwrap();
-        s.put(&Key::SiteIndex, Bytes::from_static(b"[]")).await.unwrap();
-        assert_eq!(s.get(&Key::SiteIndex).await.unwrap().unwrap(), Bytes::from_static(b"[]"));
+        s.put(&Key::SiteIndex, Bytes::from_static(b"[]"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get(&Key::SiteIndex).await.unwrap().unwrap(),
+            Bytes::from_static(b"[]")
+        );
         assert!(s.get(&Key::Manifest("x".into())).await.unwrap().is_none());
     }
 }

@@ -318,6 +318,11 @@ pub fn generated_rss(name: &str, n: usize) -> Vec<u8> {
 
 /// A config with one site listing `feeds` (URLs), loopback allowed.
 pub fn config_for(feeds: &[String]) -> newsdesk::config::Config {
+    newsdesk::config::parse(&config_toml(feeds), "test").unwrap()
+}
+
+/// The TOML text of [`config_for`], for tests that run the binaries.
+pub fn config_toml(feeds: &[String]) -> String {
     let mut toml = String::from(
         "[fetch]\nallow_private_networks = true\ntimeout_secs = 3\nconnect_timeout_secs = 2\n\n\
          [[sites]]\nname = \"test\"\ntitle = \"Test Report\"\nhosts = [\"test.example\"]\n",
@@ -325,7 +330,7 @@ pub fn config_for(feeds: &[String]) -> newsdesk::config::Config {
     for f in feeds {
         toml.push_str(&format!("\n[[sites.feeds]]\nurl = \"{f}\"\n"));
     }
-    newsdesk::config::parse(&toml, "test").unwrap()
+    toml
 }
 
 /// The published `/api/headlines` of the `test` site, through the real frontend router.

@@ -1,0 +1,330 @@
+//! One publish/serve suite run against every kind of store: `memory://`, `file://` and a real
+//! Garage node (started by scripts/test.sh; these tests fail, never skip, without it).
+//! Objects written are counted from listings of the bucket itself, not from our own stats.
+
+mod bucket;
+mod common;
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use bucket::{assert_complete_site, feed, feeds, force};
+use newsdesk::config::Config;
+use newsdesk::store::manifest::Manifest;
+use newsdesk::store::publish::{self, live_manifest};
+use newsdesk::store::{Key, Role, Store};
+use newsdesk::sync::{Shard, SyncOptions, sync};
+
+const FEEDS: usize = 30;
+
+/// A fetcher store and a frontend store on the same bucket.
+fn stores(kind: &str) -> (Store, Store, Option<tempfile::TempDir>) {
+    match kind {
+        "memory" => {
+            let s = Store::open("memory://", Role::Fetcher).unwrap();
+            (s.clone(), s, None)
+        }
+        "file" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("file://{}/bucket", dir.path().display());
+            let (f, r) = bucket::open_pair(&url);
+            (f, r, Some(dir))
+        }
+        "garage" => {
+            let (f, r) = bucket::open_pair(&bucket::garage_url("conformance"));
+            (f, r, None)
+        }
+        other => panic!("no store kind {other}"),
+    }
+}
+
+async fn publish_protocol(kind: &str) {
+    let (fetcher, reader, _dir) = stores(kind);
+    let (server, config) = feeds(FEEDS).await;
+
+    // First publish: every source is on the page.
+    let before = bucket::listing(&fetcher).await;
+    let first = sync(&config, &fetcher, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.fetched, first.sites_published),
+        (FEEDS, 1),
+        "{first}"
+    );
+    let (m1, html) = assert_complete_site(&fetcher, &reader).await;
+    for i in 0..FEEDS {
+        assert!(
+            html.contains(&format!("source{i} story number 9")),
+            "source{i} is on the page"
+        );
+    }
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
+    assert!(
+        keys.iter().any(|k| k.starts_with("sites/test/blobs/")),
+        "{keys:?}"
+    );
+
+    // A pass with no news: at most 2 small state objects, no page object.
+    let before = bucket::listing(&fetcher).await;
+    let quiet = sync(&config, &fetcher, &force()).await.unwrap();
+    assert_eq!(quiet.not_modified, FEEDS, "{quiet}");
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
+    assert!(
+        keys.len() <= 2 && keys.iter().all(|k| k.starts_with("state/")),
+        "a pass with no news wrote {keys:?}"
+    );
+    assert_eq!(
+        live_manifest(&fetcher, "test")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .generation,
+        m1.generation
+    );
+
+    // A publisher that died between the generation record and the manifest left a record
+    // that is not live; it must not block the next publish.
+    let orphan = Key::Generation("test".into(), m1.generation + 1);
+    fetcher
+        .put_new(&orphan, serde_json::to_vec(&m1).unwrap().into())
+        .await
+        .unwrap();
+
+    // One changed feed: its state, its fragment, the pages that include it; nothing else.
+    server.set("/f7.xml", feed(7, 11));
+    let before = bucket::listing(&fetcher).await;
+    let one = sync(&config, &fetcher, &force()).await.unwrap();
+    assert_eq!((one.fetched, one.new_entries), (1, 1), "{one}");
+    let (m2, html) = assert_complete_site(&fetcher, &reader).await;
+    assert!(html.contains("source7 story number 10"));
+    assert!(m2.generation > m1.generation, "generations only go forward");
+    let record: Manifest = fetcher
+        .get_json(&Key::Generation("test".into(), m2.generation))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record, m2, "the live generation's record is what is live");
+    let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
+    let changed: Vec<&str> = m2
+        .fragments
+        .iter()
+        .zip(&m1.fragments)
+        .filter(|(a, b)| a.object != b.object)
+        .map(|(a, _)| a.id.as_str())
+        .collect();
+    assert_eq!(changed.len(), 1, "only one source box changed: {changed:?}");
+    let allowed: HashSet<String> = [&m2.index, &m2.headlines, &m2.top, &m2.bottom]
+        .into_iter()
+        .chain(
+            m2.fragments
+                .iter()
+                .filter(|f| f.id == changed[0])
+                .map(|f| &f.object),
+        )
+        .flat_map(|o| o.all_keys().collect::<Vec<_>>())
+        .collect();
+    for k in keys.iter().filter(|k| k.starts_with("sites/test/blobs/")) {
+        assert!(
+            allowed.contains(k),
+            "{k} does not depend on the changed feed"
+        );
+    }
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.starts_with("state/feeds/"))
+            .count(),
+        1,
+        "{keys:?}"
+    );
+
+    // Rollback puts the old content back live, as a new generation.
+    let g = publish::rollback(&fetcher, "test", Some(m1.generation), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(g, m2.generation + 1, "generations only go forward");
+    let (m3, html) = assert_complete_site(&fetcher, &reader).await;
+    assert!(m3.same_content(&m1));
+    assert!(!html.contains("source7 story number 10"));
+}
+
+#[tokio::test]
+async fn publish_protocol_on_memory() {
+    publish_protocol("memory").await;
+}
+
+#[tokio::test]
+async fn publish_protocol_on_file() {
+    publish_protocol("file").await;
+}
+
+#[tokio::test]
+async fn publish_protocol_on_garage() {
+    publish_protocol("garage").await;
+}
+
+/// GC keeps what the live manifest and the kept generations name, deletes the rest.
+async fn gc_keeps_what_is_named(kind: &str) {
+    let (fetcher, reader, _dir) = stores(kind);
+    let (server, mut config) = feeds(3).await;
+    config.sites[0].keep_generations = 2;
+    config.sites[0].gc_grace_secs = 0;
+    let mut manifests = vec![];
+    for n in 0..5 {
+        server.set("/f0.xml", feed(0, 10 + n));
+        sync(&config, &fetcher, &force()).await.unwrap();
+        manifests.push(live_manifest(&fetcher, "test").await.unwrap().unwrap().0);
+    }
+    assert_complete_site(&fetcher, &reader).await;
+    // A frontend still holding the previous generation finds all of its objects.
+    let previous = &manifests[3];
+    for key in previous.object_keys() {
+        assert!(
+            fetcher.exists(&key).await.unwrap(),
+            "generation {} lost {key}",
+            previous.generation
+        );
+    }
+    let generations = fetcher
+        .list(&Key::generations_prefix("test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        generations.len(),
+        2,
+        "only the newest 2 generation records are kept"
+    );
+    let oldest_only: Vec<String> = manifests[0]
+        .object_keys()
+        .into_iter()
+        .filter(|k| !manifests[3..].iter().any(|m| m.object_keys().contains(k)))
+        .collect();
+    assert!(!oldest_only.is_empty());
+    for key in oldest_only {
+        assert!(
+            !fetcher.exists(&key).await.unwrap(),
+            "{key} is named by no kept generation and was not collected"
+        );
+    }
+}
+
+#[tokio::test]
+async fn gc_on_memory() {
+    gc_keeps_what_is_named("memory").await;
+}
+
+#[tokio::test]
+async fn gc_on_file() {
+    gc_keeps_what_is_named("file").await;
+}
+
+#[tokio::test]
+async fn gc_on_garage() {
+    gc_keeps_what_is_named("garage").await;
+}
+
+/// Two shards publishing at the same time lose no feed's state and never make a manifest live
+/// that names a missing object; the next pass shows every feed's news.
+async fn concurrent_shards(kind: &str) {
+    let (fetcher, reader, _dir) = stores(kind);
+    let (server, config) = feeds(8).await;
+    let shard = |i| SyncOptions {
+        force: true,
+        shard: Shard { index: i, count: 2 },
+        ..Default::default()
+    };
+    for round in 0..3 {
+        for i in 0..8 {
+            server.set(&format!("/f{i}.xml"), feed(i, 10 + round));
+        }
+        let (s0, s1) = (shard(0), shard(1));
+        let (a, b) = tokio::join!(sync(&config, &fetcher, &s0), sync(&config, &fetcher, &s1));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.feeds + b.feeds, 8, "each feed has one shard");
+        let (_, html) = assert_complete_site(&fetcher, &reader).await;
+        if fetcher.supports_conditional_writes() {
+            // The loser of the race rendered again on top of the winner's news.
+            for i in 0..8 {
+                assert!(
+                    html.contains(&format!("source{i} story number {}", 9 + round)),
+                    "round {round}: source{i}"
+                );
+            }
+        }
+    }
+    // Any shard renders from all state: one more quiet pass shows everyone's latest news.
+    sync(&config, &fetcher, &shard(0)).await.unwrap();
+    let (_, html) = assert_complete_site(&fetcher, &reader).await;
+    for i in 0..8 {
+        assert!(
+            html.contains(&format!("source{i} story number 11")),
+            "source{i}'s last news is on the page"
+        );
+    }
+    let states = fetcher.list("state/fetch/").await.unwrap();
+    assert_eq!(states.len(), 2, "one fetch-state object per shard");
+}
+
+#[tokio::test]
+async fn concurrent_shards_on_memory() {
+    concurrent_shards("memory").await;
+}
+
+#[tokio::test]
+async fn concurrent_shards_on_file() {
+    concurrent_shards("file").await;
+}
+
+#[tokio::test]
+async fn concurrent_shards_on_garage() {
+    concurrent_shards("garage").await;
+}
+
+/// One forced pass: [objects written, bytes uploaded, milliseconds], from the bucket's listing.
+async fn measure(config: &Config, fetcher: &Store) -> [u128; 3] {
+    let before = bucket::listing(fetcher).await;
+    let t = Instant::now();
+    sync(config, fetcher, &force()).await.unwrap();
+    let ms = t.elapsed().as_millis();
+    let (keys, bytes) = bucket::written(&before, &bucket::listing(fetcher).await);
+    [keys.len() as u128, u128::from(bytes), ms]
+}
+
+/// The figures in SCALING.md, "Publishing": run with `--nocapture` to read them.
+#[tokio::test]
+async fn publish_figures_on_garage() {
+    const RUNS: usize = 3;
+    const PASSES: [&str; 3] = ["first publish", "one changed feed", "no news"];
+    let mut runs: [Vec<[u128; 3]>; 3] = Default::default();
+    for run in 0..RUNS {
+        let (fetcher, _, _) = stores("garage");
+        let (server, config) = feeds(FEEDS).await;
+        runs[0].push(measure(&config, &fetcher).await);
+        server.set(&format!("/f{run}.xml"), feed(run, 11));
+        runs[1].push(measure(&config, &fetcher).await);
+        runs[2].push(measure(&config, &fetcher).await);
+        assert!(
+            runs[2][run][0] <= 2,
+            "a pass with no news wrote {} objects",
+            runs[2][run][0]
+        );
+    }
+    println!(
+        "\n| pass ({FEEDS} feeds, Garage, median of {RUNS}) | objects written | bytes uploaded | time |"
+    );
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, runs) in PASSES.iter().zip(runs) {
+        let median = |column: usize| {
+            let mut v: Vec<u128> = runs.iter().map(|r| r[column]).collect();
+            v.sort();
+            v[v.len() / 2]
+        };
+        println!(
+            "| {name} | {} | {} | {} ms |",
+            median(0),
+            median(1),
+            median(2)
+        );
+    }
+}
