@@ -369,7 +369,11 @@ title = "LWN"
     fn bad_cron_schedule_is_named_with_line() {
         let e = err(&format!("[fetch]\nschedule = \"*/5 * * * *\"\n{MINIMAL}"));
         assert!(e.contains("cron schedule") && e.contains("line 2"), "{e}");
-        let ok = parse(&format!("[fetch]\nschedule = \"0 */10 * * * *\"\n{MINIMAL}"), "t").unwrap();
+        let ok = parse(
+            &format!("[fetch]\nschedule = \"0 */10 * * * *\"\n{MINIMAL}"),
+            "t",
+        )
+        .unwrap();
         assert!(ok.fetch.schedule.0.upcoming(chrono::Utc).next().is_some());
     }
 

@@ -507,12 +507,23 @@ async fn render_sites(
                 let url = feed.url.as_str();
                 let content = match fresh.get(url) {
                     Some(c) => c.clone(),
-                    None => store.get_json(&Key::FeedContent(feed_id(url))).await?.unwrap_or_else(|| FeedContent::empty(url)),
+                    None => store
+                        .get_json(&Key::FeedContent(feed_id(url)))
+                        .await?
+                        .unwrap_or_else(|| FeedContent::empty(url)),
                 };
                 views.push(source_view(feed, &content, records.get(url)));
             }
             let rendered = crate::render::render_site(site, &views)?;
-            match publish::publish_site_retrying(store, site, &rendered, now, publish::RetryPolicy::default()).await {
+            match publish::publish_site_retrying(
+                store,
+                site,
+                &rendered,
+                now,
+                publish::RetryPolicy::default(),
+            )
+            .await
+            {
                 Err(StoreError::Conflict { key }) if attempt < publish::CONFLICT_ATTEMPTS => {
                     tracing::info!(site = %site.name, key, attempt, "another publisher went first; rendering again on top of it");
                     attempt += 1;

@@ -54,7 +54,11 @@ pub struct RenderedSite {
 impl RenderedSite {
     /// The default front page: every fragment in config order.
     pub fn index_html(&self) -> String {
-        assemble(&self.top, self.fragments.iter().map(|(_, _, html)| html.as_str()), &self.bottom)
+        assemble(
+            &self.top,
+            self.fragments.iter().map(|(_, _, html)| html.as_str()),
+            &self.bottom,
+        )
     }
 }
 
@@ -72,14 +76,23 @@ pub fn assemble<'a>(top: &str, fragments: impl Iterator<Item = &'a str>, bottom:
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, src) in [
-        ("page_top.html", include_str!("../../templates/page_top.html")),
+        (
+            "page_top.html",
+            include_str!("../../templates/page_top.html"),
+        ),
         ("source.html", include_str!("../../templates/source.html")),
-        ("page_bottom.html", include_str!("../../templates/page_bottom.html")),
+        (
+            "page_bottom.html",
+            include_str!("../../templates/page_bottom.html"),
+        ),
     ] {
-        env.add_template(name, src).expect("embedded templates are valid");
+        env.add_template(name, src)
+            .expect("embedded templates are valid");
     }
     env.add_filter("when", |s: String| -> String {
-        s.parse::<DateTime<Utc>>().map(|d| d.format("%b %-d, %H:%M UTC").to_string()).unwrap_or(s)
+        s.parse::<DateTime<Utc>>()
+            .map(|d| d.format("%b %-d, %H:%M UTC").to_string())
+            .unwrap_or(s)
     });
     env
 });
@@ -92,23 +105,36 @@ pub struct RenderError {
 }
 
 fn render(template: &'static str, ctx: Value) -> Result<String, RenderError> {
-    ENV.get_template(template).and_then(|t| t.render(ctx)).map_err(|source| RenderError { template, source })
+    ENV.get_template(template)
+        .and_then(|t| t.render(ctx))
+        .map_err(|source| RenderError { template, source })
 }
 
 /// Renders a site's page parts and JSON from its sources' views.
 pub fn render_site(site: &SiteConfig, sources: &[SourceView]) -> Result<RenderedSite, RenderError> {
     let site_ctx = context! { name => site.name.as_str(), title => &site.title };
     let assets = Value::from(Serde(crate::assets::urls()));
-    let top = render("page_top.html", context! { site => &site_ctx, assets => &assets })?;
+    let top = render(
+        "page_top.html",
+        context! { site => &site_ctx, assets => &assets },
+    )?;
     let bottom = render("page_bottom.html", context! { site => &site_ctx })?;
     let fragments = sources
         .iter()
         .map(|s| {
-            let html = render("source.html", context! { s => Value::from(Serde(s)), per_page => PER_PAGE })?;
+            let html = render(
+                "source.html",
+                context! { s => Value::from(Serde(s)), per_page => PER_PAGE },
+            )?;
             Ok((s.id.clone(), s.title.clone(), html))
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    Ok(RenderedSite { top, fragments, bottom, headlines_json: headlines_json(site, sources) })
+    Ok(RenderedSite {
+        top,
+        fragments,
+        bottom,
+        headlines_json: headlines_json(site, sources),
+    })
 }
 
 #[derive(Serialize)]
@@ -131,7 +157,11 @@ struct SourceJson<'a> {
 }
 
 fn headlines_json(site: &SiteConfig, sources: &[SourceView]) -> Vec<u8> {
-    let generated_at = sources.iter().filter_map(|s| s.last_success).max().unwrap_or(DateTime::UNIX_EPOCH);
+    let generated_at = sources
+        .iter()
+        .filter_map(|s| s.last_success)
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH);
     let doc = HeadlinesJson {
         site: site.name.as_str(),
         generated_at,
@@ -156,7 +186,10 @@ mod tests {
     use super::*;
 
     fn site() -> SiteConfig {
-        crate::config::parse("[[sites]]\nname = \"t\"\ntitle = \"Test <Report>\"\n", "t").unwrap().sites.remove(0)
+        crate::config::parse("[[sites]]\nname = \"t\"\ntitle = \"Test <Report>\"\n", "t")
+            .unwrap()
+            .sites
+            .remove(0)
     }
 
     fn source(n_entries: usize) -> SourceView {
@@ -184,7 +217,10 @@ mod tests {
         let r = render_site(&site(), &[source(3)]).unwrap();
         let html = r.index_html();
         assert!(!html.contains("<script>alert"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(0)&lt;&#x2f;script&gt; &amp; story"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(0)&lt;&#x2f;script&gt; &amp; story"),
+            "{html}"
+        );
         assert!(html.contains("Evil &lt;b&gt;source&lt;&#x2f;b&gt;"));
         assert!(html.contains("<title>Test &lt;Report&gt;</title>"));
     }
@@ -218,7 +254,10 @@ mod tests {
         assert_eq!(v["generated_at"], "2026-11-23T10:00:00Z");
         assert_eq!(v["sources"][0]["url"], "https://e.org/feed");
         assert_eq!(v["sources"][0]["error"], serde_json::Value::Null);
-        assert_eq!(v["sources"][0]["entries"][1]["link"], "https://e.org/1?a=1&b=2");
+        assert_eq!(
+            v["sources"][0]["entries"][1]["link"],
+            "https://e.org/1?a=1&b=2"
+        );
     }
 
     #[test]
