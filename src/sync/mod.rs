@@ -3,22 +3,22 @@
 //! machine continues where this one stopped.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use url::Url;
 
 use crate::config::{Config, FeedConfig, SiteConfig};
-use crate::fetch::schedule::{self, Bounds, Success};
-use crate::fetch::{FetchFailure, HttpClient};
+use crate::fetch::HttpClient;
+use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
 use crate::render::{EntryView, SourceView};
 use crate::store::publish::{self, PublishStats};
 use crate::store::{Key, Store, StoreError};
+
+mod update;
+use update::{FeedResult, Limits, Outcome, update_feed};
 
 /// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,197 +293,6 @@ async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord
         }
     }
     Ok(out)
-}
-
-/// The limits on fetches in flight: per host first, then over all hosts. A feed waits for its
-/// host's permit before it asks for a global one, so a host with many slow feeds ties up at
-/// most `per_host` global slots and never starves the other hosts.
-struct Limits {
-    global: Arc<Semaphore>,
-    per_host: usize,
-    hosts: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
-}
-
-impl Limits {
-    fn new(global: usize, per_host: usize) -> Self {
-        Limits {
-            global: Arc::new(Semaphore::new(global)),
-            per_host,
-            hosts: Default::default(),
-        }
-    }
-
-    async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
-        let sem = {
-            let mut hosts = self.hosts.lock().expect("host map lock");
-            hosts
-                .entry(host.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
-                .clone()
-        };
-        let host_permit = sem.acquire_owned().await.expect("semaphore never closed");
-        let global_permit = self
-            .global
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore never closed");
-        (host_permit, global_permit)
-    }
-}
-
-enum Outcome {
-    /// Fetched and parsed, with this many new entries.
-    Fetched(usize),
-    NotModified,
-    Failed(FeedError),
-}
-
-struct FeedResult {
-    record: FetchRecord,
-    content: FeedContent,
-    content_written: bool,
-    outcome: Outcome,
-}
-
-/// Fetches one feed, merges it into its stored content (writing that only if it changed) and
-/// updates its record. Network and parse failures are outcomes; only store failures are errors.
-async fn update_feed(
-    store: &Store,
-    client: &HttpClient,
-    limits: &Limits,
-    mut record: FetchRecord,
-    history: usize,
-    bounds: Bounds,
-    now: DateTime<Utc>,
-) -> Result<FeedResult, StoreError> {
-    let url = record.url.clone();
-    let parsed_url = Url::parse(&url).expect("config URLs are valid");
-    let fetched = {
-        let _permits = limits.acquire(parsed_url.host_str().unwrap_or("")).await;
-        let started = std::time::Instant::now();
-        let fetched = client
-            .get(
-                &parsed_url,
-                record.etag.as_deref(),
-                record.last_modified.as_deref(),
-            )
-            .await;
-        tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
-        fetched
-    };
-    // Read after the fetch, so feeds waiting for a permit hold no stored history in memory.
-    let key = Key::FeedContent(feed_id(&url));
-    let stored: FeedContent = store
-        .get_json(&key)
-        .await?
-        .unwrap_or_else(|| FeedContent::empty(&url));
-    let jitter = jitter(&url, now);
-    record.last_checked = Some(now);
-    let mut content = stored.clone();
-    let outcome = match fetched {
-        Ok(resp) => {
-            record.final_url = (resp.final_url != parsed_url).then(|| resp.final_url.to_string());
-            match &resp.body {
-                None => {
-                    record.last_success = Some(now);
-                    record.last_error = None;
-                    let hint = resp.max_age.map(Duration::from_secs);
-                    schedule::on_success(
-                        &mut record,
-                        Success {
-                            new_entries: 0,
-                            server_hint: hint,
-                        },
-                        bounds,
-                        now,
-                        jitter,
-                    );
-                    Outcome::NotModified
-                }
-                Some(body) => {
-                    let body = crate::feed::decode_charset(body, resp.charset.as_deref());
-                    match crate::feed::parse(&body, &resp.final_url, now) {
-                        Ok(feed) => {
-                            record.etag = resp.etag.clone();
-                            record.last_modified = resp.last_modified.clone();
-                            record.last_success = Some(now);
-                            record.last_error = None;
-                            let merged =
-                                crate::feed::merge::merge(&stored.entries, feed.entries, history);
-                            let new = crate::feed::merge::count_new(&stored.entries, &merged);
-                            content.title = feed.title;
-                            content.site_url = feed.site_url;
-                            content.entries = merged;
-                            let hint = resp.max_age.max(feed.ttl_secs).map(Duration::from_secs);
-                            schedule::on_success(
-                                &mut record,
-                                Success {
-                                    new_entries: new,
-                                    server_hint: hint,
-                                },
-                                bounds,
-                                now,
-                                jitter,
-                            );
-                            Outcome::Fetched(new)
-                        }
-                        Err(e) => failed(
-                            &mut record,
-                            FetchFailure {
-                                error: FeedError {
-                                    kind: "parse".into(),
-                                    message: e.to_string(),
-                                },
-                                retry_after: None,
-                            },
-                            bounds,
-                            now,
-                            jitter,
-                        ),
-                    }
-                }
-            }
-        }
-        Err(failure) => failed(&mut record, failure, bounds, now, jitter),
-    };
-    let changed = content != stored;
-    if changed {
-        content.updated_at = Some(now);
-        store
-            .put(
-                &key,
-                Bytes::from(serde_json::to_vec(&content).expect("plain data serializes")),
-            )
-            .await?;
-    }
-    Ok(FeedResult {
-        record,
-        content,
-        content_written: changed,
-        outcome,
-    })
-}
-
-fn failed(
-    record: &mut FetchRecord,
-    failure: FetchFailure,
-    bounds: Bounds,
-    now: DateTime<Utc>,
-    jitter: f64,
-) -> Outcome {
-    record.last_error = Some(failure.error.clone());
-    schedule::on_failure(record, failure.retry_after, bounds, now, jitter);
-    Outcome::Failed(failure.error)
-}
-
-/// A number in [0, 1) that differs between feeds and passes, to spread their schedules.
-fn jitter(url: &str, now: DateTime<Utc>) -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write(url.as_bytes());
-    h.write_i64(now.timestamp_nanos_opt().unwrap_or(0));
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Renders and publishes each site; returns how many sites got a new generation.
