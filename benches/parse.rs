@@ -25,7 +25,13 @@ fn main() {
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
     };
-    let rounds: usize = arg("--rounds").map_or(7, |r| r.parse().expect("--rounds N"));
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a one-round smoke test.
+    let default_rounds = if args.iter().any(|a| a == "--bench") {
+        7
+    } else {
+        1
+    };
+    let rounds: usize = arg("--rounds").map_or(default_rounds, |r| r.parse().expect("--rounds N"));
     let feeds: Vec<Vec<u8>> = (0..FEEDS).map(generate).collect();
     if let Some(dir) = arg("--write") {
         let dir = PathBuf::from(dir);
