@@ -13,6 +13,11 @@ use newsdesk::model::Entry;
 use newsdesk::render::{EntryView, SourceView, render_site};
 use url::Url;
 
+
+/// The fetcher's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const FEEDS: usize = 1000;
 const ENTRIES: usize = 40;
 /// Sources per rendered site, as on a LinuxReport page.
