@@ -26,4 +26,7 @@ set -a
 # shellcheck disable=SC1091
 . "$garage_dir/env"
 set +a
-cargo test --locked --all-targets
+log="$garage_dir/cargo-test.log"
+cargo test --locked --all-targets 2>&1 | tee "$log"
+# One closing line over every test binary (the parse bench runs last, as a smoke test).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "test.sh: %d passed, %d failed\n", p, f }' "$log"
