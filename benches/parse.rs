@@ -13,7 +13,6 @@ use newsdesk::model::Entry;
 use newsdesk::render::{EntryView, SourceView, render_site};
 use url::Url;
 
-
 /// The fetcher's allocator, so the figures are the binary's.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
