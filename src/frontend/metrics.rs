@@ -189,46 +189,34 @@ fn render(app: &App, (objects, layouts): (u64, u64)) -> String {
     }
 
     let c = &app.live.counters;
-    header(
-        w,
-        "newsdesk_cache_hits_total",
-        "counter",
-        "Lookups answered from memory, by cache.",
-    );
-    let _ = writeln!(
-        w,
-        "newsdesk_cache_hits_total{{cache=\"objects\"}} {}",
-        c.object_hits.load(Relaxed)
-    );
-    let _ = writeln!(
-        w,
-        "newsdesk_cache_hits_total{{cache=\"layouts\"}} {}",
-        c.layout_hits.load(Relaxed)
-    );
-    header(
-        w,
-        "newsdesk_cache_misses_total",
-        "counter",
-        "Lookups that loaded from the bucket or assembled a layout.",
-    );
-    let _ = writeln!(
-        w,
-        "newsdesk_cache_misses_total{{cache=\"objects\"}} {}",
-        c.object_misses.load(Relaxed)
-    );
-    let _ = writeln!(
-        w,
-        "newsdesk_cache_misses_total{{cache=\"layouts\"}} {}",
-        c.layout_misses.load(Relaxed)
-    );
-    header(
-        w,
-        "newsdesk_cache_bytes",
-        "gauge",
-        "Bytes held, by cache (live pages are held outside both).",
-    );
-    let _ = writeln!(w, "newsdesk_cache_bytes{{cache=\"objects\"}} {objects}");
-    let _ = writeln!(w, "newsdesk_cache_bytes{{cache=\"layouts\"}} {layouts}");
+    let per_cache = [
+        (
+            "newsdesk_cache_hits_total",
+            "counter",
+            "Lookups answered from memory, by cache.",
+            c.object_hits.load(Relaxed),
+            c.layout_hits.load(Relaxed),
+        ),
+        (
+            "newsdesk_cache_misses_total",
+            "counter",
+            "Lookups that loaded from the bucket or assembled a layout.",
+            c.object_misses.load(Relaxed),
+            c.layout_misses.load(Relaxed),
+        ),
+        (
+            "newsdesk_cache_bytes",
+            "gauge",
+            "Bytes held, by cache (live pages are held outside both).",
+            objects,
+            layouts,
+        ),
+    ];
+    for (name, kind, help, objects, layouts) in per_cache {
+        header(w, name, kind, help);
+        let _ = writeln!(w, "{name}{{cache=\"objects\"}} {objects}");
+        let _ = writeln!(w, "{name}{{cache=\"layouts\"}} {layouts}");
+    }
     header(
         w,
         "newsdesk_bucket_errors_total",
