@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod cli;
+pub mod compress;
 pub mod config;
 pub mod feed;
 pub mod fetch;

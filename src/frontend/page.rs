@@ -4,18 +4,13 @@
 //! Published pages come precompressed from the bucket; reader layouts are assembled here and
 //! compressed once per (layout, generation).
 
-use std::io::Write;
-
 use axum::http::HeaderValue;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::compress::{self, Effort};
 use crate::store::manifest::ObjectRef;
 use crate::store::{Store, StoreError};
-
-/// Brotli quality for assembled layouts: fast enough to do on a reader's request (a few ms
-/// for a 100 kB page) and still far smaller than gzip; published pages use 11.
-const LAYOUT_BROTLI_QUALITY: i32 = 5;
 
 /// One variant: its bytes and strong ETag.
 #[derive(Debug, Clone)]
@@ -60,18 +55,8 @@ impl Page {
     /// A page made here (a reader layout): hashed like a published object and compressed once.
     pub fn compress(identity: Vec<u8>, content_type: &str) -> Page {
         let hash = hex::encode(&Sha256::digest(&identity)[..16]);
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(identity.len() / 3),
-            flate2::Compression::default(),
-        );
-        gz.write_all(&identity).expect("in-memory gzip");
-        let gz = gz.finish().expect("in-memory gzip");
-        let mut br = Vec::with_capacity(identity.len() / 4);
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: LAYOUT_BROTLI_QUALITY,
-            ..Default::default()
-        };
-        brotli::BrotliCompress(&mut &identity[..], &mut br, &params).expect("in-memory brotli");
+        let gz = compress::gzip(&identity, Effort::Request);
+        let br = compress::brotli(&identity, Effort::Request);
         Page {
             content_type: header_value(content_type),
             identity: Variant {

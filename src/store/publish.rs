@@ -11,7 +11,6 @@
 //!   deletes other objects only once they are older than the grace period.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,11 +21,10 @@ use sha2::{Digest, Sha256};
 use super::keys::{Key, content_type_for};
 use super::manifest::{Fragment, Manifest, ObjectRef, SiteEntry, SiteIndex};
 use super::{Store, StoreError};
+use crate::compress::{self, Effort};
 use crate::config::SiteConfig;
 use crate::render::RenderedSite;
 
-/// Objects smaller than this are not precompressed: the headers would outweigh the saving.
-const COMPRESS_MIN: usize = 256;
 /// Uploads in flight at once during a publish.
 const PARALLEL_PUTS: usize = 8;
 /// Attempts to win the race for the next generation against concurrent publishers.
@@ -299,7 +297,7 @@ async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishSta
 fn content_addressed(site: &str, bytes: &[u8], ext: &str) -> ObjectRef {
     let hash = hex::encode(&Sha256::digest(bytes)[..16]);
     let content_type = content_type_for(&format!("x.{ext}"));
-    let encodings = if worth_compressing(bytes, content_type) {
+    let encodings = if compress::worth_it(bytes, content_type) {
         vec!["br".into(), "gzip".into()]
     } else {
         vec![]
@@ -322,32 +320,12 @@ fn blob_name(object: &ObjectRef) -> &str {
     object.key.rsplit('/').next().unwrap_or(&object.key)
 }
 
-fn worth_compressing(bytes: &[u8], content_type: &str) -> bool {
-    let compressible = content_type.starts_with("text/")
-        || content_type.contains("json")
-        || content_type.contains("svg");
-    compressible && bytes.len() >= COMPRESS_MIN
-}
-
 /// Identity bytes plus Brotli and gzip variants for compressible types worth it.
 fn encode_variants(bytes: &[u8], content_type: &str) -> Vec<(&'static str, Bytes)> {
     let mut out = vec![("", Bytes::copy_from_slice(bytes))];
-    if worth_compressing(bytes, content_type) {
-        let mut br = Vec::with_capacity(bytes.len() / 4);
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            lgwin: 22,
-            ..Default::default()
-        };
-        brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).expect("in-memory brotli");
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(bytes.len() / 3),
-            flate2::Compression::best(),
-        );
-        gz.write_all(bytes).expect("in-memory gzip");
-        let gz = gz.finish().expect("in-memory gzip");
-        out.push((".br", Bytes::from(br)));
-        out.push((".gz", Bytes::from(gz)));
+    if compress::worth_it(bytes, content_type) {
+        out.push((".br", Bytes::from(compress::brotli(bytes, Effort::Publish))));
+        out.push((".gz", Bytes::from(compress::gzip(bytes, Effort::Publish))));
     }
     out
 }
