@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use newsdesk::feed::{decode_charset, merge::merge, parse};
 use newsdesk::model::Entry;
-use newsdesk::render::{EntryView, SourceView, render_site};
+use newsdesk::render::{EntryView, SourceView, publication};
 use url::Url;
 
 /// The fetcher's allocator, so the figures are the binary's.
@@ -74,8 +74,12 @@ fn main() {
         }
         let render_start = thread_cpu_ns();
         for (site, views) in sites.iter().zip(views.chunks(PER_SITE)) {
-            let rendered = render_site(site, views).unwrap();
-            checksum += rendered.fragments.len() + rendered.headlines_json.len();
+            let rendered = publication(site, views).unwrap();
+            checksum += rendered
+                .objects
+                .iter()
+                .map(|o| o.bytes.len())
+                .sum::<usize>();
         }
         let end = thread_cpu_ns();
         per_round.push((end - start, end - render_start));

@@ -10,8 +10,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use bucket::{Cluster, assert_complete_site, feed, feeds, force, get};
 use newsdesk::frontend::{App, Options};
-use newsdesk::render::RenderedSite;
-use newsdesk::store::publish::{RetryPolicy, publish_site_retrying};
+use newsdesk::store::publish::{Object, Publication, RetryPolicy, publish_retrying};
 use newsdesk::store::{Role, Store};
 use newsdesk::sync::{SyncOptions, sync};
 
@@ -72,20 +71,24 @@ async fn a_store_failing_mid_publish_leaves_the_live_site_and_the_next_run_finis
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("source1 story number 9"));
 
-    let rendered = RenderedSite {
-        top: "<!doctype html><html><body>".into(),
-        fragments: vec![("x".into(), "X".into(), "<p>new</p>".into())],
-        bottom: "</body></html>".into(),
-        headlines_json: b"{}".to_vec(),
+    let publication = Publication {
+        site: "test".into(),
+        objects: vec![Object {
+            name: "/".into(),
+            label: None,
+            ext: "html",
+            bytes: "<!doctype html><p>new</p>".into(),
+        }],
+        shared: vec![],
     };
     let policy = RetryPolicy {
         attempts: 2,
         first_delay: Duration::from_millis(100),
     };
-    let err = publish_site_retrying(
+    let err = publish_retrying(
         &fetcher,
-        &config.sites[0],
-        &rendered,
+        &publication,
+        &Default::default(),
         chrono::Utc::now(),
         policy,
     )

@@ -108,22 +108,16 @@ async fn publish_protocol(kind: &str) {
     assert_eq!(record, m2, "the live generation's record is what is live");
     let (keys, _) = bucket::written(&before, &bucket::listing(&fetcher).await);
     let changed: Vec<&str> = m2
-        .fragments
-        .iter()
-        .zip(&m1.fragments)
+        .named_with("fragment/")
+        .zip(m1.named_with("fragment/"))
         .filter(|(a, b)| a.object != b.object)
-        .map(|(a, _)| a.id.as_str())
+        .map(|(a, _)| a.name.as_str())
         .collect();
     assert_eq!(changed.len(), 1, "only one source box changed: {changed:?}");
-    let allowed: HashSet<String> = [&m2.index, &m2.headlines, &m2.top, &m2.bottom]
+    let allowed: HashSet<String> = ["/", "/api/headlines", "part/top", "part/bottom"]
         .into_iter()
-        .chain(
-            m2.fragments
-                .iter()
-                .filter(|f| f.id == changed[0])
-                .map(|f| &f.object),
-        )
-        .flat_map(|o| o.all_keys().collect::<Vec<_>>())
+        .chain([changed[0]])
+        .flat_map(|name| m2.object(name).unwrap().all_keys().collect::<Vec<_>>())
         .collect();
     for k in keys.iter().filter(|k| k.starts_with("sites/test/blobs/")) {
         assert!(
@@ -140,9 +134,10 @@ async fn publish_protocol(kind: &str) {
     );
 
     // Rollback puts the old content back live, as a new generation.
-    let g = publish::rollback(&fetcher, "test", Some(m1.generation), chrono::Utc::now())
+    let g = publish::pin::rollback(&fetcher, "test", Some(m1.generation), chrono::Utc::now())
         .await
-        .unwrap();
+        .unwrap()
+        .live;
     assert_eq!(g, m2.generation + 1, "generations only go forward");
     let (m3, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(m3.same_content(&m1));
@@ -279,6 +274,142 @@ async fn concurrent_shards_on_file() {
 #[tokio::test]
 async fn concurrent_shards_on_garage() {
     concurrent_shards("garage").await;
+}
+
+/// A rollback pins the site: passes with news record generations but leave the live site
+/// alone, until `release` makes the newest content live.
+async fn rollback_holds_until_released(kind: &str) {
+    let (fetcher, reader, _dir) = stores(kind);
+    let (server, config) = feeds(3).await;
+    let now = chrono::Utc::now;
+
+    sync(&config, &fetcher, &force()).await.unwrap();
+    let (m1, _) = assert_complete_site(&fetcher, &reader).await;
+    // With one generation there is nothing to go back to, and the error says what exists.
+    let e = publish::pin::rollback(&fetcher, "test", None, now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no generation before the live one (1)") && e.contains("kept generations: 1"),
+        "{e}"
+    );
+
+    server.set("/f0.xml", feed(0, 11));
+    sync(&config, &fetcher, &force()).await.unwrap();
+    let (m2, html) = assert_complete_site(&fetcher, &reader).await;
+    assert!(html.contains("source0 story number 10"));
+
+    // The default target is the generation live before the current one.
+    let moved = publish::pin::rollback(&fetcher, "test", None, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved.content_of, moved.replaced),
+        (m1.generation, m2.generation)
+    );
+    let (m3, html) = assert_complete_site(&fetcher, &reader).await;
+    assert!(m3.same_content(&m1) && m3.pinned.is_some());
+    assert!(!html.contains("source0 story number 10"));
+
+    // News keeps being fetched and recorded, but the live site stays where it was pinned.
+    server.set("/f1.xml", feed(1, 12));
+    let held = sync(&config, &fetcher, &force()).await.unwrap();
+    assert_eq!(held.sites_published, 0, "{held}");
+    assert_eq!(held.sites_pinned, vec![("test".to_string(), m3.generation)]);
+    assert!(held.to_string().contains("pinned at generation"), "{held}");
+    let (still, html) = assert_complete_site(&fetcher, &reader).await;
+    assert_eq!(still, m3, "the pinned manifest is untouched");
+    assert!(!html.contains("source1 story number 11"));
+    // A second pass with nothing new records nothing more.
+    let quiet = sync(&config, &fetcher, &force()).await.unwrap();
+    assert_eq!(quiet.publish.objects_written, 0, "{quiet}");
+
+    let e = publish::pin::rollback(&fetcher, "test", Some(99), now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("generation 99") && e.contains("kept generations: 1, 2, 3, 4"),
+        "{e}"
+    );
+
+    let released = publish::pin::release(&fetcher, "test", now())
+        .await
+        .unwrap();
+    assert_eq!(released.replaced, m3.generation);
+    let (m5, html) = assert_complete_site(&fetcher, &reader).await;
+    assert_eq!(m5.generation, released.live);
+    assert!(m5.pinned.is_none());
+    assert!(html.contains("source0 story number 10") && html.contains("source1 story number 11"));
+    assert!(matches!(
+        publish::pin::release(&fetcher, "test", now()).await,
+        Err(publish::pin::PinError::NotPinned(_))
+    ));
+    // Unpinned, passes publish again.
+    server.set("/f2.xml", feed(2, 13));
+    let s = sync(&config, &fetcher, &force()).await.unwrap();
+    assert_eq!(s.sites_published, 1, "{s}");
+}
+
+#[tokio::test]
+async fn rollback_holds_until_released_on_memory() {
+    rollback_holds_until_released("memory").await;
+}
+
+#[tokio::test]
+async fn rollback_holds_until_released_on_file() {
+    rollback_holds_until_released("file").await;
+}
+
+#[tokio::test]
+async fn rollback_holds_until_released_on_garage() {
+    rollback_holds_until_released("garage").await;
+}
+
+/// Two deployments (two configs) registering their sites in one bucket at the same moment:
+/// both end up in the site index, on stores with and without conditional writes.
+async fn concurrent_deployments_keep_both_sites(kind: &str) {
+    let (fetcher, _reader, _dir) = stores(kind);
+    let entry = |name: &str| newsdesk::store::manifest::SiteEntry {
+        name: name.into(),
+        title: name.into(),
+        hosts: vec![format!("{name}.example")],
+    };
+    for round in 0..3 {
+        let (a, b) = (entry(&format!("a{round}")), entry(&format!("b{round}")));
+        let (ra, rb) = tokio::join!(
+            publish::index::register(&fetcher, std::slice::from_ref(&a)),
+            publish::index::register(&fetcher, std::slice::from_ref(&b)),
+        );
+        ra.unwrap();
+        rb.unwrap();
+        let (index, _) = publish::index::read(&fetcher).await.unwrap();
+        let names: Vec<&str> = index.sites.iter().map(|s| s.name.as_str()).collect();
+        for r in 0..=round {
+            for side in ["a", "b"] {
+                assert!(
+                    names.contains(&format!("{side}{r}").as_str()),
+                    "round {round}: {names:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn concurrent_deployments_keep_both_sites_on_memory() {
+    concurrent_deployments_keep_both_sites("memory").await;
+}
+
+#[tokio::test]
+async fn concurrent_deployments_keep_both_sites_on_file() {
+    concurrent_deployments_keep_both_sites("file").await;
+}
+
+#[tokio::test]
+async fn concurrent_deployments_keep_both_sites_on_garage() {
+    concurrent_deployments_keep_both_sites("garage").await;
 }
 
 /// One forced pass: [objects written, bytes uploaded, milliseconds], from the bucket's listing.

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use newsdesk::config::{self, Config};
+use newsdesk::store::publish::{index, pin};
 use newsdesk::store::{Role, Store};
 use newsdesk::sync::{self, Shard, SyncOptions};
 
@@ -59,14 +60,35 @@ enum Command {
         #[arg(long)]
         site: Option<String>,
     },
-    /// Make an older generation of a site live again (as a new generation).
+    /// Put an older generation of a site back live and pin it there: later passes keep
+    /// fetching and recording, but leave the live site alone until `release`.
     Rollback {
         #[arg(long)]
         site: String,
-        /// The generation to restore [default: the one before the live one].
+        /// The generation to restore [default: the one live before the current one].
         #[arg(long)]
         to: Option<u64>,
     },
+    /// End a rollback's pin: make the site's newest content live now.
+    Release {
+        #[arg(long)]
+        site: String,
+    },
+    /// Take a site out of the bucket's site index (frontends stop serving it at their next
+    /// poll); its objects are deleted by a later sync once the grace period is over.
+    RemoveSite {
+        #[arg(long)]
+        site: String,
+        /// Seconds before its objects may be deleted.
+        #[arg(long, default_value_t = 86_400)]
+        grace_secs: u64,
+    },
+}
+
+/// Exit codes (also in the README): systemd shows any but 0 as a failed run.
+mod exit {
+    /// A site's feeds all failed: its pages were published with the last good headlines.
+    pub const FEEDS_FAILING: u8 = 3;
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
@@ -81,7 +103,7 @@ async fn main() -> ExitCode {
     newsdesk::cli::init_logging();
     let cli = Cli::parse();
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // Our errors already carry their causes in their message; `{e:#}` would repeat them.
             eprintln!("newsdesk-fetcher: {e}");
@@ -90,17 +112,19 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store_url = cli
         .store
         .clone()
         .unwrap_or_else(newsdesk::cli::default_store_url);
     let store = Store::open(&store_url, Role::Fetcher)?;
+    let now = chrono::Utc::now();
     match cli.command {
         Command::Sync { site, force, shard } => {
             let config = load_config(cli.config.as_ref())?;
             let summary = sync::sync(&config, &store, &SyncOptions { site, force, shard }).await?;
             println!("sync: {summary}");
+            return Ok(finished(&summary));
         }
         Command::Run { site, shard } => {
             let config = load_config(cli.config.as_ref())?;
@@ -113,17 +137,57 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Render { site } => {
             let config = load_config(cli.config.as_ref())?;
-            let (sites, stats) = sync::render_only(&config, &store, site.as_deref()).await?;
+            let summary = sync::render_only(&config, &store, site.as_deref()).await?;
             println!(
-                "render: {sites} sites published; {} objects written ({} bytes)",
-                stats.objects_written, stats.bytes_written
+                "render: {} sites published; {} objects written ({} bytes)",
+                summary.sites_published,
+                summary.publish.objects_written,
+                summary.publish.bytes_written
             );
+            return Ok(finished(&summary));
         }
         Command::Rollback { site, to } => {
-            let generation =
-                newsdesk::store::publish::rollback(&store, &site, to, chrono::Utc::now()).await?;
-            println!("rollback: site {site} now live at generation {generation}");
+            let moved = pin::rollback(&store, &site, to, now).await?;
+            println!(
+                "rollback: site {site} shows generation {}'s content again, live as generation {} (was {}); \
+                 it stays there until `newsdesk-fetcher release --site {site}`",
+                moved.content_of, moved.live, moved.replaced
+            );
+        }
+        Command::Release { site } => {
+            let moved = pin::release(&store, &site, now).await?;
+            println!(
+                "release: site {site} is live at generation {} with the newest content (generation {}); no longer pinned",
+                moved.live, moved.content_of
+            );
+        }
+        Command::RemoveSite { site, grace_secs } => {
+            let grace = std::time::Duration::from_secs(grace_secs);
+            if index::remove(&store, &site, grace, now).await? {
+                println!(
+                    "remove-site: site {site} is out of the site index; its objects are deleted by a sync after {grace_secs} s. \
+                     Take it out of its config too, or that config's next sync adds it back"
+                );
+            } else {
+                anyhow::bail!("site {site:?} is not in the site index of {}", store.url());
+            }
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exit code of a pass: warnings are printed, failing feeds make it non-zero.
+fn finished(summary: &sync::SyncSummary) -> ExitCode {
+    for w in &summary.warnings {
+        eprintln!("newsdesk-fetcher: warning: {w}");
+    }
+    if summary.sites_failing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "newsdesk-fetcher: every feed of site(s) {} is failing; see the log above",
+            summary.sites_failing.join(", ")
+        );
+        ExitCode::from(exit::FEEDS_FAILING)
+    }
 }

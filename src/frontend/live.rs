@@ -10,6 +10,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
+use crate::render::names;
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
 use crate::store::{Fetch, Key, Store, StoreError};
 
@@ -21,11 +24,36 @@ use super::page::Page;
 pub struct LiveSite {
     pub entry: SiteEntry,
     pub manifest: Arc<Manifest>,
-    /// The default front page and `/api/headlines`, every variant held in memory.
-    pub index: Arc<Page>,
-    pub headlines: Arc<Page>,
+    /// Every object served at its own path (`/`, `/api/headlines`, ...), every variant held
+    /// in memory.
+    pub pages: BTreeMap<String, Arc<Page>>,
+    /// The source boxes, in the site's order.
+    pub fragments: Vec<Fragment>,
     /// Store ETag of the manifest, for the next conditional GET.
     etag: Option<String>,
+}
+
+/// A source box of a site, for reader layouts.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub id: String,
+    pub title: String,
+    pub object: ObjectRef,
+}
+
+impl LiveSite {
+    /// The page served at `path`, if the site has one.
+    pub fn page(&self, path: &str) -> Option<&Arc<Page>> {
+        self.pages.get(path)
+    }
+
+    fn part(&self, name: &str) -> Result<&ObjectRef, Arc<StoreError>> {
+        self.manifest.object(name).ok_or_else(|| {
+            Arc::new(StoreError::Missing {
+                key: format!("{name} of site {}", self.entry.name),
+            })
+        })
+    }
 }
 
 /// Every live site; the first is the default for unknown hosts.
@@ -212,23 +240,38 @@ impl Live {
             Fetch::Found { bytes, etag } => (bytes, etag),
         };
         let manifest: Manifest = parse(&key, &bytes)?;
-        let (index, headlines) = match previous {
-            // The same pages under a new store ETag (a store without content ETags): keep them.
-            Some(p)
-                if p.manifest.index == manifest.index
-                    && p.manifest.headlines == manifest.headlines =>
-            {
-                (p.index.clone(), p.headlines.clone())
-            }
-            _ => (
-                Arc::new(Page::load(&self.store, &manifest.index).await?),
-                Arc::new(Page::load(&self.store, &manifest.headlines).await?),
-            ),
-        };
+        let mut pages = BTreeMap::new();
+        for named in manifest.named_with("/") {
+            // The same page as before (a new generation that did not change it): keep it.
+            let kept = previous.and_then(|p| {
+                (p.manifest.object(&named.name) == Some(&named.object))
+                    .then(|| p.pages.get(&named.name).cloned())
+                    .flatten()
+            });
+            let page = match kept {
+                Some(page) => page,
+                None => Arc::new(Page::load(&self.store, &named.object).await?),
+            };
+            pages.insert(named.name.clone(), page);
+        }
+        if !pages.contains_key(names::INDEX) {
+            return Err(Arc::new(StoreError::Missing {
+                key: format!("the front page of site {}", entry.name),
+            }));
+        }
+        let fragments: Vec<Fragment> = manifest
+            .named_with(names::FRAGMENT_PREFIX)
+            .map(|n| Fragment {
+                id: n.name[names::FRAGMENT_PREFIX.len()..].to_string(),
+                title: n.label.clone().unwrap_or_default(),
+                object: n.object.clone(),
+            })
+            .collect();
         // The parts of reader layouts too, so they survive a bucket outage as well as `/` does.
-        for part in [&manifest.top, &manifest.bottom]
+        for part in [names::TOP, names::BOTTOM]
             .into_iter()
-            .chain(manifest.fragments.iter().map(|f| &f.object))
+            .filter_map(|n| manifest.object(n))
+            .chain(fragments.iter().map(|f| &f.object))
         {
             self.part(part).await?;
         }
@@ -238,8 +281,8 @@ impl Live {
         Ok(Some(Arc::new(LiveSite {
             entry: entry.clone(),
             manifest: Arc::new(manifest),
-            index,
-            headlines,
+            pages,
+            fragments,
             etag,
         })))
     }
@@ -307,15 +350,14 @@ impl Live {
             return Ok(p);
         }
         self.counters.layout_misses.fetch_add(1, Relaxed);
-        let m = &site.manifest;
         let visible = key.2.clone();
         self.layouts
             .try_get_with(key, async move {
-                let top = self.part(&m.top).await?;
-                let bottom = self.part(&m.bottom).await?;
+                let top = self.part(site.part(names::TOP)?).await?;
+                let bottom = self.part(site.part(names::BOTTOM)?).await?;
                 let mut parts = Vec::with_capacity(visible.len());
                 for i in &visible {
-                    let f = m.fragments.get(usize::from(*i)).ok_or_else(|| {
+                    let f = site.fragments.get(usize::from(*i)).ok_or_else(|| {
                         Arc::new(StoreError::Missing {
                             key: format!("fragment {i}"),
                         })
@@ -327,7 +369,7 @@ impl Live {
                     parts.iter().map(|p| text(p)),
                     text(&bottom),
                 );
-                let content_type = m.index.content_type.clone();
+                let content_type = site.part(names::INDEX)?.content_type.clone();
                 // Compressing takes milliseconds: off the async workers, and no more at once
                 // than there are cores, so a flood of distinct layouts cannot starve `/`.
                 let _permit = self.compressing.acquire().await.expect("never closed");

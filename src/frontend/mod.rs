@@ -23,6 +23,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::render::names;
 use crate::store::manifest::ObjectRef;
 use crate::store::{Key, Store};
 use layout::Layout;
@@ -148,12 +149,7 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
     let headers = &parts.headers;
     let site = site(&app, headers, &parts.uri)?;
     if let Some(layout) = Layout::from_headers(headers) {
-        let ids: Vec<&str> = site
-            .manifest
-            .fragments
-            .iter()
-            .map(|f| f.id.as_str())
-            .collect();
+        let ids: Vec<&str> = site.fragments.iter().map(|f| f.id.as_str()).collect();
         let visible = layout.visible(&ids);
         let is_default = visible.len() == ids.len()
             && visible
@@ -170,13 +166,15 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
             }
         }
     }
-    Ok(respond::page(&site.index, headers, respond::FRONT))
+    let page = site.page(names::INDEX).ok_or(Error::NotFound)?;
+    Ok(respond::page(page, headers, respond::FRONT))
 }
 
 async fn headlines(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
     let headers = req.headers();
     let site = site(&app, headers, req.uri())?;
-    Ok(respond::page(&site.headlines, headers, respond::PAGE))
+    let page = site.page(names::HEADLINES).ok_or(Error::NotFound)?;
+    Ok(respond::page(page, headers, respond::PAGE))
 }
 
 /// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside

@@ -31,11 +31,7 @@ struct SourceRow<'a> {
 }
 
 fn ids(site: &LiveSite) -> Vec<&str> {
-    site.manifest
-        .fragments
-        .iter()
-        .map(|f| f.id.as_str())
-        .collect()
+    site.fragments.iter().map(|f| f.id.as_str()).collect()
 }
 
 /// `GET /config`: the sources in the reader's current order, hidden ones unticked.
@@ -52,7 +48,7 @@ pub async fn show(
         .into_iter()
         .map(|(i, shown)| SourceRow {
             id: ids[i],
-            title: &site.manifest.fragments[i].title,
+            title: &site.fragments[i].title,
             shown,
         })
         .collect();

@@ -12,53 +12,28 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use crate::config::SiteConfig;
+use crate::store::publish::{Object, Publication, Shared};
+
+mod view;
+pub use view::{EntryView, SourceView, source_view};
 
 /// Entries shown per page of a source box.
 pub const PER_PAGE: usize = 8;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct EntryView {
-    pub title: String,
-    pub link: Option<String>,
-    pub published: Option<DateTime<Utc>>,
-}
+/// The names the renderer publishes objects under, which the frontend looks up. Names that
+/// start with `/` are served at that path as they are.
+pub mod names {
+    /// The default front page.
+    pub const INDEX: &str = "/";
+    pub const HEADLINES: &str = "/api/headlines";
+    /// The parts around the source boxes, for reader layouts.
+    pub const TOP: &str = "part/top";
+    pub const BOTTOM: &str = "part/bottom";
+    /// `fragment/<source id>`: one source box, labelled with its title, in the site's order.
+    pub const FRAGMENT_PREFIX: &str = "fragment/";
 
-/// One source box.
-#[derive(Debug, Clone, Serialize)]
-pub struct SourceView {
-    /// Stable id of the feed (see [`crate::model::feed_id`]).
-    pub id: String,
-    pub title: String,
-    /// The feed URL.
-    pub url: String,
-    pub site_url: Option<String>,
-    pub logo: Option<String>,
-    /// The last successful fetch that changed the box.
-    pub last_success: Option<DateTime<Utc>>,
-    pub error: Option<String>,
-    /// The class of the last failure (`timeout`, `http`, `parse`, ...; see [`crate::model::FeedError`]).
-    pub error_kind: Option<String>,
-    pub entries: Vec<EntryView>,
-}
-
-/// A site rendered: the parts of the front page and the JSON.
-#[derive(Debug, Clone)]
-pub struct RenderedSite {
-    pub top: String,
-    /// `(source id, title, html)` in config order.
-    pub fragments: Vec<(String, String, String)>,
-    pub bottom: String,
-    pub headlines_json: Vec<u8>,
-}
-
-impl RenderedSite {
-    /// The default front page: every fragment in config order.
-    pub fn index_html(&self) -> String {
-        assemble(
-            &self.top,
-            self.fragments.iter().map(|(_, _, html)| html.as_str()),
-            &self.bottom,
-        )
+    pub fn fragment(id: &str) -> String {
+        format!("{FRAGMENT_PREFIX}{id}")
     }
 }
 
@@ -110,8 +85,10 @@ fn render(template: &'static str, ctx: Value) -> Result<String, RenderError> {
         .map_err(|source| RenderError { template, source })
 }
 
-/// Renders a site's page parts and JSON from its sources' views.
-pub fn render_site(site: &SiteConfig, sources: &[SourceView]) -> Result<RenderedSite, RenderError> {
+/// Renders a site from its sources' views into the objects one generation publishes: the
+/// front page, its parts and fragments (so the frontend can assemble reader layouts from the
+/// same bytes), `/api/headlines`, and the shared assets.
+pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
     let site_ctx = context! { name => site.name.as_str(), title => &site.title };
     let assets = Value::from(Serde(crate::assets::urls()));
     let top = render(
@@ -122,18 +99,50 @@ pub fn render_site(site: &SiteConfig, sources: &[SourceView]) -> Result<Rendered
     let fragments = sources
         .iter()
         .map(|s| {
-            let html = render(
+            render(
                 "source.html",
                 context! { s => Value::from(Serde(s)), per_page => PER_PAGE },
-            )?;
-            Ok((s.id.clone(), s.title.clone(), html))
+            )
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    Ok(RenderedSite {
-        top,
-        fragments,
-        bottom,
-        headlines_json: headlines_json(site, sources),
+    let index = assemble(&top, fragments.iter().map(String::as_str), &bottom);
+    let object = |name: String, label: Option<String>, ext, bytes: Vec<u8>| Object {
+        name,
+        label,
+        ext,
+        bytes: bytes.into(),
+    };
+    let mut objects = vec![
+        object(names::INDEX.into(), None, "html", index.into_bytes()),
+        object(
+            names::HEADLINES.into(),
+            None,
+            "json",
+            headlines_json(site, sources),
+        ),
+        object(names::TOP.into(), None, "html", top.into_bytes()),
+        object(names::BOTTOM.into(), None, "html", bottom.into_bytes()),
+    ];
+    for (s, html) in sources.iter().zip(fragments) {
+        objects.push(object(
+            names::fragment(&s.id),
+            Some(s.title.clone()),
+            "html",
+            html.into_bytes(),
+        ));
+    }
+    let shared = crate::assets::all()
+        .iter()
+        .map(|a| Shared {
+            name: a.name.to_string(),
+            stored: a.hashed.clone(),
+            bytes: bytes::Bytes::from_static(a.bytes),
+        })
+        .collect();
+    Ok(Publication {
+        site: site.name.to_string(),
+        objects,
+        shared,
     })
 }
 
@@ -192,6 +201,12 @@ mod tests {
             .remove(0)
     }
 
+    /// The text of the object named `name`.
+    fn text(p: &Publication, name: &str) -> String {
+        let o = p.objects.iter().find(|o| o.name == name).unwrap();
+        String::from_utf8(o.bytes.to_vec()).unwrap()
+    }
+
     fn source(n_entries: usize) -> SourceView {
         SourceView {
             id: "abc".into(),
@@ -214,8 +229,7 @@ mod tests {
 
     #[test]
     fn feed_text_is_escaped() {
-        let r = render_site(&site(), &[source(3)]).unwrap();
-        let html = r.index_html();
+        let html = text(&publication(&site(), &[source(3)]).unwrap(), names::INDEX);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(
             html.contains("&lt;script&gt;alert(0)&lt;&#x2f;script&gt; &amp; story"),
@@ -227,8 +241,18 @@ mod tests {
 
     #[test]
     fn entries_are_paged_by_eight() {
-        let r = render_site(&site(), &[source(20)]).unwrap();
-        let html = &r.fragments[0].2;
+        let p = publication(&site(), &[source(20)]).unwrap();
+        let html = &text(&p, &names::fragment("abc"));
+        assert_eq!(
+            p.objects
+                .iter()
+                .find(|o| o.name == "fragment/abc")
+                .unwrap()
+                .label
+                .as_deref(),
+            Some("Evil <b>source</b>"),
+            "fragments are labelled with their source's title"
+        );
         assert_eq!(html.matches("class=\"page\"").count(), 3);
         assert_eq!(html.matches("<li>").count(), 20);
         assert!(html.contains("href=\"#src-abc-p2\">older"));
@@ -238,7 +262,7 @@ mod tests {
     fn broken_source_says_so_and_keeps_entries() {
         let mut s = source(2);
         s.error = Some("HTTP 500 Internal Server Error".into());
-        let html = render_site(&site(), &[s]).unwrap().index_html();
+        let html = text(&publication(&site(), &[s]).unwrap(), names::INDEX);
         assert!(html.contains("Could not be loaded: HTTP 500"));
         assert!(html.contains("Showing the last good headlines"));
         assert_eq!(html.matches("<li>").count(), 2);
@@ -246,10 +270,12 @@ mod tests {
 
     #[test]
     fn rendering_is_deterministic_and_json_is_shaped() {
-        let a = render_site(&site(), &[source(3)]).unwrap();
-        let b = render_site(&site(), &[source(3)]).unwrap();
-        assert_eq!(a.index_html(), b.index_html());
-        let v: serde_json::Value = serde_json::from_slice(&a.headlines_json).unwrap();
+        let a = publication(&site(), &[source(3)]).unwrap();
+        let b = publication(&site(), &[source(3)]).unwrap();
+        for (x, y) in a.objects.iter().zip(&b.objects) {
+            assert_eq!((&x.name, &x.bytes), (&y.name, &y.bytes));
+        }
+        let v: serde_json::Value = serde_json::from_str(&text(&a, names::HEADLINES)).unwrap();
         assert_eq!(v["site"], "t");
         assert_eq!(v["generated_at"], "2026-11-23T10:00:00Z");
         assert_eq!(v["sources"][0]["url"], "https://e.org/feed");
@@ -262,7 +288,7 @@ mod tests {
 
     #[test]
     fn assets_are_referenced_by_hashed_name() {
-        let html = render_site(&site(), &[]).unwrap().index_html();
+        let html = text(&publication(&site(), &[]).unwrap(), names::INDEX);
         // minijinja escapes `/` as `&#x2f;` in attributes, which browsers read back as `/`.
         let css = crate::assets::urls()["style.css"].replace('/', "&#x2f;");
         assert!(html.contains(&format!("href=\"{css}\"")), "{html}");

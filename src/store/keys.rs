@@ -7,7 +7,9 @@
 //! sites/<site>/blobs/<sha256>.<ext>[.br|.gz]  pages, fragments, JSON: immutable, content-addressed
 //! assets/<name>.<sha256>.<ext>[.br|.gz]       CSS/JS/images: immutable, shared by all sites
 //! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
-//! state/fetch/<shard>.json                    validators, schedule and health of one shard's feeds
+//! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
+//!                                             share of the feeds
+//! removed/<site>.json                         a site taken out of the index, deleted after its grace
 //! ```
 
 use object_store::path::Path;
@@ -28,7 +30,9 @@ pub enum Key {
     /// `name` is the hashed file name, with an optional `.br`/`.gz` suffix.
     Asset(String),
     FeedContent(String),
+    /// `deployment/shard`, e.g. `3f2a9c1d/0-of-1`.
     FetchState(String),
+    Tombstone(String),
 }
 
 impl Key {
@@ -44,7 +48,13 @@ impl Key {
         format!("sites/{site}/blobs/")
     }
 
+    /// Everything a site has in the bucket.
+    pub fn site_prefix(site: &str) -> String {
+        format!("sites/{site}/")
+    }
+
     pub const FETCH_STATE_PREFIX: &'static str = "state/fetch/";
+    pub const TOMBSTONES_PREFIX: &'static str = "removed/";
 
     /// The generation number of a `generations/` key, if it is one.
     pub fn parse_generation(path: &str) -> Option<u64> {
@@ -93,7 +103,11 @@ pub fn content_type_for(name: &str) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
         "json" => "application/json",
-        "xml" | "rss" => "application/rss+xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "webp" => "image/webp",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
@@ -112,7 +126,8 @@ impl std::fmt::Display for Key {
             Key::Blob { site, name } => write!(f, "sites/{site}/blobs/{name}"),
             Key::Asset(name) => write!(f, "assets/{name}"),
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
-            Key::FetchState(shard) => write!(f, "state/fetch/{shard}.json"),
+            Key::FetchState(label) => write!(f, "state/fetch/{label}.json"),
+            Key::Tombstone(site) => write!(f, "removed/{site}.json"),
         }
     }
 }

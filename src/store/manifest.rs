@@ -1,5 +1,8 @@
 //! The small JSON documents that make a generation live: the per-site manifest, which names
 //! every object a frontend needs, and the site index, which lists the sites and their hosts.
+//!
+//! The store gives object names no meaning: a publisher chooses them (the renderer's are in
+//! `render::names`) and a frontend looks them up.
 
 use std::collections::BTreeMap;
 
@@ -36,12 +39,24 @@ impl ObjectRef {
     }
 }
 
-/// A source box of the front page.
+/// An object of a generation under the name its publisher gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fragment {
-    pub id: String,
-    pub title: String,
+pub struct Named {
+    pub name: String,
+    /// A human name for the object, if the publisher gave one (e.g. a source box's title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(flatten)]
     pub object: ObjectRef,
+}
+
+/// Set on a manifest that a rollback made live: later passes leave the site there until it is
+/// released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// The generation whose content was put back.
+    pub to: u64,
+    pub at: DateTime<Utc>,
 }
 
 /// What a site serves in one generation. Written last, so a reader sees a whole generation.
@@ -50,35 +65,43 @@ pub struct Manifest {
     pub site: String,
     pub generation: u64,
     pub published_at: DateTime<Utc>,
-    /// `/`
-    pub index: ObjectRef,
-    /// `/api/headlines`
-    pub headlines: ObjectRef,
-    /// Page parts around the fragments, for reader layouts.
-    pub top: ObjectRef,
-    pub bottom: ObjectRef,
-    pub fragments: Vec<Fragment>,
-    /// Asset source name → hashed name.
+    /// The generation this one replaced as the live one, if any.
+    #[serde(default)]
+    pub previous: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pin>,
+    /// The site's objects, in the publisher's order.
+    pub objects: Vec<Named>,
+    /// Shared objects (assets): source name → stored name.
     pub assets: BTreeMap<String, String>,
 }
 
 impl Manifest {
-    /// Whether two manifests serve the same bytes (generation and time aside).
+    /// Whether two manifests serve the same bytes (generation, time and pin aside).
     pub fn same_content(&self, other: &Manifest) -> bool {
-        self.index == other.index
-            && self.headlines == other.headlines
-            && self.top == other.top
-            && self.bottom == other.bottom
-            && self.fragments == other.fragments
-            && self.assets == other.assets
+        self.objects == other.objects && self.assets == other.assets
+    }
+
+    /// The object named `name`.
+    pub fn object(&self, name: &str) -> Option<&ObjectRef> {
+        self.objects
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| &n.object)
+    }
+
+    /// The objects whose names start with `prefix`, in order.
+    pub fn named_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Named> + 'a {
+        self.objects
+            .iter()
+            .filter(move |n| n.name.starts_with(prefix))
     }
 
     /// Every object key the generation needs.
     pub fn object_keys(&self) -> Vec<String> {
-        [&self.index, &self.headlines, &self.top, &self.bottom]
-            .into_iter()
-            .chain(self.fragments.iter().map(|f| &f.object))
-            .flat_map(|o| o.all_keys().collect::<Vec<_>>())
+        self.objects
+            .iter()
+            .flat_map(|n| n.object.all_keys())
             .collect()
     }
 }

@@ -94,7 +94,17 @@ impl Store {
             url: url.to_string(),
             reason: reason.to_string(),
         };
-        let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        let parsed = url::Url::parse(url).map_err(|e| {
+            if url.starts_with('/') {
+                bad(&format!("a store is a URL: for a local folder use file://{url}"))
+            } else if !url.contains("://") {
+                bad(&format!(
+                    "{e}: a store is a URL such as file:///abs/path, s3://BUCKET?endpoint=... or memory://"
+                ))
+            } else {
+                bad(&e.to_string())
+            }
+        })?;
         let (inner, conditional, attributes): (Arc<dyn ObjectStore>, bool, bool) =
             match parsed.scheme() {
                 "memory" => (Arc::new(InMemory::new()), true, true),
@@ -399,6 +409,10 @@ mod tests {
             .to_string();
         assert!(e.contains("endpont"), "{e}");
         assert!(Store::open("file://relative/path", Role::Fetcher).is_err());
+        let e = Store::open("/srv/bucket", Role::Fetcher)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("use file:///srv/bucket"), "{e}");
     }
 
     #[test]

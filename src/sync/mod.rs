@@ -9,12 +9,12 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use crate::config::{Config, FeedConfig, SiteConfig};
+use crate::config::{Config, SiteConfig};
 use crate::fetch::HttpClient;
 use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
-use crate::render::{EntryView, SourceView};
-use crate::store::publish::{self, PublishStats};
+use crate::store::manifest::SiteEntry;
+use crate::store::publish::{self, PublishStats, Retention};
 use crate::store::{Key, Store, StoreError};
 
 mod update;
@@ -65,6 +65,17 @@ impl Shard {
     }
 }
 
+/// The key of this deployment's share of the fetch state: named after the config's sites, so
+/// two configs publishing to one bucket never write over each other's validators, schedule
+/// and health.
+fn fetch_state_key(config: &Config, shard: Shard) -> Key {
+    use sha2::{Digest, Sha256};
+    let mut names: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let deployment = hex::encode(&Sha256::digest(names.join("\n").as_bytes())[..4]);
+    Key::FetchState(format!("{deployment}/{}", shard.label()))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Only this site's feeds and pages.
@@ -98,6 +109,13 @@ pub struct SyncSummary {
     pub state_objects_written: usize,
     pub sites_published: usize,
     pub publish: PublishStats,
+    /// Sites whose every feed is failing after this pass (their pages keep the last good
+    /// entries): `sync` exits non-zero for them.
+    pub sites_failing: Vec<String>,
+    /// Sites held at an older generation by a rollback: `(site, live generation)`.
+    pub sites_pinned: Vec<(String, u64)>,
+    /// Warnings that did not stop the pass (garbage collection), one line each.
+    pub warnings: Vec<String>,
     /// `(feed url, error)` of each failure, for the log.
     pub failures: Vec<(String, FeedError)>,
     /// The earliest next fetch of this shard's feeds: when a pass next has work.
@@ -122,7 +140,21 @@ impl std::fmt::Display for SyncSummary {
                 || "now".to_string(),
                 |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
             ),
-        )
+        )?;
+        for (site, live) in &self.sites_pinned {
+            write!(
+                f,
+                "; site {site} is pinned at generation {live} (`newsdesk-fetcher release --site {site}` publishes the newest content)"
+            )?;
+        }
+        if !self.sites_failing.is_empty() {
+            write!(
+                f,
+                "; every feed of site(s) {} is failing (the pages keep the last good headlines)",
+                self.sites_failing.join(", ")
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -136,15 +168,15 @@ pub async fn sync(
     let now = Utc::now();
     let mut summary = SyncSummary::default();
 
-    // Each feed once, even when several sites list it.
-    let mut feeds: BTreeMap<String, usize> = BTreeMap::new();
-    for feed in sites.iter().flat_map(|s| &s.feeds) {
-        let history = feed.history.unwrap_or(config.fetch.history);
-        let h = feeds
-            .entry(feed.url.as_str().to_string())
-            .or_insert(history);
-        *h = (*h).max(history);
-    }
+    // Each feed once, even when several sites list it, keeping the longest history any site
+    // of the config asks for (also sites this pass does not render, or `--site small` would
+    // cut a feed that a bigger site shows).
+    let histories = histories(config);
+    let mut feeds: BTreeMap<String, usize> = sites
+        .iter()
+        .flat_map(|s| &s.feeds)
+        .map(|f| (f.url.as_str().to_string(), histories[f.url.as_str()]))
+        .collect();
     feeds.retain(|url, _| opts.shard.owns(url));
     summary.feeds = feeds.len();
 
@@ -216,23 +248,70 @@ pub async fn sync(
             .collect();
         let bytes = serde_json::to_vec(&mine).expect("plain data serializes");
         store
-            .put(&Key::FetchState(opts.shard.label()), Bytes::from(bytes))
+            .put(&fetch_state_key(config, opts.shard), Bytes::from(bytes))
             .await?;
         summary.state_objects_written += 1;
     }
+    summary.sites_failing = sites
+        .iter()
+        .filter(|s| {
+            !s.feeds.is_empty()
+                && s.feeds.iter().all(|f| {
+                    records
+                        .get(f.url.as_str())
+                        .is_some_and(|r| r.last_error.is_some())
+                })
+        })
+        .map(|s| s.name.to_string())
+        .collect();
 
     summary.next_fetch = feeds
         .keys()
         .map(|url| records.get(url).and_then(|r| r.next_fetch))
         .min()
         .flatten();
-    let published = render_sites(store, &sites, &records, contents, now).await?;
-    summary.sites_published = published.0;
-    summary.publish = published.1;
+    render_sites(config, store, &sites, &records, contents, now, &mut summary).await?;
+    finish(config, store, now, &mut summary).await?;
+    Ok(summary)
+}
+
+/// After the sites: the site index gets this config's sites, and removed sites whose grace
+/// period is over are deleted.
+async fn finish(
+    config: &Config,
+    store: &Store,
+    now: DateTime<Utc>,
+    summary: &mut SyncSummary,
+) -> Result<(), StoreError> {
+    let entries: Vec<SiteEntry> = config
+        .sites
+        .iter()
+        .map(|s| SiteEntry {
+            name: s.name.to_string(),
+            title: s.title.clone(),
+            hosts: s.hosts.clone(),
+        })
+        .collect();
     summary
         .publish
-        .add(publish::publish_site_index(store, &config.sites).await?);
-    Ok(summary)
+        .add(publish::index::register(store, &entries).await?);
+    match publish::gc::sweep_removed(store, now).await {
+        Ok(n) => summary.publish.objects_deleted += n,
+        Err(e) => summary.warnings.push(format!(
+            "deleting removed sites failed (the next pass tries again): {e}"
+        )),
+    }
+    Ok(())
+}
+
+/// Per feed URL, the longest history any site of the config asks for.
+fn histories(config: &Config) -> HashMap<&str, usize> {
+    let mut out: HashMap<&str, usize> = HashMap::new();
+    for feed in config.sites.iter().flat_map(|s| &s.feeds) {
+        let h = out.entry(feed.url.as_str()).or_default();
+        *h = (*h).max(feed.history.unwrap_or(config.fetch.history));
+    }
+    out
 }
 
 /// Re-render and publish from stored state, fetching nothing.
@@ -240,14 +319,23 @@ pub async fn render_only(
     config: &Config,
     store: &Store,
     site: Option<&str>,
-) -> Result<(usize, PublishStats), SyncError> {
+) -> Result<SyncSummary, SyncError> {
     let sites = select_sites(config, site)?;
     let records = load_fetch_records(store).await?;
-    let mut result = render_sites(store, &sites, &records, HashMap::new(), Utc::now()).await?;
-    result
-        .1
-        .add(publish::publish_site_index(store, &config.sites).await?);
-    Ok(result)
+    let now = Utc::now();
+    let mut summary = SyncSummary::default();
+    render_sites(
+        config,
+        store,
+        &sites,
+        &records,
+        HashMap::new(),
+        now,
+        &mut summary,
+    )
+    .await?;
+    finish(config, store, now, &mut summary).await?;
+    Ok(summary)
 }
 
 fn select_sites<'a>(
@@ -272,10 +360,12 @@ fn select_sites<'a>(
 async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
     let mut out: HashMap<String, FetchRecord> = HashMap::new();
     for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
+        // `state/fetch/<deployment>/<shard>.json` (and the older `state/fetch/<shard>.json`).
         let Some(label) = meta
             .location
-            .filename()
-            .and_then(|f| f.strip_suffix(".json"))
+            .as_ref()
+            .strip_prefix(Key::FETCH_STATE_PREFIX)
+            .and_then(|l| l.strip_suffix(".json"))
         else {
             continue;
         };
@@ -295,22 +385,26 @@ async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord
     Ok(out)
 }
 
-/// Renders and publishes each site; returns how many sites got a new generation.
+/// Renders and publishes each site, recording in `summary` what became of it.
 ///
 /// `fresh` holds the contents this pass fetched; every other feed's is read from the store,
 /// again after each lost race against another publisher, so its news are not published over.
 async fn render_sites(
+    config: &Config,
     store: &Store,
     sites: &[&SiteConfig],
     records: &HashMap<String, FetchRecord>,
     fresh: HashMap<String, FeedContent>,
     now: DateTime<Utc>,
-) -> Result<(usize, PublishStats), SyncError> {
-    let mut stats = PublishStats::default();
-    let mut published = 0;
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
     for site in sites {
+        let retention = Retention {
+            keep_generations: site.keep_generations,
+            grace: Duration::from_secs(site.gc_grace_secs),
+        };
         let mut attempt = 1;
-        let s = loop {
+        let published = loop {
             let mut views = Vec::with_capacity(site.feeds.len());
             for feed in &site.feeds {
                 let url = feed.url.as_str();
@@ -321,13 +415,19 @@ async fn render_sites(
                         .await?
                         .unwrap_or_else(|| FeedContent::empty(url)),
                 };
-                views.push(source_view(feed, &content, records.get(url)));
+                let history = feed.history.unwrap_or(config.fetch.history);
+                views.push(crate::render::source_view(
+                    feed,
+                    &content,
+                    records.get(url),
+                    history,
+                ));
             }
-            let rendered = crate::render::render_site(site, &views)?;
-            match publish::publish_site_retrying(
+            let publication = crate::render::publication(site, &views)?;
+            match publish::publish_retrying(
                 store,
-                site,
-                &rendered,
+                &publication,
+                &retention,
                 now,
                 publish::RetryPolicy::default(),
             )
@@ -340,55 +440,29 @@ async fn render_sites(
                 other => break other?,
             }
         };
-        if let Some(generation) = s.generation {
-            published += 1;
-            tracing::info!(site = %site.name, generation, objects = s.objects_written, bytes = s.bytes_written, "published");
+        let stats = published.stats;
+        match published.outcome {
+            publish::Outcome::Live(generation) => {
+                summary.sites_published += 1;
+                tracing::info!(site = %site.name, generation, objects = stats.objects_written, bytes = stats.bytes_written, "published");
+            }
+            publish::Outcome::Held { live, recorded } => {
+                summary.sites_pinned.push((site.name.to_string(), live));
+                tracing::info!(site = %site.name, live, recorded, "pinned by a rollback: the live site stays; `newsdesk-fetcher release` publishes the newest content");
+            }
+            publish::Outcome::Unchanged => {}
         }
-        stats.add(s);
+        if let Some(e) = published.gc_error {
+            let warning = format!(
+                "site {} is live; garbage collection failed and the next pass tries again: {e}",
+                site.name
+            );
+            tracing::warn!(site = %site.name, error = %e, "garbage collection failed; the site is live");
+            summary.warnings.push(warning);
+        }
+        summary.publish.add(stats);
     }
-    Ok((published, stats))
-}
-
-fn source_view(
-    feed: &FeedConfig,
-    content: &FeedContent,
-    record: Option<&FetchRecord>,
-) -> SourceView {
-    let url = feed.url.as_str();
-    let title = feed
-        .title
-        .clone()
-        .or_else(|| content.title.clone())
-        .unwrap_or_else(|| feed.url.url().host_str().unwrap_or(url).to_string());
-    SourceView {
-        id: feed_id(url),
-        title,
-        url: url.to_string(),
-        site_url: feed
-            .site_url
-            .as_ref()
-            .map(|u| u.as_str().to_string())
-            .or_else(|| content.site_url.clone()),
-        logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
-        last_success: content.updated_at,
-        // Only stable health fields: times that move on every fetch (last checked, next fetch)
-        // would change the published JSON on a pass with no news. They go to the log.
-        error: record
-            .and_then(|r| r.last_error.as_ref())
-            .map(|e| e.message.clone()),
-        error_kind: record
-            .and_then(|r| r.last_error.as_ref())
-            .map(|e| e.kind.clone()),
-        entries: content
-            .entries
-            .iter()
-            .map(|e| EntryView {
-                title: e.title.clone(),
-                link: e.link.clone(),
-                published: e.published,
-            })
-            .collect(),
-    }
+    Ok(())
 }
 
 #[cfg(test)]

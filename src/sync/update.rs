@@ -129,8 +129,11 @@ pub(super) async fn update_feed(
                             record.last_modified = resp.last_modified.clone();
                             record.last_success = Some(now);
                             record.last_error = None;
+                            // Never below what is stored: another deployment's site may show
+                            // more of this feed than any site of this config does.
+                            let keep = history.max(stored.entries.len());
                             let merged =
-                                crate::feed::merge::merge(&stored.entries, feed.entries, history);
+                                crate::feed::merge::merge(&stored.entries, feed.entries, keep);
                             let new = crate::feed::merge::count_new(&stored.entries, &merged);
                             content.title = feed.title;
                             content.site_url = feed.site_url;

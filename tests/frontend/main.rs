@@ -135,11 +135,7 @@ fn source_ids(app: &Arc<App>) -> Vec<String> {
         .site_for_host(Some("test.example"))
         .unwrap()
         .clone();
-    site.manifest
-        .fragments
-        .iter()
-        .map(|f| f.id.clone())
-        .collect()
+    site.fragments.iter().map(|f| f.id.clone()).collect()
 }
 
 async fn post_config(app: &Arc<App>, form: &str, extra: &[(&str, &str)]) -> Reply {

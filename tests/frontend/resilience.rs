@@ -183,8 +183,14 @@ async fn a_generation_whose_pages_are_missing_is_not_switched_to() {
     let mut manifest: newsdesk::store::manifest::Manifest =
         store.get_json(&key).await.unwrap().unwrap();
     manifest.generation += 1;
-    manifest.index.key = "sites/test/blobs/0000.html".into();
-    manifest.index.hash = "0000".into();
+    let index = &mut manifest
+        .objects
+        .iter_mut()
+        .find(|n| n.name == "/")
+        .unwrap()
+        .object;
+    index.key = "sites/test/blobs/0000.html".into();
+    index.hash = "0000".into();
     store
         .put(&key, serde_json::to_vec(&manifest).unwrap().into())
         .await

@@ -1,0 +1,142 @@
+//! Garbage collection: old generation records and the objects no kept generation names go,
+//! but only once they are older than a grace period, so a frontend (or a CDN's cached HTML)
+//! still holding an older generation finds what it names. Sites taken out of the index with
+//! `remove-site` go whole once their grace period is over.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::live_manifest;
+use crate::store::manifest::Manifest;
+use crate::store::{Key, Store, StoreError};
+
+/// How long a site's old generations stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Generation records kept for rollback, newest first.
+    pub keep_generations: usize,
+    /// Nothing is deleted before it is this old.
+    pub grace: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_generations: 10,
+            grace: Duration::from_secs(86_400),
+        }
+    }
+}
+
+fn cutoff(now: DateTime<Utc>, grace: Duration) -> DateTime<Utc> {
+    now - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Deletes generation records beyond the newest `keep_generations`, and objects no kept
+/// generation (nor the live manifest) names, once they are older than the grace period.
+/// Returns how many objects it deleted.
+pub async fn gc(
+    store: &Store,
+    site: &str,
+    retention: &Retention,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let cutoff = cutoff(now, retention.grace);
+    let mut generations = store.list(&Key::generations_prefix(site)).await?;
+    if generations.len() <= retention.keep_generations {
+        return Ok(0);
+    }
+    // Listed before reading what the manifests name: a blob a concurrent publisher uploads
+    // after this listing is not a candidate at all.
+    let blobs = store.list(&Key::blobs_prefix(site)).await?;
+    generations.sort_by_key(|m| Key::parse_generation(m.location.as_ref()).unwrap_or(0));
+    let split = generations.len() - retention.keep_generations;
+    let (old, kept) = generations.split_at(split);
+    let mut named: HashSet<String> = HashSet::new();
+    for meta in kept {
+        let g = Key::parse_generation(meta.location.as_ref()).unwrap_or(0);
+        if let Some(m) = store
+            .get_json::<Manifest>(&Key::Generation(site.to_string(), g))
+            .await?
+        {
+            named.extend(m.object_keys());
+        }
+    }
+    // The live manifest may be a rollback to a generation outside the window.
+    if let Some((live, _)) = live_manifest(store, site).await? {
+        named.extend(live.object_keys());
+    }
+    let mut deleted = 0;
+    for meta in old.iter().filter(|m| m.last_modified < cutoff) {
+        store.delete(&meta.location).await?;
+        deleted += 1;
+    }
+    for meta in blobs
+        .iter()
+        .filter(|m| m.last_modified < cutoff && !named.contains(m.location.as_ref()))
+    {
+        // A publisher that needs an old blob again uploads it anew, which makes it young: look
+        // once more right before deleting (S3 has no conditional DELETE; see SCALING.md).
+        if store
+            .modified(&meta.location)
+            .await?
+            .is_some_and(|t| t < cutoff)
+        {
+            store.delete(&meta.location).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// A site taken out of the index, waiting for its grace period to end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub site: String,
+    pub removed_at: DateTime<Utc>,
+    pub grace_secs: u64,
+}
+
+/// Deletes every object of the removed sites whose grace period is over, then their
+/// tombstones. One listing when there is nothing to do. Returns how many objects it deleted.
+pub async fn sweep_removed(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut deleted = 0;
+    let mut listed: Option<Vec<String>> = None;
+    for meta in store.list(Key::TOMBSTONES_PREFIX).await? {
+        let Some(site) = meta
+            .location
+            .filename()
+            .and_then(|f| f.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let key = Key::Tombstone(site.to_string());
+        let Some(t) = store.get_json::<Tombstone>(&key).await? else {
+            continue;
+        };
+        if t.removed_at >= cutoff(now, Duration::from_secs(t.grace_secs)) {
+            continue;
+        }
+        // A site added back since (by a config that still lists it) is not deleted.
+        if listed.is_none() {
+            let index = super::index::read(store).await?.0;
+            listed = Some(index.sites.into_iter().map(|s| s.name).collect());
+        }
+        if listed.as_ref().is_some_and(|l| l.contains(&t.site)) {
+            store.delete(&key.path()).await?;
+            continue;
+        }
+        let mut objects = 0;
+        for object in store.list(&Key::site_prefix(&t.site)).await? {
+            store.delete(&object.location).await?;
+            objects += 1;
+        }
+        store.delete(&key.path()).await?;
+        deleted += objects;
+        tracing::info!(site = %t.site, objects, "removed site deleted after its grace period");
+    }
+    Ok(deleted)
+}

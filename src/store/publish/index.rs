@@ -1,0 +1,174 @@
+//! The site index (`sites.json`), shared by every deployment that publishes to the bucket.
+//! A fetcher adds or updates its own sites and never drops another's: the index is merged,
+//! written conditionally where the store can (`If-Match`), and elsewhere written, read back
+//! and merged again until it holds what was asked (see SCALING.md for what that guarantees).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::PublishStats;
+use super::gc::Tombstone;
+use crate::store::manifest::{SiteEntry, SiteIndex};
+use crate::store::{Key, Store, StoreError};
+
+/// Rounds of read, merge, write before giving up on a contended index.
+const ATTEMPTS: usize = 8;
+/// How long to wait before reading back an index written without a condition.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// The index and its store ETag; an empty index if there is none yet.
+pub async fn read(store: &Store) -> Result<(SiteIndex, Option<String>), StoreError> {
+    match store.get_with_etag(&Key::SiteIndex).await? {
+        None => Ok((SiteIndex::default(), None)),
+        Some((bytes, etag)) => {
+            serde_json::from_slice(&bytes)
+                .map(|i| (i, etag))
+                .map_err(|source| StoreError::Corrupt {
+                    key: Key::SiteIndex.to_string(),
+                    source,
+                })
+        }
+    }
+}
+
+/// `index` with `sites` added or updated in place; every other site is kept, in its order.
+pub fn merged(index: &SiteIndex, sites: &[SiteEntry]) -> SiteIndex {
+    let mut out = index.clone();
+    for site in sites {
+        match out.sites.iter_mut().find(|s| s.name == site.name) {
+            Some(existing) => *existing = site.clone(),
+            None => out.sites.push(site.clone()),
+        }
+    }
+    out
+}
+
+/// Adds or updates `sites` in the index. Writes nothing when it already says so.
+pub async fn register(store: &Store, sites: &[SiteEntry]) -> Result<PublishStats, StoreError> {
+    let mut stats = PublishStats::default();
+    let added = update(store, &mut stats, |index| merged(index, sites)).await?;
+    // A site added back before its grace period ended keeps its objects.
+    for name in added {
+        store.delete(&Key::Tombstone(name).path()).await?;
+    }
+    Ok(stats)
+}
+
+/// Takes `site` out of the index; its objects are deleted by a later pass once `grace` is
+/// over. Returns whether it was in the index.
+pub async fn remove(
+    store: &Store,
+    site: &str,
+    grace: Duration,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let (index, _) = read(store).await?;
+    if !index.sites.iter().any(|s| s.name == site) {
+        return Ok(false);
+    }
+    let tombstone = Tombstone {
+        site: site.to_string(),
+        removed_at: now,
+        grace_secs: grace.as_secs(),
+    };
+    store
+        .put(
+            &Key::Tombstone(site.to_string()),
+            Bytes::from(serde_json::to_vec_pretty(&tombstone).expect("plain data serializes")),
+        )
+        .await?;
+    let mut stats = PublishStats::default();
+    update(store, &mut stats, |index| {
+        let mut out = index.clone();
+        out.sites.retain(|s| s.name != site);
+        out
+    })
+    .await?;
+    Ok(true)
+}
+
+/// Applies `change` to the index until the stored index shows it. Returns the names of sites
+/// the change added.
+///
+/// Without conditional writes, a deployment that read the index just before this one wrote
+/// it can write its own version over it: so after writing, this waits [`SETTLE`] (far longer
+/// than anyone's read-to-write gap) and reads back, merging again if the change is gone.
+async fn update(
+    store: &Store,
+    stats: &mut PublishStats,
+    change: impl Fn(&SiteIndex) -> SiteIndex,
+) -> Result<Vec<String>, StoreError> {
+    let mut added = vec![];
+    for attempt in 1.. {
+        let (current, etag) = read(store).await?;
+        let wanted = change(&current);
+        if wanted == current {
+            return Ok(added);
+        }
+        if attempt > ATTEMPTS {
+            break;
+        }
+        if attempt > 1 {
+            tracing::info!(
+                attempt,
+                "the site index changed concurrently; merging again"
+            );
+        }
+        for s in &wanted.sites {
+            if !current.sites.iter().any(|c| c.name == s.name) && !added.contains(&s.name) {
+                added.push(s.name.clone());
+            }
+        }
+        let bytes = Bytes::from(serde_json::to_vec_pretty(&wanted).expect("plain data serializes"));
+        let len = bytes.len() as u64;
+        match store.put_if(&Key::SiteIndex, bytes, etag.as_deref()).await {
+            Ok(_) => {
+                stats.objects_written += 1;
+                stats.bytes_written += len;
+                if store.supports_conditional_writes() {
+                    return Ok(added);
+                }
+                tokio::time::sleep(SETTLE).await;
+            }
+            // Someone else wrote first: merge into theirs.
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::GaveUp {
+        what: "updating the site index".into(),
+        attempts: ATTEMPTS,
+        source: Box::new(StoreError::Conflict {
+            key: Key::SiteIndex.to_string(),
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, host: &str) -> SiteEntry {
+        SiteEntry {
+            name: name.into(),
+            title: name.to_uppercase(),
+            hosts: vec![host.into()],
+        }
+    }
+
+    #[test]
+    fn merging_updates_in_place_and_keeps_other_sites() {
+        let index = SiteIndex {
+            sites: vec![entry("a", "a.example"), entry("b", "b.example")],
+        };
+        let out = merged(
+            &index,
+            &[entry("b", "new.example"), entry("c", "c.example")],
+        );
+        let names: Vec<&str> = out.sites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"], "order kept, new sites appended");
+        assert_eq!(out.sites[1].hosts, ["new.example"]);
+    }
+}
