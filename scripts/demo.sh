@@ -12,6 +12,9 @@ store="file://$PWD/data/demo-bucket"
 command -v python3 >/dev/null || { echo "demo: python3 is needed to serve the sample feeds (apt-get install python3)" >&2; exit 1; }
 echo "demo: building (release; the first build takes a few minutes)..." >&2
 cargo build --release --locked --quiet --bins
+# Wherever cargo put them (CARGO_TARGET_DIR, a config's build.target-dir, or ./target).
+bin=$(cargo metadata --format-version 1 --no-deps --locked |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release
 
 python3 -m http.server "$feeds_port" --bind 127.0.0.1 --directory sites/demo/feeds >/dev/null 2>&1 &
 feeds_pid=$!
@@ -23,8 +26,8 @@ PY
   sleep 0.1
 done
 
-target/release/newsdesk-fetcher --config sites/demo.toml --store "$store" sync --force
+"$bin/newsdesk-fetcher" --config sites/demo.toml --store "$store" sync --force
 echo
 echo "newsdesk demo: open http://$listen/  (Ctrl-C to stop)"
 echo
-target/release/newsdesk-frontend --store "$store" --listen "$listen"
+"$bin/newsdesk-frontend" --store "$store" --listen "$listen"
