@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 pub struct Asset {
@@ -11,22 +12,27 @@ pub struct Asset {
     pub name: &'static str,
     /// The published name, e.g. `style.0123456789abcdef.css`.
     pub hashed: String,
-    pub bytes: &'static [u8],
+    pub bytes: Bytes,
 }
 
-const SOURCES: &[(&str, &[u8])] = &[
-    ("style.css", include_bytes!("../assets/style.css")),
-    ("app.js", include_bytes!("../assets/app.js")),
-    ("favicon.svg", include_bytes!("../assets/favicon.svg")),
+/// Each published asset and the files it is made of, joined in order: a page loads one
+/// stylesheet and one script, while each concern keeps a file of its own.
+const SOURCES: &[(&str, &[&[u8]])] = &[
+    ("style.css", &[include_bytes!("../assets/style.css")]),
+    ("app.js", &[include_bytes!("../assets/app.js")]),
+    ("favicon.svg", &[include_bytes!("../assets/favicon.svg")]),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     SOURCES
         .iter()
-        .map(|(name, bytes)| Asset {
-            name,
-            hashed: hashed_name(name, bytes),
-            bytes,
+        .map(|(name, parts)| {
+            let bytes = parts.concat();
+            Asset {
+                name,
+                hashed: hashed_name(name, &bytes),
+                bytes: Bytes::from(bytes),
+            }
         })
         .collect()
 });

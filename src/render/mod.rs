@@ -136,7 +136,7 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
         .map(|a| Shared {
             name: a.name.to_string(),
             stored: a.hashed.clone(),
-            bytes: bytes::Bytes::from_static(a.bytes),
+            bytes: a.bytes.clone(),
         })
         .collect();
     Ok(Publication {
