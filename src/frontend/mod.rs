@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -91,13 +91,13 @@ pub fn router(app: Arc<App>) -> Router {
     let timeout = app.options.request_timeout;
     Router::new()
         .route("/", get(index))
-        .route("/api/headlines", get(headlines))
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
-        .fallback(|| async { Error::NotFound })
+        // Every other page the site published (`/api/headlines`, feeds, ...), by its path.
+        .fallback(published)
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -170,10 +170,15 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
     Ok(respond::page(page, headers, respond::FRONT))
 }
 
-async fn headlines(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+/// A page the site published under its path (the manifest's names that start with `/`).
+/// Only exact names match, so no request path can reach any other object.
+async fn published(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return Err(Error::NotFound);
+    }
     let headers = req.headers();
     let site = site(&app, headers, req.uri())?;
-    let page = site.page(names::HEADLINES).ok_or(Error::NotFound)?;
+    let page = site.page(req.uri().path()).ok_or(Error::NotFound)?;
     Ok(respond::page(page, headers, respond::PAGE))
 }
 

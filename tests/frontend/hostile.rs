@@ -31,12 +31,41 @@ async fn no_path_however_encoded_escapes_the_assets() {
         &format!("{css}/../../sites.json"),
         &format!("{css}%2f..%2f..%2fsites.json"),
         &format!("{css}.br"),
+        // Published objects that are not pages: only names starting with `/` are served.
+        "/part/top",
+        "/fragment/x",
+        "/api/headlines/",
+        "/api/headlines%2f..",
     ] {
         let r = get(&app, bad, &[]).await;
         assert!(r.status.is_client_error(), "{bad}: {}", r.status);
         assert!(
             !r.text().contains("\"sites\""),
             "{bad} leaked the site index"
+        );
+    }
+}
+
+#[tokio::test]
+async fn published_pages_answer_get_and_head_only() {
+    let store = Store::open("memory://", Role::Fetcher).unwrap();
+    let _s = published(&store).await;
+    let app = app_on(&store, Options::default()).await;
+    assert_eq!(
+        get(&app, "/api/headlines", &[]).await.status,
+        StatusCode::OK
+    );
+    for method in ["POST", "PUT", "DELETE"] {
+        let req = Request::builder()
+            .method(method)
+            .uri("/api/headlines")
+            .header(header::HOST, "test.example")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            send(&app, req).await.status,
+            StatusCode::NOT_FOUND,
+            "{method}"
         );
     }
 }
