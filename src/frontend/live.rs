@@ -6,7 +6,6 @@
 //! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
 //! good generation keeps being served (stale-if-error) and the next poll retries.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -123,7 +122,7 @@ impl Live {
     pub async fn refresh(&self) -> Result<(), Arc<StoreError>> {
         let result = self.refresh_all().await;
         if result.is_err() {
-            self.counters.bucket_errors.fetch_add(1, Relaxed);
+            self.counters.bucket_errors.inc();
         }
         result
     }
@@ -261,10 +260,10 @@ impl Live {
     pub async fn object(&self, obj: &ObjectRef) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
         let key = format!("{}|{}", obj.key, obj.encodings.join(","));
         if let Some(p) = self.objects.get(&key).await {
-            self.counters.object_hits.fetch_add(1, Relaxed);
+            self.counters.object_hits.inc();
             return Ok(Some(p));
         }
-        self.counters.object_misses.fetch_add(1, Relaxed);
+        self.counters.object_misses.inc();
         let loaded = self
             .objects
             .try_get_with(key, async {
@@ -275,7 +274,7 @@ impl Live {
             Ok(p) => Ok(Some(p)),
             Err(e) if matches!(*e, StoreError::Missing { .. }) => Ok(None),
             Err(e) => {
-                self.counters.bucket_errors.fetch_add(1, Relaxed);
+                self.counters.bucket_errors.inc();
                 Err(e)
             }
         }
@@ -303,10 +302,10 @@ impl Live {
     ) -> Result<Arc<Page>, Arc<StoreError>> {
         let key = (site.entry.name.clone(), site.manifest.generation, visible);
         if let Some(p) = self.layouts.get(&key).await {
-            self.counters.layout_hits.fetch_add(1, Relaxed);
+            self.counters.layout_hits.inc();
             return Ok(p);
         }
-        self.counters.layout_misses.fetch_add(1, Relaxed);
+        self.counters.layout_misses.inc();
         let m = &site.manifest;
         let visible = key.2.clone();
         self.layouts

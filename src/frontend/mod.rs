@@ -61,10 +61,11 @@ pub struct App {
 impl App {
     /// An app that has not read the bucket yet (tests call `live.refresh()` themselves).
     pub fn new(store: Store, options: Options) -> Arc<App> {
+        let live = Arc::new(Live::new(store, options.cache_bytes));
         Arc::new(App {
-            live: Arc::new(Live::new(store, options.cache_bytes)),
+            metrics: metrics::Metrics::new(live.clone()),
+            live,
             options,
-            metrics: Default::default(),
         })
     }
 
