@@ -4,7 +4,8 @@
 //!
 //! A new generation becomes visible only once its pages are in memory, so readers never wait
 //! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
-//! good generation keeps being served (stale-if-error) and the next poll retries.
+//! good generation keeps being served (stale-if-error) and the next poll retries. Each site is
+//! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use crate::store::{Fetch, Key, Store, StoreError};
 
 use super::metrics::CacheCounters;
 use super::page::Page;
+use super::sites::{Problem, SiteState, Snapshot};
 
 /// One published site as the frontend serves it.
 #[derive(Debug, Clone)]
@@ -27,35 +29,17 @@ pub struct LiveSite {
     etag: Option<String>,
 }
 
-/// Every live site; the first is the default for unknown hosts.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    pub sites: Vec<Arc<LiveSite>>,
-    index: SiteIndex,
-    index_etag: Option<String>,
-}
-
-impl Snapshot {
-    /// The site whose hosts list `host` (port and case ignored), else the default site.
-    pub fn site_for_host(&self, host: Option<&str>) -> Option<&Arc<LiveSite>> {
-        let host = host.map(strip_port);
-        host.and_then(|h| {
-            self.sites
-                .iter()
-                .find(|s| s.entry.hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+impl LiveSite {
+    /// The same generation under an index entry that may have changed (title, hosts).
+    fn with_entry(self: &Arc<Self>, entry: &SiteEntry) -> Arc<LiveSite> {
+        if self.entry == *entry {
+            return self.clone();
+        }
+        Arc::new(LiveSite {
+            entry: entry.clone(),
+            ..LiveSite::clone(self)
         })
-        .or_else(|| self.sites.first())
     }
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_once(']').map(|(h, _)| &h[1..]).unwrap_or(host);
-    }
-    host.rsplit_once(':')
-        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-        .map(|(h, _)| h)
-        .unwrap_or(host)
 }
 
 /// A reader layout of one generation of a site: the visible fragments, in order.
@@ -68,8 +52,6 @@ pub struct Live {
     /// Fragments, page parts and assets by key and encodings.
     objects: moka::future::Cache<String, Arc<Page>>,
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
-    /// When a refresh last succeeded in full; `None` until the first one.
-    last_ok: RwLock<Option<Instant>>,
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
     pub counters: CacheCounters,
@@ -91,7 +73,6 @@ impl Live {
             snapshot: Default::default(),
             objects,
             layouts,
-            last_ok: RwLock::new(None),
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -103,9 +84,9 @@ impl Live {
         self.snapshot.read().expect("snapshot lock").clone()
     }
 
-    /// Time since the last successful refresh, `None` before the first.
+    /// Time since the site index was last read, `None` before the first read.
     pub fn age(&self) -> Option<Duration> {
-        self.last_ok.read().expect("age lock").map(|t| t.elapsed())
+        self.snapshot().index_read_at.map(|t| t.elapsed())
     }
 
     /// Bytes held by the object and layout caches (after applying pending inserts, which moka
@@ -129,51 +110,96 @@ impl Live {
 
     async fn refresh_all(&self) -> Result<(), Arc<StoreError>> {
         let old = self.snapshot();
-        let (index, index_etag) = match self
-            .store
-            .fetch(&Key::SiteIndex, old.index_etag.as_deref())
-            .await?
-        {
-            Fetch::NotModified => (old.index.clone(), old.index_etag.clone()),
-            // A bucket that loses its index after having one is failing, not empty.
-            Fetch::NotFound if !old.sites.is_empty() => {
-                return Err(Arc::new(StoreError::Missing {
-                    key: Key::SiteIndex.to_string(),
-                }));
+        let (index, index_etag) = match self.read_index(&old).await {
+            Ok(read) => read,
+            Err(e) => {
+                self.publish(Snapshot {
+                    index_error: Some(e.clone()),
+                    ..Snapshot::clone(&old)
+                });
+                return Err(e);
             }
-            Fetch::NotFound => (SiteIndex::default(), None),
-            Fetch::Found { bytes, etag } => (parse(&Key::SiteIndex, &bytes)?, etag),
         };
+        let now = Instant::now();
         let mut sites = Vec::with_capacity(index.sites.len());
-        let mut failure = None;
         for entry in &index.sites {
             let previous = old.sites.iter().find(|s| s.entry.name == entry.name);
-            match self.load_site(entry, previous).await {
-                Ok(site) => sites.extend(site),
-                Err(e) => {
-                    tracing::warn!(site = %entry.name, error = %e, "keeping the last good generation");
-                    sites.extend(previous.map(|p| {
-                        Arc::new(LiveSite {
-                            entry: entry.clone(),
-                            ..LiveSite::clone(p)
-                        })
-                    }));
-                    failure.get_or_insert(e);
-                }
-            }
+            sites.push(self.refresh_site(entry, previous, now).await);
         }
-        *self.snapshot.write().expect("snapshot lock") = Arc::new(Snapshot {
+        let new = Snapshot {
             sites,
+            index_read_at: Some(now),
+            index_error: None,
             index,
             index_etag,
+        };
+        let failure = new.sites.iter().find_map(|s| match &s.problem {
+            Some(Problem::Failed(e)) => Some(e.clone()),
+            _ => None,
         });
-        match failure {
-            Some(e) => Err(e),
-            None => {
-                *self.last_ok.write().expect("age lock") = Some(Instant::now());
-                Ok(())
+        self.publish(new);
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn publish(&self, snapshot: Snapshot) {
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(snapshot);
+    }
+
+    /// The site index, unchanged or new.
+    async fn read_index(
+        &self,
+        old: &Snapshot,
+    ) -> Result<(SiteIndex, Option<String>), Arc<StoreError>> {
+        Ok(
+            match self
+                .store
+                .fetch(&Key::SiteIndex, old.index_etag.as_deref())
+                .await?
+            {
+                Fetch::NotModified => (old.index.clone(), old.index_etag.clone()),
+                // A bucket that loses its index after having one is failing, not empty.
+                Fetch::NotFound if !old.sites.is_empty() => {
+                    return Err(Arc::new(StoreError::Missing {
+                        key: Key::SiteIndex.to_string(),
+                    }));
+                }
+                Fetch::NotFound => (SiteIndex::default(), None),
+                Fetch::Found { bytes, etag } => (parse(&Key::SiteIndex, &bytes)?, etag),
+            },
+        )
+    }
+
+    /// One site after a read of its manifest: the new generation, or the one it had and why
+    /// it could not move on.
+    async fn refresh_site(
+        &self,
+        entry: &SiteEntry,
+        previous: Option<&SiteState>,
+        now: Instant,
+    ) -> SiteState {
+        let mut state = match previous {
+            Some(p) => SiteState {
+                entry: entry.clone(),
+                ..p.clone()
+            },
+            None => SiteState::new(entry.clone()),
+        };
+        let served = state.live.take();
+        match self.load_site(entry, served.as_ref()).await {
+            Ok(Some(site)) => {
+                state.live = Some(site);
+                state.read_at = Some(now);
+                state.problem = None;
+            }
+            Ok(None) => state.problem = Some(Problem::Unpublished),
+            Err(e) => {
+                tracing::warn!(site = %entry.name, error = %e, "keeping the last good generation");
+                state.live = served.map(|s| s.with_entry(entry));
+                state.load_errors += 1;
+                state.problem = Some(Problem::Failed(e));
             }
         }
+        state
     }
 
     /// A site's live generation: the previous one if its manifest is unchanged, else the new
@@ -192,15 +218,7 @@ impl Live {
             Fetch::NotModified => {
                 // Only a conditional GET gets a 304; a store answering one to a plain GET is
                 // treated as not having the site rather than trusted (or panicking the poller).
-                let Some(p) = previous else { return Ok(None) };
-                return Ok(Some(if p.entry == *entry {
-                    p.clone()
-                } else {
-                    Arc::new(LiveSite {
-                        entry: entry.clone(),
-                        ..LiveSite::clone(p)
-                    })
-                }));
+                return Ok(previous.map(|p| p.with_entry(entry)));
             }
             Fetch::NotFound if previous.is_some() => {
                 return Err(Arc::new(StoreError::Missing {
@@ -357,16 +375,4 @@ fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, S
         key: key.to_string(),
         source,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports_are_stripped_from_hosts() {
-        assert_eq!(strip_port("example.org:8080"), "example.org");
-        assert_eq!(strip_port("example.org"), "example.org");
-        assert_eq!(strip_port("[::1]:80"), "::1");
-    }
 }

@@ -1,6 +1,7 @@
 //! `/metrics` in the Prometheus text format, encoded by `prometheus-client`: requests by route
-//! and status, a latency histogram per route, cache hits/misses/bytes, bucket errors and how
-//! old each site's data is.
+//! and status, a latency histogram per route, cache hits/misses/bytes, bucket errors, and per
+//! site whether it is served, how old its generation is, when its manifest was last read and
+//! how often loading it failed.
 //!
 //! Recording a request takes no lock and allocates nothing: requests are counted in fixed
 //! arrays of atomics that a [`Collector`] reads at scrape time. (`prometheus-client`'s
@@ -235,22 +236,34 @@ impl std::fmt::Debug for Scrape {
 impl Collector for Scrape {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         self.requests(&mut encoder)?;
-        let age = self.live.age().map_or(-1.0, |a| a.as_secs_f64());
+        let snapshot = self.live.snapshot();
+        let age = snapshot
+            .index_read_at
+            .map_or(-1.0, |t| t.elapsed().as_secs_f64());
         ConstGauge::new(age).encode(encoder.encode_descriptor(
             "newsdesk_bucket_read_age_seconds",
-            "Seconds since the bucket was last read in full (-1: never).",
+            "Seconds since the site index was last read (-1: never).",
             None,
             MetricType::Gauge,
         )?)?;
 
-        let snapshot = self.live.snapshot();
+        let sites = &snapshot.sites;
+        let served = || sites.iter().filter_map(|s| Some((s, s.live.as_ref()?)));
+        per_site(
+            &mut encoder,
+            "newsdesk_site_loaded",
+            "Whether the site is served (1) or cannot be loaded (0), by site.",
+            sites
+                .iter()
+                .map(|s| (&s.entry.name, i64::from(s.live.is_some()))),
+        )?;
         let now = chrono::Utc::now();
         per_site(
             &mut encoder,
             "newsdesk_manifest_age_seconds",
             "Seconds since the served generation was published, by site.",
-            snapshot.sites.iter().map(|s| {
-                let age = (now - s.manifest.published_at).num_milliseconds() as f64 / 1e3;
+            served().map(|(s, l)| {
+                let age = (now - l.manifest.published_at).num_milliseconds() as f64 / 1e3;
                 (&s.entry.name, age)
             }),
         )?;
@@ -258,11 +271,31 @@ impl Collector for Scrape {
             &mut encoder,
             "newsdesk_manifest_generation",
             "The generation served, by site.",
-            snapshot.sites.iter().map(|s| {
-                let generation = i64::try_from(s.manifest.generation).unwrap_or(i64::MAX);
+            served().map(|(s, l)| {
+                let generation = i64::try_from(l.manifest.generation).unwrap_or(i64::MAX);
                 (&s.entry.name, generation)
             }),
-        )
+        )?;
+        per_site(
+            &mut encoder,
+            "newsdesk_site_manifest_read_age_seconds",
+            "Seconds since the site's manifest was last read with its pages (-1: never), by site.",
+            sites.iter().map(|s| {
+                let age = s.read_at.map_or(-1.0, |t| t.elapsed().as_secs_f64());
+                (&s.entry.name, age)
+            }),
+        )?;
+        let mut errors = encoder.encode_descriptor(
+            "newsdesk_site_load_errors",
+            "Failed loads of the site's manifest or pages, by site.",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in sites {
+            ConstCounter::new(s.load_errors)
+                .encode(errors.encode_family(&[("site", s.entry.name.as_str())])?)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,8 +1,9 @@
 //! The stateless frontend: serves every site in the bucket from memory with axum. It never
 //! talks to a feed; anything it holds can be re-read from the bucket.
 //!
-//! [`live`] keeps the bucket's current generation in memory, [`page`] and [`respond`] turn it
-//! into responses, [`layout`] and [`settings`] handle reader layouts, [`metrics`] counts.
+//! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
+//! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
+//! reader layouts, [`metrics`] counts.
 
 pub mod layout;
 pub mod live;
@@ -10,6 +11,7 @@ pub mod metrics;
 pub mod page;
 pub mod respond;
 pub mod settings;
+pub mod sites;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,7 +38,7 @@ pub struct Options {
     pub poll: Duration,
     /// Bound of the object and layout caches together.
     pub cache_bytes: u64,
-    /// `/readyz` fails when the last successful bucket read is older than this.
+    /// `/readyz` fails when the site index was last read longer ago than this.
     pub stale_after: Duration,
     pub request_timeout: Duration,
 }
@@ -77,6 +79,11 @@ impl App {
         }
         tokio::spawn(app.live.clone().poll(app.options.poll));
         app
+    }
+
+    /// What a 503 for a site that is not loaded suggests as `Retry-After`: the next poll.
+    fn retry_after(&self) -> u64 {
+        self.options.poll.as_secs_f64().ceil().max(1.0) as u64
     }
 }
 
@@ -126,18 +133,20 @@ fn security_header(
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// The site a request is for, by its Host header.
+/// The site a request is for, by its Host header: its own site, loaded or not (a 503 then),
+/// and the default site only for a host that names none.
 fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| uri.host());
-    app.live
-        .snapshot()
+    let retry_after = app.retry_after();
+    let snapshot = app.live.snapshot();
+    let state = snapshot
         .site_for_host(host)
-        .cloned()
-        .ok_or(Error::NoSite)
+        .ok_or(Error::NoSite { retry_after })?;
+    state.live.clone().ok_or(Error::SiteDown { retry_after })
 }
 
 /// `/`: the default page, or the reader's layout when the cookie asks for a different one.
@@ -209,25 +218,18 @@ async fn asset(
     }
 }
 
-/// 200 once a site is loaded and the bucket was read recently; 503 otherwise, so a load
-/// balancer sends readers elsewhere while this frontend still serves what it has.
+/// 200 once a site is loaded and the site index was read recently; 503 otherwise, so a load
+/// balancer sends readers elsewhere while this frontend still serves what it has. A site that
+/// cannot be loaded is named in the body but does not make the frontend unready: every
+/// frontend reads the same bucket, so taking them all out would help no one.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let loaded = !app.live.snapshot().sites.is_empty();
-    let mut resp = match app.live.age() {
-        Some(age) if loaded && age <= app.options.stale_after => {
-            (StatusCode::OK, "ready\n").into_response()
-        }
-        Some(age) if loaded => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("stale: bucket last read {}s ago\n", age.as_secs()),
-        )
-            .into_response(),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no site loaded from the bucket yet\n",
-        )
-            .into_response(),
+    let (ready, body) = app.live.snapshot().readiness(app.options.stale_after);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
+    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
