@@ -7,7 +7,7 @@
 //! good generation keeps being served (stale-if-error) and the next poll retries. Each site is
 //! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
@@ -45,6 +45,9 @@ impl LiveSite {
 /// A reader layout of one generation of a site: the visible fragments, in order.
 type LayoutKey = (String, u64, Vec<u16>);
 
+/// A warning that repeats while its cause lasts is logged at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
 /// The frontend's view of the bucket.
 pub struct Live {
     store: Store,
@@ -54,6 +57,9 @@ pub struct Live {
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
+    /// When "cannot read the index" and "no site to serve" were last logged.
+    index_warned: Throttle,
+    none_warned: Throttle,
     pub counters: CacheCounters,
 }
 
@@ -76,6 +82,8 @@ impl Live {
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            index_warned: Throttle::default(),
+            none_warned: Throttle::default(),
             counters: Default::default(),
         }
     }
@@ -99,7 +107,8 @@ impl Live {
 
     /// Re-reads the site index and manifests, conditionally. Whatever fails keeps what it had:
     /// the whole snapshot if the index cannot be read, a site's last generation if its
-    /// manifest or pages cannot. Any failure is returned (and counted) after the rest is done.
+    /// manifest or pages cannot. Failures are logged here (each at most once a minute while it
+    /// lasts), counted, and the first is returned after the rest is done.
     pub async fn refresh(&self) -> Result<(), Arc<StoreError>> {
         let result = self.refresh_all().await;
         if result.is_err() {
@@ -113,6 +122,10 @@ impl Live {
         let (index, index_etag) = match self.read_index(&old).await {
             Ok(read) => read,
             Err(e) => {
+                if self.index_warned.due() {
+                    tracing::warn!(store = %self.store.url(), error = %e,
+                        "cannot read the site index; serving the last good copy");
+                }
                 self.publish(Snapshot {
                     index_error: Some(e.clone()),
                     ..Snapshot::clone(&old)
@@ -120,6 +133,7 @@ impl Live {
                 return Err(e);
             }
         };
+        self.index_warned.clear();
         let now = Instant::now();
         let mut sites = Vec::with_capacity(index.sites.len());
         for entry in &index.sites {
@@ -133,6 +147,7 @@ impl Live {
             index,
             index_etag,
         };
+        self.log_changes(&old, &new);
         let failure = new.sites.iter().find_map(|s| match &s.problem {
             Some(Problem::Failed(e)) => Some(e.clone()),
             _ => None,
@@ -187,19 +202,54 @@ impl Live {
         let served = state.live.take();
         match self.load_site(entry, served.as_ref()).await {
             Ok(Some(site)) => {
+                if matches!(state.problem, Some(Problem::Failed(_))) {
+                    tracing::info!(site = %entry.name, generation = site.manifest.generation,
+                        "site loads again");
+                }
                 state.live = Some(site);
                 state.read_at = Some(now);
                 state.problem = None;
+                state.warned_at = None;
             }
             Ok(None) => state.problem = Some(Problem::Unpublished),
             Err(e) => {
-                tracing::warn!(site = %entry.name, error = %e, "keeping the last good generation");
                 state.live = served.map(|s| s.with_entry(entry));
                 state.load_errors += 1;
+                let repeated = matches!(&state.problem,
+                    Some(Problem::Failed(old)) if old.to_string() == e.to_string());
+                if !repeated || state.warned_at.is_none_or(|t| t.elapsed() >= WARN_EVERY) {
+                    state.warned_at = Some(now);
+                    match &state.live {
+                        Some(l) => tracing::warn!(site = %entry.name, error = %e,
+                            generation = l.manifest.generation,
+                            "site cannot be loaded; serving its last good generation"),
+                        None => tracing::warn!(site = %entry.name, error = %e,
+                            "site cannot be loaded; its hosts get 503 until it can"),
+                    }
+                }
                 state.problem = Some(Problem::Failed(e));
             }
         }
         state
+    }
+
+    /// Logs the sites found whenever their names, hosts or loadedness change, and warns while
+    /// there is nothing to serve, naming the bucket (an empty or mistyped `--store`).
+    fn log_changes(&self, old: &Snapshot, new: &Snapshot) {
+        if new.shape() != old.shape() {
+            tracing::info!(count = new.sites.len(), sites = %new.summary(), "sites found");
+        }
+        if new.loaded().next().is_some() {
+            self.none_warned.clear();
+        } else if self.none_warned.due() {
+            if new.sites.is_empty() {
+                tracing::warn!(store = %self.store.url(),
+                    "no sites in the bucket: nothing to serve until a fetcher publishes there (is --store right?)");
+            } else {
+                tracing::warn!(store = %self.store.url(), sites = %new.summary(),
+                    "none of the sites in the bucket can be loaded: nothing to serve");
+            }
+        }
     }
 
     /// A site's live generation: the previous one if its manifest is unchanged, else the new
@@ -261,15 +311,14 @@ impl Live {
         })))
     }
 
-    /// Polls forever, every `every`; failures are logged and the old snapshot stays.
+    /// Polls forever, every `every`; failures are logged by `refresh` and the old snapshot
+    /// stays.
     pub async fn poll(self: Arc<Self>, every: Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = self.refresh().await {
-                tracing::warn!(error = %e, "bucket refresh failed; serving the last good copy");
-            }
+            let _ = self.refresh().await;
         }
     }
 
@@ -375,4 +424,25 @@ fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, S
         key: key.to_string(),
         source,
     })
+}
+
+/// Lets a warning that repeats while its cause lasts through at most every [`WARN_EVERY`].
+#[derive(Default)]
+struct Throttle(Mutex<Option<Instant>>);
+
+impl Throttle {
+    /// Whether to log now (and if so, counts this as logged).
+    fn due(&self) -> bool {
+        let mut last = self.0.lock().expect("throttle lock");
+        let due = last.is_none_or(|t| t.elapsed() >= WARN_EVERY);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+
+    /// The cause is gone: the next occurrence is logged at once.
+    fn clear(&self) {
+        *self.0.lock().expect("throttle lock") = None;
+    }
 }

@@ -71,12 +71,11 @@ impl App {
         })
     }
 
-    /// Reads the bucket once and keeps polling it in the background.
+    /// Reads the bucket once and keeps polling it in the background (failures are logged by
+    /// the refresh).
     pub async fn start(store: Store, options: Options) -> Arc<App> {
         let app = App::new(store, options);
-        if let Err(e) = app.live.refresh().await {
-            tracing::warn!(error = %e, "first bucket read failed; will keep trying");
-        }
+        let _ = app.live.refresh().await;
         tokio::spawn(app.live.clone().poll(app.options.poll));
         app
     }

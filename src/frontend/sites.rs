@@ -46,6 +46,8 @@ pub struct SiteState {
     pub problem: Option<Problem>,
     /// Failed loads since this frontend started.
     pub load_errors: u64,
+    /// When the current problem was last logged.
+    pub(super) warned_at: Option<Instant>,
 }
 
 impl SiteState {
@@ -56,6 +58,7 @@ impl SiteState {
             read_at: None,
             problem: None,
             load_errors: 0,
+            warned_at: None,
         }
     }
 }
@@ -89,6 +92,31 @@ impl Snapshot {
     /// The sites being served.
     pub fn loaded(&self) -> impl Iterator<Item = &Arc<LiveSite>> {
         self.sites.iter().filter_map(|s| s.live.as_ref())
+    }
+
+    /// Names, hosts and whether each site is served: what the log reports when it changes.
+    pub(super) fn shape(&self) -> Vec<(&str, &[String], bool)> {
+        self.sites
+            .iter()
+            .map(|s| (s.entry.name.as_str(), &s.entry.hosts[..], s.live.is_some()))
+            .collect()
+    }
+
+    /// One entry per site, for the log: `name [hosts] generation N` or why it is not loaded.
+    pub(super) fn summary(&self) -> String {
+        let mut out = String::new();
+        for s in &self.sites {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            let _ = write!(out, "{} [{}] ", s.entry.name, s.entry.hosts.join(", "));
+            let _ = match (&s.live, &s.problem) {
+                (Some(l), _) => write!(out, "generation {}", l.manifest.generation),
+                (None, Some(p)) => write!(out, "not loaded: {p}"),
+                (None, None) => write!(out, "not loaded"),
+            };
+        }
+        out
     }
 
     /// Whether a load balancer should send readers here, and a body saying why not and which

@@ -6,6 +6,7 @@ mod common;
 mod hostile;
 mod isolation;
 mod layouts;
+mod logs;
 mod resilience;
 mod serving;
 
