@@ -1,7 +1,7 @@
 //! `/metrics` in the Prometheus text format, encoded by `prometheus-client`: requests by route
-//! and status, a latency histogram per route, cache hits/misses/bytes, bucket errors, and per
-//! site whether it is served, how old its generation is, when its manifest was last read and
-//! how often loading it failed.
+//! and status, a latency histogram per route, cache hits/misses/bytes, bucket errors, open
+//! connections, and per site whether it is served, how old its generation is, when its
+//! manifest was last read and how often loading it failed.
 //!
 //! Recording a request takes no lock and allocates nothing: requests are counted in fixed
 //! arrays of atomics that a [`Collector`] reads at scrape time. (`prometheus-client`'s
@@ -108,6 +108,8 @@ impl Default for CacheCounters {
 
 pub struct Metrics {
     routes: Arc<Routes>,
+    /// Open client connections.
+    pub connections: Gauge,
     cache_bytes: Family<CacheLabel, Gauge>,
     registry: Registry,
 }
@@ -116,6 +118,7 @@ impl Metrics {
     /// Every series the frontend exports, over `live`'s caches and sites.
     pub fn new(live: Arc<Live>) -> Metrics {
         let routes: Arc<Routes> = Arc::new(std::array::from_fn(|_| RouteStats::default()));
+        let connections = Gauge::default();
         let cache_bytes = Family::<CacheLabel, Gauge>::default();
         let c = &live.counters;
         // `register` appends the period to each help text.
@@ -140,12 +143,18 @@ impl Metrics {
             "Failed reads of the bucket",
             c.bucket_errors.clone(),
         );
+        registry.register(
+            "newsdesk_http_connections",
+            "Client connections open",
+            connections.clone(),
+        );
         registry.register_collector(Box::new(Scrape {
             routes: routes.clone(),
             live,
         }));
         Metrics {
             routes,
+            connections,
             cache_bytes,
             registry,
         }

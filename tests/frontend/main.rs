@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod connections;
 mod hostile;
 mod isolation;
 mod layouts;
