@@ -1,6 +1,5 @@
 //! `newsdesk-frontend`: serve every site in the bucket. Wiring only.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,9 +14,12 @@ struct Cli {
     /// [default: file://$PWD/data/bucket]
     #[arg(long, env = "NEWSDESK_STORE")]
     store: Option<String>,
-    /// Address to listen on.
+    /// Address to listen on: IP:PORT ([::1]:8080 for IPv6) or HOST:PORT. A host name that
+    /// resolves to several addresses (localhost: 127.0.0.1 and ::1) is listened on at every one;
+    /// those that cannot be bound (IPv6 turned off) are skipped with a warning. An address
+    /// another process listens on is refused.
     #[arg(long, env = "NEWSDESK_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    listen: String,
     /// Seconds between checks for a new generation.
     #[arg(long, default_value_t = 5)]
     poll: u64,
@@ -62,7 +64,7 @@ async fn main() -> ExitCode {
             max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
             ..Options::default()
         };
-        frontend::run(store, cli.listen, options).await
+        frontend::run(store, &cli.listen, options).await
     };
     match result.await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
-//! Connections: time bounds on slow and idle clients, the cap on open connections.
+//! Connections: time bounds on slow and idle clients, the cap on open connections, and where
+//! the frontend listens (host names, a port another process already listens on).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::*;
+use newsdesk::frontend::serve::{ListenError, bind, resolve};
 use newsdesk::store::Role;
 use tokio::net::TcpStream;
 
@@ -124,4 +126,101 @@ async fn past_max_connections_a_new_connection_waits_until_one_closes() {
         metrics.contains("\nnewsdesk_http_connections 2\n"),
         "{metrics}"
     );
+}
+
+/// A listening socket with `SO_REUSEPORT`, as a competing process (an old frontend, another
+/// server) would hold it.
+fn competitor() -> tokio::net::TcpListener {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.set_reuseport(true).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    socket.listen(16).unwrap()
+}
+
+#[tokio::test]
+async fn a_port_another_process_listens_on_is_refused_even_with_so_reuseport() {
+    let other = competitor();
+    let addr = other.local_addr().unwrap();
+    let err = bind(&[addr], 2).unwrap_err();
+    assert!(matches!(err, ListenError::InUse { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&addr.to_string()) && msg.contains("already in use"),
+        "{msg}"
+    );
+
+    // Port 0 still works, the workers share the port, and a second frontend on it is refused.
+    let ours = bind(&["127.0.0.1:0".parse().unwrap()], 3).unwrap();
+    let ports: Vec<u16> = ours
+        .iter()
+        .map(|w| w[0].local_addr().unwrap().port())
+        .collect();
+    assert_eq!(ports.len(), 3);
+    assert!(
+        ports[0] != 0 && ports.iter().all(|p| *p == ports[0]),
+        "{ports:?}"
+    );
+    let again = SocketAddr::from(([127, 0, 0, 1], ports[0]));
+    assert!(matches!(bind(&[again], 2), Err(ListenError::InUse { .. })));
+}
+
+#[tokio::test]
+async fn the_binary_exits_with_a_clear_message_when_its_port_is_taken() {
+    let other = competitor();
+    let addr = other.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk-frontend"))
+        .args([
+            "--store",
+            &format!("file://{}/bucket", dir.path().display()),
+        ])
+        .args(["--listen", &addr.to_string()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut status = None;
+    for _ in 0..100 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the frontend started on {addr}, which another process listens on");
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")) && stderr.contains("already in use"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn listen_takes_host_names_and_says_what_it_expects() {
+    let addrs = resolve("localhost:0").await.unwrap();
+    assert!(
+        !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()),
+        "{addrs:?}"
+    );
+    let sockets = bind(&addrs, 2).unwrap();
+    let port = sockets[0][0].local_addr().unwrap().port();
+    assert!(
+        sockets
+            .iter()
+            .flatten()
+            .all(|s| s.local_addr().unwrap().port() == port),
+        "every address and worker on the one port picked"
+    );
+    assert_eq!(
+        resolve("[::1]:8080").await.unwrap(),
+        vec!["[::1]:8080".parse().unwrap()]
+    );
+    let err = resolve("localhost").await.unwrap_err().to_string();
+    assert!(err.contains("expected HOST:PORT"), "{err}");
 }
