@@ -311,6 +311,17 @@ async fn rollback_holds_until_released(kind: &str) {
     let (m3, html) = assert_complete_site(&fetcher, &reader).await;
     assert!(m3.same_content(&m1) && m3.pinned.is_some());
     assert!(!html.contains("source0 story number 10"));
+    let pinned = || async {
+        let app = newsdesk::frontend::App::new(reader.clone(), Default::default());
+        app.live.refresh().await.unwrap();
+        bucket::get(&app, "/metrics").await.1
+    };
+    assert!(
+        pinned()
+            .await
+            .contains("newsdesk_site_pinned{site=\"test\"} 1"),
+        "the pin shows in the frontend's metrics"
+    );
 
     // News keeps being fetched and recorded, but the live site stays where it was pinned.
     server.set("/f1.xml", feed(1, 12));
@@ -342,6 +353,11 @@ async fn rollback_holds_until_released(kind: &str) {
     assert_eq!(m5.generation, released.live);
     assert!(m5.pinned.is_none());
     assert!(html.contains("source0 story number 10") && html.contains("source1 story number 11"));
+    assert!(
+        pinned()
+            .await
+            .contains("newsdesk_site_pinned{site=\"test\"} 0")
+    );
     assert!(matches!(
         publish::pin::release(&fetcher, "test", now()).await,
         Err(publish::pin::PinError::NotPinned(_))

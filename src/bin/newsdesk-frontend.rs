@@ -1,6 +1,5 @@
 //! `newsdesk-frontend`: serve every site in the bucket. Wiring only.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,9 +14,12 @@ struct Cli {
     /// [default: file://$PWD/data/bucket]
     #[arg(long, env = "NEWSDESK_STORE")]
     store: Option<String>,
-    /// Address to listen on.
+    /// Address to listen on: IP:PORT ([::1]:8080 for IPv6) or HOST:PORT. A host name that
+    /// resolves to several addresses (localhost: 127.0.0.1 and ::1) is listened on at every one;
+    /// those that cannot be bound (IPv6 turned off) are skipped with a warning. An address
+    /// another process listens on is refused.
     #[arg(long, env = "NEWSDESK_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    listen: String,
     /// Seconds between checks for a new generation.
     #[arg(long, default_value_t = 5)]
     poll: u64,
@@ -27,6 +29,19 @@ struct Cli {
     /// Report not ready when the bucket could not be read for this many seconds.
     #[arg(long, default_value_t = 300)]
     stale_after: u64,
+    /// Seconds a client has to send a whole request head: from the connection for its first
+    /// request, from the head's first byte for later ones. At most 30.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
+    header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request, or a response go
+    /// without a byte moved, before the connection is closed. Keep it above the idle timeout
+    /// of the load balancer in front.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Client connections open at once, over all workers; past it new ones wait in the
+    /// kernel's accept queue until one closes. Keep it below the descriptor limit.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
@@ -44,9 +59,12 @@ async fn main() -> ExitCode {
             poll: Duration::from_secs(cli.poll.max(1)),
             cache_bytes: cli.cache_mb << 20,
             stale_after: Duration::from_secs(cli.stale_after),
+            header_timeout: Duration::from_secs(cli.header_timeout),
+            idle_timeout: Duration::from_secs(cli.idle_timeout),
+            max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
             ..Options::default()
         };
-        frontend::run(store, cli.listen, options).await
+        frontend::run(store, &cli.listen, options).await
     };
     match result.await {
         Ok(()) => ExitCode::SUCCESS,

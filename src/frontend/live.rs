@@ -4,10 +4,10 @@
 //!
 //! A new generation becomes visible only once its pages are in memory, so readers never wait
 //! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
-//! good generation keeps being served (stale-if-error) and the next poll retries.
+//! good generation keeps being served (stale-if-error) and the next poll retries. Each site is
+//! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
 
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ use crate::store::{Fetch, Key, Store, StoreError};
 
 use super::metrics::CacheCounters;
 use super::page::Page;
+use super::sites::{Problem, SiteState, Snapshot};
 
 /// One published site as the frontend serves it.
 #[derive(Debug, Clone)]
@@ -42,6 +43,17 @@ pub struct Fragment {
 }
 
 impl LiveSite {
+    /// The same generation under an index entry that may have changed (title, hosts).
+    fn with_entry(self: &Arc<Self>, entry: &SiteEntry) -> Arc<LiveSite> {
+        if self.entry == *entry {
+            return self.clone();
+        }
+        Arc::new(LiveSite {
+            entry: entry.clone(),
+            ..LiveSite::clone(self)
+        })
+    }
+
     /// The page served at `path`, if the site has one.
     pub fn page(&self, path: &str) -> Option<&Arc<Page>> {
         self.pages.get(path)
@@ -56,39 +68,11 @@ impl LiveSite {
     }
 }
 
-/// Every live site; the first is the default for unknown hosts.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    pub sites: Vec<Arc<LiveSite>>,
-    index: SiteIndex,
-    index_etag: Option<String>,
-}
-
-impl Snapshot {
-    /// The site whose hosts list `host` (port and case ignored), else the default site.
-    pub fn site_for_host(&self, host: Option<&str>) -> Option<&Arc<LiveSite>> {
-        let host = host.map(strip_port);
-        host.and_then(|h| {
-            self.sites
-                .iter()
-                .find(|s| s.entry.hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
-        })
-        .or_else(|| self.sites.first())
-    }
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_once(']').map(|(h, _)| &h[1..]).unwrap_or(host);
-    }
-    host.rsplit_once(':')
-        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-        .map(|(h, _)| h)
-        .unwrap_or(host)
-}
-
 /// A reader layout of one generation of a site: the visible fragments, in order.
 type LayoutKey = (String, u64, Vec<u16>);
+
+/// A warning that repeats while its cause lasts is logged at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
 
 /// The frontend's view of the bucket.
 pub struct Live {
@@ -97,10 +81,11 @@ pub struct Live {
     /// Fragments, page parts and assets by key and encodings.
     objects: moka::future::Cache<String, Arc<Page>>,
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
-    /// When a refresh last succeeded in full; `None` until the first one.
-    last_ok: RwLock<Option<Instant>>,
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
+    /// When "cannot read the index" and "no site to serve" were last logged.
+    index_warned: Throttle,
+    none_warned: Throttle,
     pub counters: CacheCounters,
 }
 
@@ -120,10 +105,11 @@ impl Live {
             snapshot: Default::default(),
             objects,
             layouts,
-            last_ok: RwLock::new(None),
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            index_warned: Throttle::default(),
+            none_warned: Throttle::default(),
             counters: Default::default(),
         }
     }
@@ -132,9 +118,9 @@ impl Live {
         self.snapshot.read().expect("snapshot lock").clone()
     }
 
-    /// Time since the last successful refresh, `None` before the first.
+    /// Time since the site index was last read, `None` before the first read.
     pub fn age(&self) -> Option<Duration> {
-        self.last_ok.read().expect("age lock").map(|t| t.elapsed())
+        self.snapshot().index_read_at.map(|t| t.elapsed())
     }
 
     /// Bytes held by the object and layout caches (after applying pending inserts, which moka
@@ -147,60 +133,147 @@ impl Live {
 
     /// Re-reads the site index and manifests, conditionally. Whatever fails keeps what it had:
     /// the whole snapshot if the index cannot be read, a site's last generation if its
-    /// manifest or pages cannot. Any failure is returned (and counted) after the rest is done.
+    /// manifest or pages cannot. Failures are logged here (each at most once a minute while it
+    /// lasts), counted, and the first is returned after the rest is done.
     pub async fn refresh(&self) -> Result<(), Arc<StoreError>> {
         let result = self.refresh_all().await;
         if result.is_err() {
-            self.counters.bucket_errors.fetch_add(1, Relaxed);
+            self.counters.bucket_errors.inc();
         }
         result
     }
 
     async fn refresh_all(&self) -> Result<(), Arc<StoreError>> {
         let old = self.snapshot();
-        let (index, index_etag) = match self
-            .store
-            .fetch(&Key::SiteIndex, old.index_etag.as_deref())
-            .await?
-        {
-            Fetch::NotModified => (old.index.clone(), old.index_etag.clone()),
-            // A bucket that loses its index after having one is failing, not empty.
-            Fetch::NotFound if !old.sites.is_empty() => {
-                return Err(Arc::new(StoreError::Missing {
-                    key: Key::SiteIndex.to_string(),
-                }));
+        let (index, index_etag) = match self.read_index(&old).await {
+            Ok(read) => read,
+            Err(e) => {
+                if self.index_warned.due() {
+                    tracing::warn!(store = %self.store.url(), error = %e,
+                        "cannot read the site index; serving the last good copy");
+                }
+                self.publish(Snapshot {
+                    index_error: Some(e.clone()),
+                    ..Snapshot::clone(&old)
+                });
+                return Err(e);
             }
-            Fetch::NotFound => (SiteIndex::default(), None),
-            Fetch::Found { bytes, etag } => (parse(&Key::SiteIndex, &bytes)?, etag),
         };
+        self.index_warned.clear();
+        let now = Instant::now();
         let mut sites = Vec::with_capacity(index.sites.len());
-        let mut failure = None;
         for entry in &index.sites {
             let previous = old.sites.iter().find(|s| s.entry.name == entry.name);
-            match self.load_site(entry, previous).await {
-                Ok(site) => sites.extend(site),
-                Err(e) => {
-                    tracing::warn!(site = %entry.name, error = %e, "keeping the last good generation");
-                    sites.extend(previous.map(|p| {
-                        Arc::new(LiveSite {
-                            entry: entry.clone(),
-                            ..LiveSite::clone(p)
-                        })
-                    }));
-                    failure.get_or_insert(e);
-                }
-            }
+            sites.push(self.refresh_site(entry, previous, now).await);
         }
-        *self.snapshot.write().expect("snapshot lock") = Arc::new(Snapshot {
+        let new = Snapshot {
             sites,
+            index_read_at: Some(now),
+            index_error: None,
             index,
             index_etag,
+        };
+        self.log_changes(&old, &new);
+        let failure = new.sites.iter().find_map(|s| match &s.problem {
+            Some(Problem::Failed(e)) => Some(e.clone()),
+            _ => None,
         });
-        match failure {
-            Some(e) => Err(e),
-            None => {
-                *self.last_ok.write().expect("age lock") = Some(Instant::now());
-                Ok(())
+        self.publish(new);
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn publish(&self, snapshot: Snapshot) {
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(snapshot);
+    }
+
+    /// The site index, unchanged or new.
+    async fn read_index(
+        &self,
+        old: &Snapshot,
+    ) -> Result<(SiteIndex, Option<String>), Arc<StoreError>> {
+        Ok(
+            match self
+                .store
+                .fetch(&Key::SiteIndex, old.index_etag.as_deref())
+                .await?
+            {
+                Fetch::NotModified => (old.index.clone(), old.index_etag.clone()),
+                // A bucket that loses its index after having one is failing, not empty.
+                Fetch::NotFound if !old.sites.is_empty() => {
+                    return Err(Arc::new(StoreError::Missing {
+                        key: Key::SiteIndex.to_string(),
+                    }));
+                }
+                Fetch::NotFound => (SiteIndex::default(), None),
+                Fetch::Found { bytes, etag } => (parse(&Key::SiteIndex, &bytes)?, etag),
+            },
+        )
+    }
+
+    /// One site after a read of its manifest: the new generation, or the one it had and why
+    /// it could not move on.
+    async fn refresh_site(
+        &self,
+        entry: &SiteEntry,
+        previous: Option<&SiteState>,
+        now: Instant,
+    ) -> SiteState {
+        let mut state = match previous {
+            Some(p) => SiteState {
+                entry: entry.clone(),
+                ..p.clone()
+            },
+            None => SiteState::new(entry.clone()),
+        };
+        let served = state.live.take();
+        match self.load_site(entry, served.as_ref()).await {
+            Ok(Some(site)) => {
+                if matches!(state.problem, Some(Problem::Failed(_))) {
+                    tracing::info!(site = %entry.name, generation = site.manifest.generation,
+                        "site loads again");
+                }
+                state.live = Some(site);
+                state.read_at = Some(now);
+                state.problem = None;
+                state.warned_at = None;
+            }
+            Ok(None) => state.problem = Some(Problem::Unpublished),
+            Err(e) => {
+                state.live = served.map(|s| s.with_entry(entry));
+                state.load_errors += 1;
+                let repeated = matches!(&state.problem,
+                    Some(Problem::Failed(old)) if old.to_string() == e.to_string());
+                if !repeated || state.warned_at.is_none_or(|t| t.elapsed() >= WARN_EVERY) {
+                    state.warned_at = Some(now);
+                    match &state.live {
+                        Some(l) => tracing::warn!(site = %entry.name, error = %e,
+                            generation = l.manifest.generation,
+                            "site cannot be loaded; serving its last good generation"),
+                        None => tracing::warn!(site = %entry.name, error = %e,
+                            "site cannot be loaded; its hosts get 503 until it can"),
+                    }
+                }
+                state.problem = Some(Problem::Failed(e));
+            }
+        }
+        state
+    }
+
+    /// Logs the sites found whenever their names, hosts or loadedness change, and warns while
+    /// there is nothing to serve, naming the bucket (an empty or mistyped `--store`).
+    fn log_changes(&self, old: &Snapshot, new: &Snapshot) {
+        if new.shape() != old.shape() {
+            tracing::info!(count = new.sites.len(), sites = %new.summary(), "sites found");
+        }
+        if new.loaded().next().is_some() {
+            self.none_warned.clear();
+        } else if self.none_warned.due() {
+            if new.sites.is_empty() {
+                tracing::warn!(store = %self.store.url(),
+                    "no sites in the bucket: nothing to serve until a fetcher publishes there (is --store right?)");
+            } else {
+                tracing::warn!(store = %self.store.url(), sites = %new.summary(),
+                    "none of the sites in the bucket can be loaded: nothing to serve");
             }
         }
     }
@@ -221,15 +294,7 @@ impl Live {
             Fetch::NotModified => {
                 // Only a conditional GET gets a 304; a store answering one to a plain GET is
                 // treated as not having the site rather than trusted (or panicking the poller).
-                let Some(p) = previous else { return Ok(None) };
-                return Ok(Some(if p.entry == *entry {
-                    p.clone()
-                } else {
-                    Arc::new(LiveSite {
-                        entry: entry.clone(),
-                        ..LiveSite::clone(p)
-                    })
-                }));
+                return Ok(previous.map(|p| p.with_entry(entry)));
             }
             Fetch::NotFound if previous.is_some() => {
                 return Err(Arc::new(StoreError::Missing {
@@ -287,15 +352,14 @@ impl Live {
         })))
     }
 
-    /// Polls forever, every `every`; failures are logged and the old snapshot stays.
+    /// Polls forever, every `every`; failures are logged by `refresh` and the old snapshot
+    /// stays.
     pub async fn poll(self: Arc<Self>, every: Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = self.refresh().await {
-                tracing::warn!(error = %e, "bucket refresh failed; serving the last good copy");
-            }
+            let _ = self.refresh().await;
         }
     }
 
@@ -304,10 +368,10 @@ impl Live {
     pub async fn object(&self, obj: &ObjectRef) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
         let key = format!("{}|{}", obj.key, obj.encodings.join(","));
         if let Some(p) = self.objects.get(&key).await {
-            self.counters.object_hits.fetch_add(1, Relaxed);
+            self.counters.object_hits.inc();
             return Ok(Some(p));
         }
-        self.counters.object_misses.fetch_add(1, Relaxed);
+        self.counters.object_misses.inc();
         let loaded = self
             .objects
             .try_get_with(key, async {
@@ -318,7 +382,7 @@ impl Live {
             Ok(p) => Ok(Some(p)),
             Err(e) if matches!(*e, StoreError::Missing { .. }) => Ok(None),
             Err(e) => {
-                self.counters.bucket_errors.fetch_add(1, Relaxed);
+                self.counters.bucket_errors.inc();
                 Err(e)
             }
         }
@@ -346,10 +410,10 @@ impl Live {
     ) -> Result<Arc<Page>, Arc<StoreError>> {
         let key = (site.entry.name.clone(), site.manifest.generation, visible);
         if let Some(p) = self.layouts.get(&key).await {
-            self.counters.layout_hits.fetch_add(1, Relaxed);
+            self.counters.layout_hits.inc();
             return Ok(p);
         }
-        self.counters.layout_misses.fetch_add(1, Relaxed);
+        self.counters.layout_misses.inc();
         let visible = key.2.clone();
         self.layouts
             .try_get_with(key, async move {
@@ -402,14 +466,23 @@ fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, S
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Lets a warning that repeats while its cause lasts through at most every [`WARN_EVERY`].
+#[derive(Default)]
+struct Throttle(Mutex<Option<Instant>>);
 
-    #[test]
-    fn ports_are_stripped_from_hosts() {
-        assert_eq!(strip_port("example.org:8080"), "example.org");
-        assert_eq!(strip_port("example.org"), "example.org");
-        assert_eq!(strip_port("[::1]:80"), "::1");
+impl Throttle {
+    /// Whether to log now (and if so, counts this as logged).
+    fn due(&self) -> bool {
+        let mut last = self.0.lock().expect("throttle lock");
+        let due = last.is_none_or(|t| t.elapsed() >= WARN_EVERY);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+
+    /// The cause is gone: the next occurrence is logged at once.
+    fn clear(&self) {
+        *self.0.lock().expect("throttle lock") = None;
     }
 }

@@ -1,22 +1,38 @@
-//! `/metrics` in the Prometheus text format: requests by route and status, a latency histogram
-//! per route, cache hits/misses/bytes, bucket errors and how old each site's data is.
+//! `/metrics` in the Prometheus text format, encoded by `prometheus-client`: requests by route
+//! and status, a latency histogram per route, cache hits/misses/bytes, bucket errors, open
+//! connections, and per site whether it is served, how old its generation is, when its
+//! manifest was last read and how often loading it failed.
 //!
-//! Every counter is a plain atomic in a fixed array, so recording a request takes no lock and
-//! allocates nothing.
+//! Recording a request takes no lock and allocates nothing: requests are counted in fixed
+//! arrays of atomics that a [`Collector`] reads at scrape time. (`prometheus-client`'s
+//! `Family` takes a lock per lookup and its `Histogram` a mutex per observation, so neither is
+//! on the request path; its `Counter` and `Gauge` are bare atomics, used where the series are
+//! known up front.) Per-site series are read from the live snapshot at scrape time, so a site
+//! taken out of the index leaves no series behind.
 
-use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeGaugeValue, EncodeMetric, NoLabelSet, prometheus_text,
+};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
 
 use super::App;
+use super::live::Live;
 
 /// Route labels; anything unmatched is `other`, so a scanner cannot grow the label set.
-const ROUTES: [&str; 8] = [
+const ROUTES: [&str; 16] = [
     "/",
     "/api/headlines",
     "/assets/{name}",
@@ -24,6 +40,14 @@ const ROUTES: [&str; 8] = [
     "/healthz",
     "/readyz",
     "/metrics",
+    "/rss",
+    "/feed.json",
+    "/old_headlines",
+    "/api/weather",
+    "/admin/{page}",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/favicon.ico",
     "other",
 ];
 
@@ -37,7 +61,7 @@ const STATUSES: usize = 500;
 
 struct RouteStats {
     by_status: [AtomicU64; STATUSES],
-    /// Not cumulative; summed when rendered.
+    /// Not cumulative; the encoder sums them.
     buckets: [AtomicU64; BUCKETS.len() + 1],
     nanos: AtomicU64,
 }
@@ -52,29 +76,98 @@ impl Default for RouteStats {
     }
 }
 
-/// Counters the bucket-facing side ([`super::live::Live`]) bumps.
-#[derive(Debug, Default)]
+type Routes = [RouteStats; ROUTES.len()];
+
+type CacheLabel = [(&'static str, &'static str); 1];
+const OBJECTS: CacheLabel = [("cache", "objects")];
+const LAYOUTS: CacheLabel = [("cache", "layouts")];
+
+/// Counters the bucket-facing side ([`super::live::Live`]) bumps: each series is created here,
+/// once, so bumping one is an atomic add.
+#[derive(Debug)]
 pub struct CacheCounters {
-    pub object_hits: AtomicU64,
-    pub object_misses: AtomicU64,
-    pub layout_hits: AtomicU64,
-    pub layout_misses: AtomicU64,
-    pub bucket_errors: AtomicU64,
+    hits: Family<CacheLabel, Counter>,
+    misses: Family<CacheLabel, Counter>,
+    pub object_hits: Counter,
+    pub object_misses: Counter,
+    pub layout_hits: Counter,
+    pub layout_misses: Counter,
+    /// Failed reads of the bucket.
+    pub bucket_errors: Counter,
 }
 
-pub struct Metrics {
-    routes: Box<[RouteStats; ROUTES.len()]>,
-}
-
-impl Default for Metrics {
+impl Default for CacheCounters {
     fn default() -> Self {
-        Metrics {
-            routes: Box::new(std::array::from_fn(|_| RouteStats::default())),
+        let hits = Family::<CacheLabel, Counter>::default();
+        let misses = Family::<CacheLabel, Counter>::default();
+        let series =
+            |family: &Family<CacheLabel, Counter>, label| family.get_or_create(label).clone();
+        CacheCounters {
+            object_hits: series(&hits, &OBJECTS),
+            object_misses: series(&misses, &OBJECTS),
+            layout_hits: series(&hits, &LAYOUTS),
+            layout_misses: series(&misses, &LAYOUTS),
+            hits,
+            misses,
+            bucket_errors: Counter::default(),
         }
     }
 }
 
+pub struct Metrics {
+    routes: Arc<Routes>,
+    /// Open client connections.
+    pub connections: Gauge,
+    cache_bytes: Family<CacheLabel, Gauge>,
+    registry: Registry,
+}
+
 impl Metrics {
+    /// Every series the frontend exports, over `live`'s caches and sites.
+    pub fn new(live: Arc<Live>) -> Metrics {
+        let routes: Arc<Routes> = Arc::new(std::array::from_fn(|_| RouteStats::default()));
+        let connections = Gauge::default();
+        let cache_bytes = Family::<CacheLabel, Gauge>::default();
+        let c = &live.counters;
+        // `register` appends the period to each help text.
+        let mut registry = Registry::default();
+        registry.register(
+            "newsdesk_cache_hits",
+            "Lookups answered from memory, by cache",
+            c.hits.clone(),
+        );
+        registry.register(
+            "newsdesk_cache_misses",
+            "Lookups that loaded from the bucket or assembled a layout",
+            c.misses.clone(),
+        );
+        registry.register(
+            "newsdesk_cache_bytes",
+            "Bytes held, by cache (live pages are held outside both)",
+            cache_bytes.clone(),
+        );
+        registry.register(
+            "newsdesk_bucket_errors",
+            "Failed reads of the bucket",
+            c.bucket_errors.clone(),
+        );
+        registry.register(
+            "newsdesk_http_connections",
+            "Client connections open",
+            connections.clone(),
+        );
+        registry.register_collector(Box::new(Scrape {
+            routes: routes.clone(),
+            live,
+        }));
+        Metrics {
+            routes,
+            connections,
+            cache_bytes,
+            registry,
+        }
+    }
+
     fn record(&self, route: usize, status: u16, elapsed: Duration) {
         let r = &self.routes[route];
         if let Some(c) = r.by_status.get(usize::from(status).wrapping_sub(100)) {
@@ -91,10 +184,20 @@ impl Metrics {
             Relaxed,
         );
     }
+
+    /// Every series, in the Prometheus text format.
+    fn encode(&self, (objects, layouts): (u64, u64)) -> Result<String, std::fmt::Error> {
+        let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.cache_bytes.get_or_create(&OBJECTS).set(bytes(objects));
+        self.cache_bytes.get_or_create(&LAYOUTS).set(bytes(layouts));
+        let mut out = String::with_capacity(8192);
+        prometheus_text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
 }
 
 /// Middleware: times every request and counts it under its route and status.
-pub async fn track(State(app): State<std::sync::Arc<App>>, req: Request, next: Next) -> Response {
+pub async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = route_index(req.uri().path());
     let resp = next.run(req).await;
@@ -109,6 +212,8 @@ pub async fn track(State(app): State<std::sync::Arc<App>>, req: Request, next: N
 fn route_index(path: &str) -> usize {
     let label = if path.starts_with("/assets/") {
         "/assets/{name}"
+    } else if path.starts_with("/admin/") {
+        "/admin/{page}"
     } else {
         path
     };
@@ -119,158 +224,161 @@ fn route_index(path: &str) -> usize {
 }
 
 /// `GET /metrics`.
-pub async fn handler(State(app): State<std::sync::Arc<App>>) -> Response {
+pub async fn handler(State(app): State<Arc<App>>) -> Response {
     let cache_bytes = app.live.cache_bytes().await;
-    let mut resp = render(&app, cache_bytes).into_response();
+    let mut resp = match app.metrics.encode(cache_bytes) {
+        Ok(text) => text.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        HeaderValue::from_static(prometheus_text::CONTENT_TYPE),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
-fn render(app: &App, (objects, layouts): (u64, u64)) -> String {
-    let mut out = String::with_capacity(4096);
-    let w = &mut out;
-    header(
-        w,
-        "newsdesk_http_requests_total",
-        "counter",
-        "HTTP requests by route and status.",
-    );
-    for (route, r) in ROUTES.iter().zip(app.metrics.routes.iter()) {
-        for (i, c) in r.by_status.iter().enumerate() {
-            let n = c.load(Relaxed);
-            if n > 0 {
-                let _ = writeln!(
-                    w,
-                    "newsdesk_http_requests_total{{route=\"{route}\",status=\"{}\"}} {n}",
-                    i + 100
-                );
-            }
-        }
-    }
-    header(
-        w,
-        "newsdesk_http_request_duration_seconds",
-        "histogram",
-        "Time to the response head, by route.",
-    );
-    for (route, r) in ROUTES.iter().zip(app.metrics.routes.iter()) {
-        let counts: Vec<u64> = r.buckets.iter().map(|b| b.load(Relaxed)).collect();
-        let total: u64 = counts.iter().sum();
-        if total == 0 {
-            continue;
-        }
-        let mut cumulative = 0;
-        for (le, n) in BUCKETS
-            .iter()
-            .map(|b| b.to_string())
-            .chain(["+Inf".to_string()])
-            .zip(&counts)
-        {
-            cumulative += n;
-            let _ = writeln!(
-                w,
-                "newsdesk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}"
-            );
-        }
-        let sum = r.nanos.load(Relaxed) as f64 / 1e9;
-        let _ = writeln!(
-            w,
-            "newsdesk_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
-        );
-        let _ = writeln!(
-            w,
-            "newsdesk_http_request_duration_seconds_count{{route=\"{route}\"}} {total}"
-        );
-    }
-
-    let c = &app.live.counters;
-    let per_cache = [
-        (
-            "newsdesk_cache_hits_total",
-            "counter",
-            "Lookups answered from memory, by cache.",
-            c.object_hits.load(Relaxed),
-            c.layout_hits.load(Relaxed),
-        ),
-        (
-            "newsdesk_cache_misses_total",
-            "counter",
-            "Lookups that loaded from the bucket or assembled a layout.",
-            c.object_misses.load(Relaxed),
-            c.layout_misses.load(Relaxed),
-        ),
-        (
-            "newsdesk_cache_bytes",
-            "gauge",
-            "Bytes held, by cache (live pages are held outside both).",
-            objects,
-            layouts,
-        ),
-    ];
-    for (name, kind, help, objects, layouts) in per_cache {
-        header(w, name, kind, help);
-        let _ = writeln!(w, "{name}{{cache=\"objects\"}} {objects}");
-        let _ = writeln!(w, "{name}{{cache=\"layouts\"}} {layouts}");
-    }
-    header(
-        w,
-        "newsdesk_bucket_errors_total",
-        "counter",
-        "Failed reads of the bucket.",
-    );
-    let _ = writeln!(
-        w,
-        "newsdesk_bucket_errors_total {}",
-        c.bucket_errors.load(Relaxed)
-    );
-
-    header(
-        w,
-        "newsdesk_bucket_read_age_seconds",
-        "gauge",
-        "Seconds since the bucket was last read in full (-1: never).",
-    );
-    let age = app.live.age().map_or(-1.0, |a| a.as_secs_f64());
-    let _ = writeln!(w, "newsdesk_bucket_read_age_seconds {age}");
-    let snapshot = app.live.snapshot();
-    let now = chrono::Utc::now();
-    header(
-        w,
-        "newsdesk_manifest_age_seconds",
-        "gauge",
-        "Seconds since the served generation was published, by site.",
-    );
-    for s in &snapshot.sites {
-        let age = (now - s.manifest.published_at).num_milliseconds() as f64 / 1e3;
-        let _ = writeln!(
-            w,
-            "newsdesk_manifest_age_seconds{{site=\"{}\"}} {age}",
-            s.entry.name
-        );
-    }
-    header(
-        w,
-        "newsdesk_manifest_generation",
-        "gauge",
-        "The generation served, by site.",
-    );
-    for s in &snapshot.sites {
-        let _ = writeln!(
-            w,
-            "newsdesk_manifest_generation{{site=\"{}\"}} {}",
-            s.entry.name, s.manifest.generation
-        );
-    }
-    out
+/// The series read at scrape time: requests from the atomic arrays, the rest from the live
+/// snapshot.
+struct Scrape {
+    routes: Arc<Routes>,
+    live: Arc<Live>,
 }
 
-fn header(w: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(w, "# HELP {name} {help}\n# TYPE {name} {kind}");
+impl std::fmt::Debug for Scrape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scrape")
+    }
+}
+
+impl Collector for Scrape {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        self.requests(&mut encoder)?;
+        let snapshot = self.live.snapshot();
+        let age = snapshot
+            .index_read_at
+            .map_or(-1.0, |t| t.elapsed().as_secs_f64());
+        ConstGauge::new(age).encode(encoder.encode_descriptor(
+            "newsdesk_bucket_read_age_seconds",
+            "Seconds since the site index was last read (-1: never).",
+            None,
+            MetricType::Gauge,
+        )?)?;
+
+        let sites = &snapshot.sites;
+        let served = || sites.iter().filter_map(|s| Some((s, s.live.as_ref()?)));
+        per_site(
+            &mut encoder,
+            "newsdesk_site_loaded",
+            "Whether the site is served (1) or cannot be loaded (0), by site.",
+            sites
+                .iter()
+                .map(|s| (&s.entry.name, i64::from(s.live.is_some()))),
+        )?;
+        let now = chrono::Utc::now();
+        per_site(
+            &mut encoder,
+            "newsdesk_manifest_age_seconds",
+            "Seconds since the served generation was published, by site.",
+            served().map(|(s, l)| {
+                let age = (now - l.manifest.published_at).num_milliseconds() as f64 / 1e3;
+                (&s.entry.name, age)
+            }),
+        )?;
+        per_site(
+            &mut encoder,
+            "newsdesk_manifest_generation",
+            "The generation served, by site.",
+            served().map(|(s, l)| {
+                let generation = i64::try_from(l.manifest.generation).unwrap_or(i64::MAX);
+                (&s.entry.name, generation)
+            }),
+        )?;
+        per_site(
+            &mut encoder,
+            "newsdesk_site_pinned",
+            "1 while a rollback pins the site to an older generation's content, by site.",
+            served().map(|(s, l)| (&s.entry.name, i64::from(l.manifest.pinned.is_some()))),
+        )?;
+        per_site(
+            &mut encoder,
+            "newsdesk_site_manifest_read_age_seconds",
+            "Seconds since the site's manifest was last read with its pages (-1: never), by site.",
+            sites.iter().map(|s| {
+                let age = s.read_at.map_or(-1.0, |t| t.elapsed().as_secs_f64());
+                (&s.entry.name, age)
+            }),
+        )?;
+        let mut errors = encoder.encode_descriptor(
+            "newsdesk_site_load_errors",
+            "Failed loads of the site's manifest or pages, by site.",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in sites {
+            ConstCounter::new(s.load_errors)
+                .encode(errors.encode_family(&[("site", s.entry.name.as_str())])?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Scrape {
+    fn requests(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut requests = encoder.encode_descriptor(
+            "newsdesk_http_requests",
+            "HTTP requests by route and status.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (route, r) in ROUTES.iter().zip(self.routes.iter()) {
+            for (status, c) in (100u16..).zip(&r.by_status) {
+                let n = c.load(Relaxed);
+                if n > 0 {
+                    let labels = ([("route", *route)], [("status", status)]);
+                    ConstCounter::new(n).encode(requests.encode_family(&labels)?)?;
+                }
+            }
+        }
+        let mut durations = encoder.encode_descriptor(
+            "newsdesk_http_request_duration_seconds",
+            "Time to the response head, by route.",
+            None,
+            MetricType::Histogram,
+        )?;
+        for (route, r) in ROUTES.iter().zip(self.routes.iter()) {
+            let buckets: Vec<(f64, u64)> = BUCKETS
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .zip(r.buckets.iter().map(|b| b.load(Relaxed)))
+                .collect();
+            let count = buckets.iter().map(|(_, n)| n).sum();
+            if count == 0 {
+                continue;
+            }
+            let sum = r.nanos.load(Relaxed) as f64 / 1e9;
+            durations
+                .encode_family(&[("route", *route)])?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+        Ok(())
+    }
+}
+
+/// One gauge with a `site` label.
+fn per_site<'a, V: EncodeGaugeValue>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: impl Iterator<Item = (&'a String, V)>,
+) -> Result<(), std::fmt::Error> {
+    let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (site, v) in values {
+        ConstGauge::new(v).encode(metric.encode_family(&[("site", site.as_str())])?)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -279,7 +387,8 @@ mod tests {
 
     #[test]
     fn unknown_routes_and_odd_statuses_do_not_grow_or_panic() {
-        let m = Metrics::default();
+        let store = crate::store::Store::open("memory://", crate::store::Role::Frontend).unwrap();
+        let m = Metrics::new(Arc::new(Live::new(store, 1 << 20)));
         m.record(route_index("/wp-login.php"), 404, Duration::from_micros(50));
         m.record(route_index("/"), 200, Duration::from_secs(60));
         m.record(route_index("/other"), 999, Duration::ZERO);
@@ -299,6 +408,22 @@ mod tests {
                 .map(|b| b.load(Relaxed))
                 .sum::<u64>(),
             2
+        );
+        let text = m.encode((0, 0)).unwrap();
+        assert!(
+            text.contains("newsdesk_http_requests_total{route=\"other\",status=\"404\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "newsdesk_http_request_duration_seconds_bucket{route=\"/\",le=\"10\"} 0\n\
+                 newsdesk_http_request_duration_seconds_bucket{route=\"/\",le=\"+Inf\"} 1\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE newsdesk_http_requests_total counter\n"),
+            "counter types name the sample: {text}"
         );
     }
 }

@@ -1,17 +1,20 @@
 //! The stateless frontend: serves every site in the bucket from memory with axum. It never
 //! talks to a feed; anything it holds can be re-read from the bucket.
 //!
-//! [`live`] keeps the bucket's current generation in memory, [`page`] and [`respond`] turn it
-//! into responses, [`layout`] and [`settings`] handle reader layouts, [`metrics`] counts.
+//! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
+//! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
+//! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
 
+pub mod conn;
 pub mod layout;
 pub mod live;
 pub mod metrics;
 pub mod page;
 pub mod respond;
+pub mod serve;
 pub mod settings;
+pub mod sites;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +23,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::render::names;
@@ -29,6 +31,7 @@ use crate::store::{Key, Store};
 use layout::Layout;
 use live::{Live, LiveSite};
 use respond::Error;
+pub use serve::{run, serve};
 
 /// Frontend settings, from the command line.
 #[derive(Debug, Clone)]
@@ -37,9 +40,20 @@ pub struct Options {
     pub poll: Duration,
     /// Bound of the object and layout caches together.
     pub cache_bytes: u64,
-    /// `/readyz` fails when the last successful bucket read is older than this.
+    /// `/readyz` fails when the site index was last read longer ago than this.
     pub stale_after: Duration,
+    /// Time to produce a response head.
     pub request_timeout: Duration,
+    /// A new connection must send its first request head within this, and a kept-alive one
+    /// must finish each further head within this of its first byte. At most
+    /// [`conn::MAX_HEADER_TIMEOUT`].
+    pub header_timeout: Duration,
+    /// A kept-alive connection with no request for this long is closed, and so is one whose
+    /// response has not moved a byte for this long.
+    pub idle_timeout: Duration,
+    /// Connections open at once, over every worker; past it new ones wait in the kernel's
+    /// accept queue until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -49,6 +63,9 @@ impl Default for Options {
             cache_bytes: 256 << 20,
             stale_after: Duration::from_secs(300),
             request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
         }
     }
 }
@@ -57,26 +74,39 @@ pub struct App {
     pub live: Arc<Live>,
     pub options: Options,
     pub metrics: metrics::Metrics,
+    /// One permit per open connection, shared by every worker.
+    connections: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
     /// An app that has not read the bucket yet (tests call `live.refresh()` themselves).
     pub fn new(store: Store, options: Options) -> Arc<App> {
+        let live = Arc::new(Live::new(store, options.cache_bytes));
+        let connections = Arc::new(tokio::sync::Semaphore::new(
+            options
+                .max_connections
+                .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         Arc::new(App {
-            live: Arc::new(Live::new(store, options.cache_bytes)),
+            metrics: metrics::Metrics::new(live.clone()),
+            live,
             options,
-            metrics: Default::default(),
+            connections,
         })
     }
 
-    /// Reads the bucket once and keeps polling it in the background.
+    /// Reads the bucket once and keeps polling it in the background (failures are logged by
+    /// the refresh).
     pub async fn start(store: Store, options: Options) -> Arc<App> {
         let app = App::new(store, options);
-        if let Err(e) = app.live.refresh().await {
-            tracing::warn!(error = %e, "first bucket read failed; will keep trying");
-        }
+        let _ = app.live.refresh().await;
         tokio::spawn(app.live.clone().poll(app.options.poll));
         app
+    }
+
+    /// What a 503 for a site that is not loaded suggests as `Retry-After`: the next poll.
+    fn retry_after(&self) -> u64 {
+        self.options.poll.as_secs_f64().ceil().max(1.0) as u64
     }
 }
 
@@ -126,18 +156,20 @@ fn security_header(
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// The site a request is for, by its Host header.
+/// The site a request is for, by its Host header: its own site, loaded or not (a 503 then),
+/// and the default site only for a host that names none.
 fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| uri.host());
-    app.live
-        .snapshot()
+    let retry_after = app.retry_after();
+    let snapshot = app.live.snapshot();
+    let state = snapshot
         .site_for_host(host)
-        .cloned()
-        .ok_or(Error::NoSite)
+        .ok_or(Error::NoSite { retry_after })?;
+    state.live.clone().ok_or(Error::SiteDown { retry_after })
 }
 
 /// `/`: the default page, or the reader's layout when the cookie asks for a different one.
@@ -211,106 +243,19 @@ async fn asset(
     }
 }
 
-/// 200 once a site is loaded and the bucket was read recently; 503 otherwise, so a load
-/// balancer sends readers elsewhere while this frontend still serves what it has.
+/// 200 once a site is loaded and the site index was read recently; 503 otherwise, so a load
+/// balancer sends readers elsewhere while this frontend still serves what it has. A site that
+/// cannot be loaded is named in the body but does not make the frontend unready: every
+/// frontend reads the same bucket, so taking them all out would help no one.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let loaded = !app.live.snapshot().sites.is_empty();
-    let mut resp = match app.live.age() {
-        Some(age) if loaded && age <= app.options.stale_after => {
-            (StatusCode::OK, "ready\n").into_response()
-        }
-        Some(age) if loaded => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("stale: bucket last read {}s ago\n", age.as_secs()),
-        )
-            .into_response(),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no site loaded from the bucket yet\n",
-        )
-            .into_response(),
+    let (ready, body) = app.live.snapshot().readiness(app.options.stale_after);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
+    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
-}
-
-/// Loads the bucket, starts polling it, and serves until SIGINT/SIGTERM.
-///
-/// Served the way nginx runs its workers: one single-threaded runtime per core, each with its
-/// own listening socket (`SO_REUSEPORT`: the kernel spreads connections) and its own epoll. No
-/// request waits for another thread's I/O driver or hops threads, so a core taken by another
-/// process slows only its own connections. Polling the bucket stays on the caller's runtime.
-pub async fn run(store: Store, listen: SocketAddr, options: Options) -> anyhow::Result<()> {
-    let app = App::start(store, options).await;
-    // Without SO_REUSEPORT only one socket can listen on the address.
-    let workers = if cfg!(unix) {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        1
-    };
-    let first = reuseport_listener(listen)?;
-    let addr = first.local_addr()?;
-    let mut listeners = vec![first];
-    for _ in 1..workers {
-        listeners.push(reuseport_listener(addr)?);
-    }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut done = Vec::with_capacity(workers);
-    for (i, listener) in listeners.into_iter().enumerate() {
-        let (app, mut stopped) = (app.clone(), stopped.clone());
-        let (finished, wait) = tokio::sync::oneshot::channel();
-        done.push(wait);
-        std::thread::Builder::new()
-            .name(format!("serve-{i}"))
-            .spawn(move || {
-                let result = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .and_then(|rt| {
-                        rt.block_on(async {
-                            let listener = TcpListener::from_std(listener)?;
-                            serve(app, listener, async move {
-                                let _ = stopped.wait_for(|s| *s).await;
-                            })
-                            .await
-                        })
-                    });
-                let _ = finished.send(result);
-            })?;
-    }
-    tracing::info!(%addr, workers, "serving");
-    crate::cli::shutdown_signal().await;
-    tracing::info!("finishing in-flight requests");
-    let _ = stop.send(true);
-    for wait in done {
-        wait.await??;
-    }
-    Ok(())
-}
-
-/// A listening socket that other workers can bind too.
-fn reuseport_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let socket = match addr {
-        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
-    };
-    socket.set_reuseaddr(true)?;
-    #[cfg(unix)]
-    socket.set_reuseport(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)?.into_std()
-}
-
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight. Header size and count are bounded by hyper (about 400 kB, 100 headers: 431 past
-/// either).
-pub async fn serve(
-    app: Arc<App>,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
 }

@@ -125,8 +125,15 @@ pub fn page(page: &Page, headers: &HeaderMap, policy: Policy) -> Response {
 #[derive(Debug)]
 pub enum Error {
     NotFound,
-    /// Nothing published yet for this host.
-    NoSite,
+    /// No site in the bucket at all.
+    NoSite {
+        retry_after: u64,
+    },
+    /// The host's site is in the index but cannot be loaded: its own 503, never another
+    /// site's page.
+    SiteDown {
+        retry_after: u64,
+    },
     /// A form that does not come from this site.
     Forbidden,
     /// The bucket failed and nothing cached can answer.
@@ -135,11 +142,19 @@ pub enum Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        let retry_after = match self {
+            Error::NoSite { retry_after } | Error::SiteDown { retry_after } => Some(retry_after),
+            _ => None,
+        };
         let (status, msg) = match self {
             Error::NotFound => (StatusCode::NOT_FOUND, "not found\n"),
-            Error::NoSite => (
+            Error::NoSite { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "no site has been published yet\n",
+            ),
+            Error::SiteDown { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "this site is temporarily unavailable\n",
             ),
             Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
             Error::Unavailable(why) => {
@@ -148,8 +163,12 @@ impl IntoResponse for Error {
             }
         };
         let mut resp = (status, msg).into_response();
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // When to try again (RFC 9110 §10.2.3): the site may load at the next poll.
+        if let Some(secs) = retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         resp
     }
 }

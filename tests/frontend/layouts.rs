@@ -68,11 +68,8 @@ async fn a_reader_layout_reorders_and_hides_sources_from_a_plain_form() {
     let br = get(&app, "/", &[("cookie", &cookie), ("accept-encoding", "br")]).await;
     assert_eq!(unbrotli(&br.body), page.body);
     let c = &app.live.counters;
-    assert_eq!(
-        c.layout_misses.load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
-    assert_eq!(c.layout_hits.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(c.layout_misses.get(), 1);
+    assert_eq!(c.layout_hits.get(), 2);
     let revalidated = get(
         &app,
         "/",

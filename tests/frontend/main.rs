@@ -3,8 +3,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod connections;
 mod hostile;
+mod isolation;
 mod layouts;
+mod logs;
 mod resilience;
 mod serving;
 
@@ -56,11 +59,25 @@ async fn send(app: &Arc<App>, req: Request<Body>) -> Reply {
 }
 
 async fn get(app: &Arc<App>, path: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut req = Request::get(path).header(header::HOST, "test.example");
+    get_on(app, "test.example", path, headers).await
+}
+
+async fn get_on(app: &Arc<App>, host: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::get(path).header(header::HOST, host);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
     send(app, req.body(Body::empty()).unwrap()).await
+}
+
+/// The text of a page's `<title>`.
+fn title(r: &Reply) -> String {
+    r.text()
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn config(urls: &[String]) -> newsdesk::config::Config {
@@ -129,12 +146,11 @@ fn positions(html: &str) -> Vec<Option<usize>> {
 
 /// The source ids of the test site, in the site's order.
 fn source_ids(app: &Arc<App>) -> Vec<String> {
-    let site = app
-        .live
-        .snapshot()
+    let snapshot = app.live.snapshot();
+    let site = snapshot
         .site_for_host(Some("test.example"))
-        .unwrap()
-        .clone();
+        .and_then(|s| s.live.clone())
+        .unwrap();
     site.fragments.iter().map(|f| f.id.clone()).collect()
 }
 

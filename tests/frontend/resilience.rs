@@ -214,12 +214,16 @@ async fn the_binary_serves_on_every_core_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}/bucket", dir.path().display());
     let _s = published(&Store::open(&url, Role::Fetcher).unwrap()).await;
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
-        .unwrap();
+        .unwrap()
+        .port();
+    // A host name, listened on at every address it resolves to.
+    let listen = format!("localhost:{port}");
+    let addr = newsdesk::frontend::serve::resolve(&listen).await.unwrap()[0];
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk-frontend"))
-        .args(["--store", &url, "--listen", &addr.to_string()])
+        .args(["--store", &url, "--listen", &listen])
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();

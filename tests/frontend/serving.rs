@@ -164,16 +164,6 @@ async fn sites_are_chosen_by_host_and_unknown_hosts_get_the_default() {
     let store = Store::open("memory://", Role::Fetcher).unwrap();
     let _s = published(&store).await;
     let app = app_on(&store, Options::default()).await;
-    let title = |r: Reply| {
-        r.text()
-            .split("<title>")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let req = |host: &str| {
         Request::get("/")
             .header(header::HOST, host)
@@ -181,22 +171,22 @@ async fn sites_are_chosen_by_host_and_unknown_hosts_get_the_default() {
             .unwrap()
     };
     assert_eq!(
-        title(send(&app, req("OTHER.example:8080")).await),
+        title(&send(&app, req("OTHER.example:8080")).await),
         "Other Report"
     );
-    assert_eq!(title(send(&app, req("test.example")).await), "Test Report");
+    assert_eq!(title(&send(&app, req("test.example")).await), "Test Report");
     assert_eq!(
-        title(send(&app, req("unknown.example")).await),
+        title(&send(&app, req("unknown.example")).await),
         "Test Report"
     );
     assert_eq!(
-        title(send(&app, Request::get("/").body(Body::empty()).unwrap()).await),
+        title(&send(&app, Request::get("/").body(Body::empty()).unwrap()).await),
         "Test Report"
     );
     // HTTP/2 names the host in the URI's authority, without a Host header.
     let h2 = Request::get("https://other.example/").version(axum::http::Version::HTTP_2);
     assert_eq!(
-        title(send(&app, h2.body(Body::empty()).unwrap()).await),
+        title(&send(&app, h2.body(Body::empty()).unwrap()).await),
         "Other Report"
     );
 }
@@ -226,6 +216,8 @@ async fn metrics_count_routes_statuses_caches_and_ages() {
         "newsdesk_manifest_generation{site=\"test\"} 1",
         "newsdesk_manifest_age_seconds{site=\"other\"}",
         "newsdesk_bucket_errors_total 0",
+        "newsdesk_site_loaded{site=\"test\"} 1",
+        "newsdesk_site_load_errors_total{site=\"other\"} 0",
     ] {
         assert!(m.contains(line), "missing {line:?} in\n{m}");
     }

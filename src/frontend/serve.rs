@@ -1,0 +1,338 @@
+//! Listening: resolving `--listen`, binding one socket per worker without sharing the port
+//! with another process, accepting within the connection cap, and stopping gracefully.
+//!
+//! Served the way nginx runs its workers: one single-threaded runtime per core, each with its
+//! own listening socket (`SO_REUSEPORT`: the kernel spreads connections) and its own epoll. No
+//! request waits for another thread's I/O driver or hops threads, so a core taken by another
+//! process slows only its own connections. Polling the bucket stays on the caller's runtime.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::metrics::gauge::Gauge;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::{OwnedSemaphorePermit, watch};
+
+use super::conn::{self, Limits};
+use super::{App, Options};
+use crate::store::Store;
+
+/// Connections the kernel queues per socket while the workers are busy or at the cap.
+const BACKLOG: u32 = 1024;
+
+/// Why the frontend cannot listen where it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error(
+        "cannot resolve --listen {listen:?} (expected HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080): {source}"
+    )]
+    Resolve { listen: String, source: io::Error },
+    #[error("--listen {listen:?} resolves to no address")]
+    NoAddress { listen: String },
+    #[error(
+        "cannot listen on {addr}: the address is already in use by another process (another newsdesk-frontend?); stop it or choose another --listen"
+    )]
+    InUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+}
+
+/// The addresses `listen` names: an address (`0.0.0.0:80`, `[::1]:8080`) or a host name and
+/// port (`localhost:8080`), which may resolve to several (then every one is listened on).
+pub async fn resolve(listen: &str) -> Result<Vec<SocketAddr>, ListenError> {
+    let found = tokio::net::lookup_host(listen)
+        .await
+        .map_err(|source| ListenError::Resolve {
+            listen: listen.to_string(),
+            source,
+        })?;
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for addr in found {
+        if !addrs.contains(&addr) {
+            addrs.push(addr);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(ListenError::NoAddress {
+            listen: listen.to_string(),
+        });
+    }
+    Ok(addrs)
+}
+
+/// Listening sockets for `workers` workers on every address of `addrs`: `result[worker]` holds
+/// one socket per address. Port 0 takes the port the kernel picks for the first address, for
+/// all. An address in use by another process is an error; one that cannot be bound for another
+/// reason (IPv6 off, say) is skipped with a warning as long as another one binds.
+///
+/// Needs a Tokio runtime (the sockets are made with Tokio, then handed back as std sockets for
+/// each worker's runtime to adopt).
+pub fn bind(
+    addrs: &[SocketAddr],
+    workers: usize,
+) -> Result<Vec<Vec<std::net::TcpListener>>, ListenError> {
+    let workers = workers.max(1);
+    let mut per_worker: Vec<Vec<std::net::TcpListener>> = (0..workers).map(|_| vec![]).collect();
+    let mut port = None;
+    let mut skipped = None;
+    for &addr in addrs {
+        let addr = match port {
+            Some(p) if addr.port() == 0 => SocketAddr::new(addr.ip(), p),
+            _ => addr,
+        };
+        match bind_address(addr, workers) {
+            Ok(sockets) => {
+                port = port.or(sockets[0].local_addr().ok().map(|a| a.port()));
+                for (worker, socket) in per_worker.iter_mut().zip(sockets) {
+                    worker.push(socket);
+                }
+            }
+            Err(e @ ListenError::InUse { .. }) => return Err(e),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "skipping an address --listen resolves to");
+                skipped.get_or_insert(e);
+            }
+        }
+    }
+    if !per_worker[0].is_empty() {
+        return Ok(per_worker);
+    }
+    Err(skipped.unwrap_or_else(|| ListenError::NoAddress {
+        listen: format!("{addrs:?}"),
+    }))
+}
+
+/// `workers` sockets listening on `addr`.
+///
+/// `SO_REUSEPORT` lets the workers share the address, but it lets in any other socket of the
+/// same user that sets it too: a second frontend started by mistake would silently take half
+/// the connections. So the address is first probed with a socket that does not set it, which
+/// binds only if nothing is listening there, whatever options the other side set; only then
+/// do the workers bind, with `SO_REUSEPORT` when there are several. A process binding in the
+/// microseconds between the two is not caught; one that comes later probes too (or, without
+/// `SO_REUSEPORT`, is refused by the kernel).
+fn bind_address(
+    addr: SocketAddr,
+    workers: usize,
+) -> Result<Vec<std::net::TcpListener>, ListenError> {
+    let failed = |source: io::Error| match source.kind() {
+        io::ErrorKind::AddrInUse => ListenError::InUse { addr },
+        _ => ListenError::Bind { addr, source },
+    };
+    let probe = socket(addr).map_err(failed)?;
+    probe.bind(addr).map_err(failed)?;
+    // Port 0: every worker takes the port the kernel picked.
+    let addr = probe.local_addr().map_err(failed)?;
+    drop(probe);
+    let failed = |source: io::Error| match source.kind() {
+        io::ErrorKind::AddrInUse => ListenError::InUse { addr },
+        _ => ListenError::Bind { addr, source },
+    };
+    (0..workers)
+        .map(|_| {
+            let socket = socket(addr)?;
+            #[cfg(unix)]
+            if workers > 1 {
+                socket.set_reuseport(true)?;
+            }
+            socket.bind(addr)?;
+            socket.listen(BACKLOG)?.into_std()
+        })
+        .collect::<io::Result<_>>()
+        .map_err(failed)
+}
+
+/// A TCP socket for `addr`. `SO_REUSEADDR`, so that connections of a previous run still in
+/// TIME_WAIT do not block a restart (it does not allow binding over a listening socket).
+fn socket(addr: SocketAddr) -> io::Result<TcpSocket> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    Ok(socket)
+}
+
+/// Binds `listen`, loads the bucket, starts polling it, and serves until SIGINT/SIGTERM, then
+/// finishes the requests in flight.
+pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result<()> {
+    let addrs = resolve(listen).await?;
+    // Without SO_REUSEPORT only one socket can listen on an address.
+    let workers = if cfg!(unix) {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    // Before reading the bucket, so a busy port fails at once.
+    let sockets = bind(&addrs, workers)?;
+    let bound = sockets[0]
+        .iter()
+        .map(|s| s.local_addr())
+        .collect::<io::Result<Vec<_>>>()?;
+    let store_url = store.url().to_string();
+    let app = App::start(store, options).await;
+    let (stop, stop_rx) = watch::channel(false);
+    let mut done = Vec::with_capacity(workers);
+    for (i, listeners) in sockets.into_iter().enumerate() {
+        let (app, mut stop_rx) = (app.clone(), stop_rx.clone());
+        let (finished, wait) = tokio::sync::oneshot::channel();
+        done.push(wait);
+        std::thread::Builder::new()
+            .name(format!("serve-{i}"))
+            .spawn(move || {
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let listeners = listeners
+                                .into_iter()
+                                .map(TcpListener::from_std)
+                                .collect::<io::Result<_>>()?;
+                            serve_all(app, listeners, async move { stopped(&mut stop_rx).await })
+                                .await
+                        })
+                    });
+                let _ = finished.send(result);
+            })?;
+    }
+    tracing::info!(addrs = ?bound, workers, store = %store_url, "serving");
+    crate::cli::shutdown_signal().await;
+    tracing::info!("finishing in-flight requests");
+    let _ = stop.send(true);
+    for wait in done {
+        wait.await??;
+    }
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight. Header size and count are bounded by hyper (about 400 kB, 100 headers: 431 past
+/// either), time by [`conn`], open connections by `max_connections`.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    serve_all(app, vec![listener], shutdown).await
+}
+
+/// [`serve`] on several listeners (one per address `--listen` resolves to).
+pub async fn serve_all(
+    app: Arc<App>,
+    listeners: Vec<TcpListener>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let router = super::router(app.clone());
+    let limits = Limits::new(&app.options);
+    let builder = Arc::new(conn::builder(limits));
+    // Every accept loop and connection holds a receiver: once all are dropped, all are done.
+    let (stop, stopped) = watch::channel(false);
+    let mut accepting = tokio::task::JoinSet::new();
+    for listener in listeners {
+        accepting.spawn(accept(Acceptor {
+            listener,
+            app: app.clone(),
+            router: router.clone(),
+            builder: builder.clone(),
+            limits,
+            stop: stopped.clone(),
+        }));
+    }
+    drop(stopped);
+    shutdown.await;
+    let _ = stop.send(true);
+    // The listeners close as their loops end, so no new connection comes in while the open
+    // ones finish.
+    while accepting.join_next().await.is_some() {}
+    stop.closed().await;
+    Ok(())
+}
+
+struct Acceptor {
+    listener: TcpListener,
+    app: Arc<App>,
+    router: axum::Router,
+    builder: Arc<conn::Builder>,
+    limits: Limits,
+    stop: watch::Receiver<bool>,
+}
+
+async fn accept(mut a: Acceptor) {
+    loop {
+        // A slot first: at the cap, new connections wait in the kernel's accept queue (and
+        // past its backlog, clients retry their SYN) instead of costing a descriptor here.
+        let slot = tokio::select! {
+            biased;
+            () = stopped(&mut a.stop) => return,
+            slot = a.app.connections.clone().acquire_owned() => {
+                slot.expect("the connection semaphore is never closed")
+            }
+        };
+        let accepted = tokio::select! {
+            biased;
+            () = stopped(&mut a.stop) => return,
+            accepted = a.listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                accept_failed(e).await;
+                continue;
+            }
+        };
+        // Responses are written whole; Nagle would only delay their last segment.
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(conn::serve_connection(
+            stream,
+            a.router.clone(),
+            a.builder.clone(),
+            a.limits,
+            a.stop.clone(),
+            Open::new(slot, &a.app.metrics.connections),
+        ));
+    }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// A connection that failed before it was accepted is skipped; anything else (no descriptors
+/// left) is logged and retried after a pause, since retrying at once would only spin.
+async fn accept_failed(e: io::Error) {
+    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset, Interrupted};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset | Interrupted
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// An open connection: its slot under the cap, and its place in the open-connections gauge.
+struct Open {
+    _slot: OwnedSemaphorePermit,
+    gauge: Gauge,
+}
+
+impl Open {
+    fn new(slot: OwnedSemaphorePermit, gauge: &Gauge) -> Open {
+        gauge.inc();
+        Open {
+            _slot: slot,
+            gauge: gauge.clone(),
+        }
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.gauge.dec();
+    }
+}
