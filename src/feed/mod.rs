@@ -265,6 +265,59 @@ mod tests {
     }
 
     #[test]
+    fn generic_types_in_titles_survive() {
+        let items = "<item><guid>1</guid><title>Vec&amp;lt;T&amp;gt; in Rust</title></item>
+            <item><guid>2</guid><title>if a&amp;lt;b then c</title></item>
+            <item><guid>3</guid><title>Option&amp;lt;Box&amp;lt;dyn Error&amp;gt;&amp;gt;</title></item>
+            <item><guid>4</guid><title>&amp;lt;b&amp;gt;Big&amp;lt;/b&amp;gt; news</title></item>
+            <item><guid>5</guid><title>Safe &lt;script&gt;alert(1)&lt;/script&gt;title</title></item>";
+        let titles: Vec<String> = parse(&rss(items), &base(), now())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Vec<T> in Rust",
+                "if a<b then c",
+                "Option<Box<dyn Error>>",
+                "Big news",
+                "Safe title"
+            ]
+        );
+    }
+
+    #[test]
+    fn generic_types_in_html_atom_titles_survive() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>1</id><title type="html">Vec&amp;lt;T&amp;gt; in Rust</title></entry>
+            <entry><id>2</id><title type="html">if a&amp;lt;b then c</title></entry>
+            <entry><id>3</id><title type="html">Option&amp;lt;Box&amp;lt;dyn Error&amp;gt;&amp;gt;</title></entry>
+            <entry><id>4</id><title type="html">&lt;b&gt;Big&lt;/b&gt; news</title></entry>
+            <entry><id>5</id><title type="html">Safe &lt;script&gt;alert(1)&lt;/script&gt;title</title></entry>
+            <entry><id>6</id><title type="html">Raw Vec&lt;T&gt; in HTML</title></entry></feed>"#;
+        let titles: Vec<String> = parse(atom.as_bytes(), &base(), now())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Vec<T> in Rust",
+                "if a<b then c",
+                "Option<Box<dyn Error>>",
+                "Big news",
+                "Safe title",
+                "Raw Vec<T> in HTML"
+            ]
+        );
+    }
+
+    #[test]
     fn titles_are_collapsed_and_capped() {
         let long = "word ".repeat(200);
         let items = format!("<item><guid>g</guid><title>  a \n\t b  {long}</title></item>");
