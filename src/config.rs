@@ -3,6 +3,7 @@
 //! [`parse`] is pure (tests call it with a string); [`from_file`] only adds the read.
 //! Unknown keys and bad values are errors that name the key and the line.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -232,37 +233,65 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
             let leaf = key.rsplit('.').next().unwrap_or(key);
             return Err(format!(
                 "`{key}` must be greater than 0{}",
-                line_of(text, leaf)
+                line_of(text, leaf, 0)
             ));
         }
     }
     if f.max_interval_secs < f.min_interval_secs {
         return Err(format!(
             "`fetch.max_interval_secs` must not be below `fetch.min_interval_secs`{}",
-            line_of(text, "max_interval_secs")
+            line_of(text, "max_interval_secs", 0)
         ));
     }
-    let mut names = std::collections::HashSet::new();
+    let mut names = HashSet::new();
+    // A repeated value is reported where it repeats: these count how often each exact spelling
+    // was seen before, to find that occurrence in the text.
+    let mut seen_urls: HashMap<&str, usize> = HashMap::new();
+    let mut seen_hosts: HashMap<&str, usize> = HashMap::new();
+    // Lowercase host -> the site serving it: the frontend picks the site by Host header.
+    let mut host_sites: HashMap<String, usize> = HashMap::new();
     for (i, site) in config.sites.iter().enumerate() {
         if !names.insert(site.name.as_str()) {
             let needle = format!("\"{}\"", site.name);
             return Err(format!(
                 "`sites[{i}].name`: duplicate site name {:?}{}",
                 site.name.as_str(),
-                line_of(text, &needle)
+                line_of(text, &needle, 1)
             ));
         }
         if site.keep_generations == 0 {
             return Err(format!(
                 "`sites[{i}].keep_generations` must be at least 1{}",
-                line_of(text, "keep_generations")
+                line_of(text, "keep_generations", 0)
             ));
         }
+        for host in &site.hosts {
+            let occurrence = next_occurrence(&mut seen_hosts, host);
+            let owner = *host_sites.entry(host.to_ascii_lowercase()).or_insert(i);
+            if owner != i {
+                return Err(format!(
+                    "`sites[{i}].hosts`: host {host:?} is already served by site {:?}{}",
+                    config.sites[owner].name.as_str(),
+                    line_of(text, &format!("\"{host}\""), occurrence)
+                ));
+            }
+        }
+        // Two boxes for one feed would share their HTML ids (made from the URL). Sharing a feed
+        // with other sites is fine.
+        let mut urls = HashSet::new();
         for (j, feed) in site.feeds.iter().enumerate() {
+            let url = feed.url.as_str();
+            let occurrence = next_occurrence(&mut seen_urls, url);
+            if !urls.insert(url) {
+                return Err(format!(
+                    "`sites[{i}].feeds[{j}].url`: {url:?} is already a feed of this site{}",
+                    line_of(text, &format!("\"{url}\""), occurrence)
+                ));
+            }
             if feed.history == Some(0) {
                 return Err(format!(
                     "`sites[{i}].feeds[{j}].history` must be at least 1{}",
-                    line_of(text, "history")
+                    line_of(text, "history", 0)
                 ));
             }
         }
@@ -270,11 +299,19 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// " at line N" for the first line containing `needle`, for errors found after parsing.
-fn line_of(text: &str, needle: &str) -> String {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map(|n| format!(" (line {})", n + 1))
+/// Which occurrence of `value` this is (from 0), counting it.
+fn next_occurrence<'a>(seen: &mut HashMap<&'a str, usize>, value: &'a str) -> usize {
+    let n = seen.entry(value).or_default();
+    *n += 1;
+    *n - 1
+}
+
+/// " (line N)" for the `nth` occurrence (from 0) of `needle` in the text, for errors found
+/// after parsing; empty when there is no such occurrence (the value was spelled differently).
+fn line_of(text: &str, needle: &str, nth: usize) -> String {
+    text.match_indices(needle)
+        .nth(nth)
+        .map(|(at, _)| format!(" (line {})", text[..at].matches('\n').count() + 1))
         .unwrap_or_default()
 }
 
@@ -348,6 +385,83 @@ title = "LWN"
             "{MINIMAL}\n[[sites]]\nname = \"linux\"\ntitle = \"Again\"\n"
         ));
         assert!(e.contains("duplicate site name"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_site_name_is_reported_at_the_second_site() {
+        let e = err(&format!(
+            "{MINIMAL}\n[[sites]]\nname = \"linux\"\ntitle = \"Again\"\n"
+        ));
+        assert!(
+            e.contains("`sites[1].name`") && e.contains("line 12"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_same_feed_twice_in_one_site_is_refused_at_the_second() {
+        let e = err(&format!(
+            "{MINIMAL}\n[[sites.feeds]]\nurl = \"https://lwn.net/headlines/rss\"\n"
+        ));
+        assert!(e.contains("`sites[0].feeds[1].url`"), "{e}");
+        assert!(
+            e.contains("https://lwn.net/headlines/rss") && e.contains("line 12"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_feed_repeated_in_a_later_site_is_located_past_the_shared_one() {
+        let second = "
+[[sites]]
+name = \"other\"
+title = \"Other\"
+
+[[sites.feeds]]
+url = \"https://lwn.net/headlines/rss\"
+
+[[sites.feeds]]
+url = \"https://example.org/feed\"
+
+[[sites.feeds]]
+url = \"https://lwn.net/headlines/rss\"
+";
+        let e = err(&format!("{MINIMAL}{second}"));
+        assert!(
+            e.contains("`sites[1].feeds[2].url`") && e.contains("line 22"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_feed_shared_by_two_sites_is_fine() {
+        let second = "\n[[sites]]\nname = \"other\"\ntitle = \"Other\"\n\n[[sites.feeds]]\nurl = \"https://lwn.net/headlines/rss\"\n";
+        let c = parse(&format!("{MINIMAL}{second}"), "test.toml").unwrap();
+        assert_eq!(c.sites[0].feeds[0].url, c.sites[1].feeds[0].url);
+    }
+
+    #[test]
+    fn a_host_claimed_by_two_sites_is_refused_at_the_second() {
+        let second = "\n[[sites]]\nname = \"other\"\ntitle = \"Other\"\nhosts = [\n  \"other.example\",\n  \"LinuxReport.Example\",\n]\n";
+        let e = err(&format!("{MINIMAL}{second}"));
+        assert!(
+            e.contains("`sites[1].hosts`") && e.contains("LinuxReport.Example"),
+            "{e}"
+        );
+        assert!(e.contains("\"linux\"") && e.contains("line 16"), "{e}");
+    }
+
+    #[test]
+    fn a_host_repeated_within_one_site_is_fine() {
+        let c = parse(
+            &MINIMAL.replace(
+                "hosts = [\"linuxreport.example\"]",
+                "hosts = [\"linuxreport.example\", \"LINUXREPORT.example\"]",
+            ),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(c.sites[0].hosts.len(), 2);
     }
 
     #[test]

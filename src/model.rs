@@ -49,6 +49,57 @@ pub struct FeedError {
     pub message: String,
 }
 
+impl FeedError {
+    /// Why the feed could not be loaded, said for readers in a few words: never the URL or the
+    /// HTTP library's wording, which `message` keeps for operators.
+    pub fn reason(&self) -> String {
+        // Matched phrases all contain a space, which a URL in the message cannot.
+        let message = self.message.to_ascii_lowercase();
+        let says = |phrases: &[&str]| phrases.iter().any(|p| message.contains(p));
+        let reason = match self.kind.as_str() {
+            "timeout" => "timed out",
+            "connect" | "network" if says(&["dns error", "failed to lookup address"]) => {
+                "the server's name could not be found"
+            }
+            "connect" | "network" if says(&["timed out"]) => "timed out",
+            "connect" | "network" if says(&["connection refused"]) => {
+                "the server refused the connection"
+            }
+            "connect" | "network" if says(&["peer certificate", "certificate verify"]) => {
+                "the server's certificate was not accepted"
+            }
+            "connect" => "could not connect",
+            "network" => "the connection failed",
+            "redirect" if says(&["more than"]) => "too many redirects",
+            "redirect" => "redirected to an address that is not a web page",
+            "body" => "the answer could not be read",
+            "blocked" => "blocked: private address",
+            "http" => return http_reason(&self.message),
+            "too-large" => "the feed is too large",
+            "empty" => "the server sent an empty answer",
+            "parse" => "not a valid feed",
+            _ => "an unexpected error",
+        };
+        reason.to_string()
+    }
+}
+
+/// An `http` failure ("HTTP 503 Service Unavailable") by its status code.
+fn http_reason(message: &str) -> String {
+    let code = message
+        .strip_prefix("HTTP ")
+        .and_then(|rest| rest.get(..3))
+        .filter(|code| code.bytes().all(|b| b.is_ascii_digit()));
+    match code {
+        Some(code @ "404") => format!("the feed was not found (HTTP {code})"),
+        Some(code @ "410") => format!("the feed was removed (HTTP {code})"),
+        Some(code @ ("401" | "403")) => format!("access was refused (HTTP {code})"),
+        Some(code @ "429") => format!("too many requests (HTTP {code})"),
+        Some(code) => format!("the server answered HTTP {code}"),
+        None => "the server answered with an error".into(),
+    }
+}
+
 /// Everything the fetcher remembers about talking to one feed: validators, schedule, health.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FetchRecord {
@@ -74,4 +125,118 @@ pub struct FetchRecord {
 pub fn feed_id(url: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(url.as_bytes())[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(kind: &str, message: &str) -> String {
+        FeedError {
+            kind: kind.into(),
+            message: message.into(),
+        }
+        .reason()
+    }
+
+    const URL: &str = "error sending request for url (http://feeds.example/rss)";
+
+    #[test]
+    fn every_kind_has_a_reason_for_readers() {
+        let cases = [
+            ("timeout", format!("{URL}: operation timed out"), "timed out"),
+            (
+                "connect",
+                format!("{URL}: client error (Connect): tcp connect error: Connection refused (os error 111)"),
+                "the server refused the connection",
+            ),
+            (
+                "connect",
+                format!("{URL}: client error (Connect): tcp connect error: Connection timed out (os error 110)"),
+                "timed out",
+            ),
+            (
+                "connect",
+                format!("{URL}: client error (Connect): invalid peer certificate: UnknownIssuer"),
+                "the server's certificate was not accepted",
+            ),
+            (
+                "connect",
+                format!("{URL}: client error (Connect)"),
+                "could not connect",
+            ),
+            (
+                "network",
+                format!("{URL}: connection closed before message completed"),
+                "the connection failed",
+            ),
+            (
+                "redirect",
+                "error following redirect for url (http://a.example/): more than 5 redirects".into(),
+                "too many redirects",
+            ),
+            (
+                "redirect",
+                "error following redirect for url (http://a.example/): redirect to a ftp: URL".into(),
+                "redirected to an address that is not a web page",
+            ),
+            (
+                "body",
+                "error decoding response body: invalid gzip header".into(),
+                "the answer could not be read",
+            ),
+            (
+                "blocked",
+                "10.0.0.1 is a private or reserved address (set [fetch] allow_private_networks = true to allow)".into(),
+                "blocked: private address",
+            ),
+            ("http", "HTTP 503 Service Unavailable".into(), "the server answered HTTP 503"),
+            ("http", "HTTP 500 Internal Server Error".into(), "the server answered HTTP 500"),
+            ("http", "HTTP 404 Not Found".into(), "the feed was not found (HTTP 404)"),
+            ("http", "HTTP 410 Gone".into(), "the feed was removed (HTTP 410)"),
+            ("http", "HTTP 403 Forbidden".into(), "access was refused (HTTP 403)"),
+            ("http", "HTTP 429 Too Many Requests".into(), "too many requests (HTTP 429)"),
+            ("http", "teapot".into(), "the server answered with an error"),
+            (
+                "too-large",
+                "body larger than 10485760 bytes (after decompression)".into(),
+                "the feed is too large",
+            ),
+            ("empty", "empty response body".into(), "the server sent an empty answer"),
+            (
+                "parse",
+                "not a feed: unable to parse feed: no root element".into(),
+                "not a valid feed",
+            ),
+            ("something-new", "whatever went wrong".into(), "an unexpected error"),
+        ];
+        for (kind, message, expected) in cases {
+            let got = reason(kind, &message);
+            assert_eq!(got, expected, "{kind}: {message}");
+            assert!(got.chars().count() <= 60, "{got}");
+        }
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_said_plainly() {
+        let dns = "the server's name could not be found";
+        let message = format!(
+            "{URL}: client error (Connect): dns error: failed to lookup address information: Name or service not known"
+        );
+        assert_eq!(reason("connect", &message), dns);
+        assert_eq!(reason("network", &message), dns);
+        assert_eq!(
+            reason(
+                "connect",
+                "failed to lookup address information: No address associated with hostname"
+            ),
+            dns
+        );
+    }
+
+    #[test]
+    fn a_url_that_looks_like_an_error_is_not_taken_for_one() {
+        let message = "error sending request for url (http://refused.example/dns-error/timed-out): client error (Connect)";
+        assert_eq!(reason("connect", message), "could not connect");
+    }
 }

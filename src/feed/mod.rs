@@ -27,7 +27,8 @@ pub struct ParsedFeed {
 pub struct ParseError(String);
 
 /// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes fetched from `base` (the final URL, used
-/// to resolve relative links); `now` stamps entries' `first_seen`.
+/// to resolve relative links); `now`, the fetch time, stamps entries' `first_seen` and bounds
+/// their `published` (see [`believable_date`]).
 pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed, ParseError> {
     // An empty id from the generator marks "the feed gave none": we derive ours in `entry_id`.
     let parser = feed_rs::parser::Builder::new()
@@ -45,18 +46,18 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
             if title.is_empty() && link.is_none() {
                 return None;
             }
-            let published = e.published.or(e.updated);
+            let given_date = e.published.or(e.updated);
             let title = if title.is_empty() {
                 link.clone().unwrap_or_default()
             } else {
                 title
             };
-            let id = entry_id(&e.id, link.as_deref(), &title, published);
+            let id = entry_id(&e.id, link.as_deref(), &title, given_date);
             Some(Entry {
                 id,
                 title,
                 link,
-                published,
+                published: believable_date(&e, now),
                 first_seen: now,
             })
         })
@@ -115,6 +116,18 @@ fn entry_title(e: &feed_rs::model::Entry) -> String {
         .find(|t| !t.is_empty())
         .or_else(from_content)
         .unwrap_or_default()
+}
+
+/// The entry's date, unless it is later than the fetch time `now` (a feed's wrong clock, a
+/// typo): such an entry would stay on top of its box until that date. It is not clamped to
+/// `now` either: the next fetch would move it to that fetch's time, rewriting the stored history
+/// each time and breaking ties with newer entries differently from one merge to the next. Without
+/// a date it is ordered by when it was first seen, which merging keeps.
+fn believable_date(e: &feed_rs::model::Entry, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    [e.published, e.updated]
+        .into_iter()
+        .flatten()
+        .find(|date| *date <= now)
 }
 
 /// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
@@ -265,6 +278,59 @@ mod tests {
     }
 
     #[test]
+    fn generic_types_in_titles_survive() {
+        let items = "<item><guid>1</guid><title>Vec&amp;lt;T&amp;gt; in Rust</title></item>
+            <item><guid>2</guid><title>if a&amp;lt;b then c</title></item>
+            <item><guid>3</guid><title>Option&amp;lt;Box&amp;lt;dyn Error&amp;gt;&amp;gt;</title></item>
+            <item><guid>4</guid><title>&amp;lt;b&amp;gt;Big&amp;lt;/b&amp;gt; news</title></item>
+            <item><guid>5</guid><title>Safe &lt;script&gt;alert(1)&lt;/script&gt;title</title></item>";
+        let titles: Vec<String> = parse(&rss(items), &base(), now())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Vec<T> in Rust",
+                "if a<b then c",
+                "Option<Box<dyn Error>>",
+                "Big news",
+                "Safe title"
+            ]
+        );
+    }
+
+    #[test]
+    fn generic_types_in_html_atom_titles_survive() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>1</id><title type="html">Vec&amp;lt;T&amp;gt; in Rust</title></entry>
+            <entry><id>2</id><title type="html">if a&amp;lt;b then c</title></entry>
+            <entry><id>3</id><title type="html">Option&amp;lt;Box&amp;lt;dyn Error&amp;gt;&amp;gt;</title></entry>
+            <entry><id>4</id><title type="html">&lt;b&gt;Big&lt;/b&gt; news</title></entry>
+            <entry><id>5</id><title type="html">Safe &lt;script&gt;alert(1)&lt;/script&gt;title</title></entry>
+            <entry><id>6</id><title type="html">Raw Vec&lt;T&gt; in HTML</title></entry></feed>"#;
+        let titles: Vec<String> = parse(atom.as_bytes(), &base(), now())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Vec<T> in Rust",
+                "if a<b then c",
+                "Option<Box<dyn Error>>",
+                "Big news",
+                "Safe title",
+                "Raw Vec<T> in HTML"
+            ]
+        );
+    }
+
+    #[test]
     fn titles_are_collapsed_and_capped() {
         let long = "word ".repeat(200);
         let items = format!("<item><guid>g</guid><title>  a \n\t b  {long}</title></item>");
@@ -296,6 +362,58 @@ mod tests {
             parse(&body, &base(), now()).unwrap().title.as_deref(),
             Some("Café")
         );
+    }
+
+    #[test]
+    fn a_date_after_the_fetch_is_not_believed() {
+        let items = "<item><guid>f</guid><title>Future</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>
+            <item><guid>p</guid><title>Past</title><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>";
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].published, None);
+        assert_eq!(f.entries[0].first_seen, now());
+        assert_eq!(
+            f.entries[1].published.unwrap().to_rfc3339(),
+            "2026-11-23T10:00:00+00:00"
+        );
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>a</id><title>Future</title><updated>2031-05-05T00:00:00Z</updated></entry>
+            <entry><id>b</id><title>Typo</title><published>2062-11-20T10:00:00Z</published>
+            <updated>2026-11-20T10:00:00Z</updated></entry></feed>"#;
+        let f = parse(atom.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(f.entries[0].published, None);
+        assert_eq!(
+            f.entries[1].published.unwrap().to_rfc3339(),
+            "2026-11-20T10:00:00+00:00",
+            "a believable `updated` stands in for a future `published`"
+        );
+    }
+
+    #[test]
+    fn an_entry_dated_in_the_future_does_not_stay_on_top() {
+        let items = |n: usize| {
+            let news: String = (0..n)
+                .map(|i| format!("<item><guid>n{i}</guid><title>News {i}</title></item>"))
+                .collect();
+            rss(&format!(
+                "{news}<item><guid>f</guid><title>Future</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>"
+            ))
+        };
+        let first = parse(&items(0), &base(), now()).unwrap().entries;
+        let later = now() + chrono::Duration::hours(2);
+        let second = parse(&items(2), &base(), later).unwrap().entries;
+        let merged = merge::merge(&merge::merge(&[], first, 40), second, 40);
+        let ids: Vec<&str> = merged.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["n0", "n1", "f"]);
+    }
+
+    #[test]
+    fn a_hash_id_does_not_move_with_the_fetch_time() {
+        let items =
+            "<item><title>No id</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>";
+        let first = parse(&rss(items), &base(), now()).unwrap();
+        let later = parse(&rss(items), &base(), now() + chrono::Duration::hours(1)).unwrap();
+        assert!(first.entries[0].id.starts_with("sha256:"));
+        assert_eq!(first.entries[0].id, later.entries[0].id);
     }
 
     #[test]

@@ -1,12 +1,22 @@
 //! Feed text to one line of plain text. Titles are never shown as markup (the renderer escapes
-//! them), so markup is removed rather than sanitized: tags dropped, the content of `script` and
-//! `style` dropped with them, entities decoded, whitespace collapsed, length capped. A small
-//! scanner does this; a full HTML parser per title cost more than parsing the feed itself.
+//! them), so markup is removed rather than sanitized: known HTML tags dropped, the content of
+//! `script` and `style` dropped with them, entities decoded, whitespace collapsed, length capped.
+//!
+//! Only real markup goes: a `<` opening a well-formed tag (closed by `>`) whose name is an HTML
+//! element, a closing tag or a comment. Anything else is text, so `Vec<T>`, `if a<b then c` and
+//! `a < b` keep their `<`. Feeds often escape their HTML once more than the declared type says
+//! (RSS titles routinely carry `&lt;b&gt;Big&lt;/b&gt;`), so markup found after decoding entities
+//! is removed as well, whatever type the text declares.
+//!
+//! A small scanner does this; a full HTML parser per title cost more than parsing the feed itself.
 
 use feed_rs::model::Text;
 
 /// Longest title kept, in characters.
 pub const MAX_TITLE_CHARS: usize = 300;
+
+/// Stripping passes before nested markup is taken for hostile: real titles need one.
+const MAX_PASSES: usize = 4;
 
 /// `text` as one line of plain text. Text declared plain is stripped too: RSS titles routinely
 /// carry escaped HTML.
@@ -19,17 +29,14 @@ pub fn clean_text(text: &Text) -> String {
 
 /// `content` (HTML if `is_html`) as one line of plain text.
 pub fn one_line(content: &str, is_html: bool) -> String {
-    let plain = if is_html {
-        let stripped = strip_tags(content);
-        html_escape::decode_html_entities(&stripped).into_owned()
+    // Declared HTML loses its tags before entities are decoded, so an escaped `&gt;` inside an
+    // attribute value cannot end a tag early.
+    let decoded = if is_html {
+        html_escape::decode_html_entities(&strip_tags(content)).into_owned()
     } else {
-        let decoded = html_escape::decode_html_entities(content);
-        if decoded.contains('<') {
-            strip_tags(&decoded)
-        } else {
-            decoded.into_owned()
-        }
+        html_escape::decode_html_entities(content).into_owned()
     };
+    let plain = strip_markup(decoded);
     let mut out = String::with_capacity(plain.len());
     for word in plain.split_whitespace() {
         if !out.is_empty() {
@@ -49,79 +56,173 @@ pub fn one_line(content: &str, is_html: bool) -> String {
     out
 }
 
-/// Removes tags, comments and the content of `script`/`style` elements. A `<` that does not
-/// open a tag (`a < b`) is text. Block-level tags leave a space so words do not run together.
+/// Strips until no markup is left: removing a tag can join a stray `<` with the text after it
+/// into a new tag (`<<b>b>`). Markup nested deeper than [`MAX_PASSES`] only comes from someone
+/// probing us; its `<` are dropped rather than spending a pass per level.
+fn strip_markup(mut text: String) -> String {
+    for _ in 0..MAX_PASSES {
+        if !text.contains('<') {
+            return text;
+        }
+        let stripped = strip_tags(&text);
+        // Removing markup always shortens the text; keeping text never changes its length.
+        if stripped.len() == text.len() {
+            return text;
+        }
+        text = stripped;
+    }
+    if strip_tags(&text).len() != text.len() {
+        text.retain(|c| c != '<');
+    }
+    text
+}
+
+/// Removes known tags, comments and the content of `script`/`style` elements in one pass.
+/// Block-level tags leave a space so words do not run together.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
+    // Past the last `>` no tag can end: knowing that spares a scan to the end of the text for
+    // every `<b` in hostile input, which would make one pass quadratic.
+    let last_gt = html.rfind('>');
     let mut rest = html;
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
-        let tag = &rest[at + 1..];
-        if !tag.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
-            out.push('<');
-            rest = tag;
-            continue;
-        }
-        if let Some(comment) = tag.strip_prefix("!--") {
-            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
-            continue;
-        }
-        let Some(end) = tag_end(tag) else {
-            // An unterminated tag: drop it and everything after rather than show half markup.
-            rest = "";
-            break;
-        };
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect();
-        let name = name.to_ascii_lowercase();
-        rest = &tag[end + 1..];
-        if BLOCK.contains(&name.as_str()) {
-            out.push(' ');
-        }
-        if !tag.starts_with('/') && matches!(name.as_str(), "script" | "style") {
-            let close = format!("</{name}");
-            rest = find_ascii_ci(rest, &close).map_or("", |i| &rest[i..]);
+        let after = &rest[at + 1..];
+        let gt_ahead = last_gt.is_some_and(|gt| gt > html.len() - after.len());
+        match markup_at(after, gt_ahead) {
+            Markup::Text => {
+                out.push('<');
+                rest = after;
+            }
+            Markup::CutOff => {
+                // Drop it and everything after rather than show half markup.
+                rest = "";
+            }
+            Markup::Comment { len } => rest = &after[len..],
+            Markup::Tag { name, closing, len } => {
+                rest = &after[len..];
+                if BLOCK.contains(&name) {
+                    out.push(' ');
+                }
+                if !closing && matches!(name, "script" | "style") {
+                    rest = after_raw_text(rest, name);
+                }
+            }
         }
     }
     out.push_str(rest);
     out
 }
 
-const BLOCK: &[&str] = &[
-    "br",
-    "p",
-    "div",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "hr",
-];
+/// What a `<` opens; lengths count from just after the `<`.
+enum Markup {
+    /// Not markup: the `<` is text.
+    Text,
+    /// Markup that never ends: a comment, closing tag or a tag with attributes and no `>`.
+    CutOff,
+    Comment {
+        len: usize,
+    },
+    Tag {
+        /// Lowercase element name.
+        name: &'static str,
+        closing: bool,
+        len: usize,
+    },
+}
 
-/// Index of the `>` closing a tag, skipping quoted attribute values.
-fn tag_end(tag: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, c) in tag.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return Some(i),
-            _ => {}
+/// Classifies the text after a `<`; `gt_ahead` says whether a `>` follows somewhere.
+fn markup_at(after: &str, gt_ahead: bool) -> Markup {
+    if let Some(body) = after.strip_prefix("!--") {
+        return match body.find("-->") {
+            Some(end) => Markup::Comment { len: 3 + end + 3 },
+            None => Markup::CutOff,
+        };
+    }
+    let (closing, body) = match after.strip_prefix('/') {
+        Some(body) => (true, body),
+        None => (false, after),
+    };
+    let name_len = body.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    let Some(name) = element(&body[..name_len]) else {
+        return Markup::Text;
+    };
+    let attrs = &body[name_len..];
+    // `<b>`, `<br/>`, `<a href>`; not `<b-x>` or `<b<`. Unicode whitespace counts, so that
+    // collapsing whitespace later cannot turn text into a tag.
+    let delimited = attrs
+        .chars()
+        .next()
+        .is_some_and(|c| c == '>' || c == '/' || c.is_whitespace());
+    if !delimited {
+        // Only a closing tag cut off right after its name (`Big</b`) is markup.
+        return if closing && attrs.is_empty() {
+            Markup::CutOff
+        } else {
+            Markup::Text
+        };
+    }
+    if !gt_ahead {
+        return if closing || has_attribute(attrs) {
+            Markup::CutOff
+        } else {
+            Markup::Text
+        };
+    }
+    match tag_end(attrs) {
+        Some(end) => Markup::Tag {
+            name,
+            closing,
+            len: usize::from(closing) + name_len + end + 1,
+        },
+        // Every `>` ahead is inside an attribute value this tag opened: markup cut off.
+        None => Markup::CutOff,
+    }
+}
+
+/// Whether the text after a tag name starts like an attribute (`name=`): then a `<` without
+/// `>` is markup cut off, not prose such as `if a<b then c`.
+fn has_attribute(attrs: &str) -> bool {
+    let attrs = attrs.trim_start();
+    let name_len = attrs
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':'))
+        .count();
+    name_len > 0 && attrs[name_len..].trim_start().starts_with('=')
+}
+
+/// Byte index of the `>` ending a tag, skipping quoted attribute values. As in HTML, a quote
+/// only opens a value right after `=`, so the apostrophe in `<i don't>` does not.
+fn tag_end(attrs: &str) -> Option<usize> {
+    let bytes = attrs.as_bytes();
+    let mut after_equals = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'>' => return Some(i),
+            b'=' => after_equals = true,
+            q @ (b'"' | b'\'') if after_equals => {
+                let close = bytes[i + 1..].iter().position(|&b| b == q)?;
+                i += 1 + close;
+                after_equals = false;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => after_equals = false,
         }
+        i += 1;
     }
     None
+}
+
+/// The text after the end tag closing a `script` or `style` element, or nothing when it is
+/// never closed. The end tag matches in any case (`</sTyLe>`), as in HTML.
+fn after_raw_text<'a>(rest: &'a str, name: &str) -> &'a str {
+    let close = format!("</{name}");
+    let Some(at) = find_ascii_ci(rest, &close) else {
+        return "";
+    };
+    let tail = &rest[at + close.len()..];
+    tag_end(tail).map_or("", |end| &tail[end + 1..])
 }
 
 /// Case-insensitive search for an ASCII needle.
@@ -132,9 +233,61 @@ fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+/// The lowercase HTML element named `name` (any case), if it is one.
+fn element(name: &str) -> Option<&'static str> {
+    const LONGEST: usize = 10;
+    if name.is_empty() || name.len() > LONGEST {
+        return None;
+    }
+    let mut buf = [0u8; LONGEST];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    let lower = std::str::from_utf8(lower).ok()?;
+    ELEMENTS.binary_search(&lower).ok().map(|i| ELEMENTS[i])
+}
+
+/// HTML elements, current and obsolete ones still seen in feeds, sorted for binary search.
+#[rustfmt::skip]
+const ELEMENTS: &[&str] = &[
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b", "base",
+    "basefont", "bdi", "bdo", "big", "blink", "blockquote", "body", "br", "button", "canvas",
+    "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del",
+    "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption",
+    "figure", "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6",
+    "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "kbd", "label",
+    "legend", "li", "link", "main", "map", "mark", "marquee", "math", "menu", "meta", "meter",
+    "nav", "nobr", "noembed", "noframes", "noscript", "object", "ol", "optgroup", "option",
+    "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
+    "script", "search", "section", "select", "slot", "small", "source", "span", "strike", "strong",
+    "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
+    "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
+];
+
+/// Elements that break a line: removing them leaves a space.
+#[rustfmt::skip]
+const BLOCK: &[&str] = &[
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
+    "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn element_list_is_sorted_lowercase_and_fits_the_name_buffer() {
+        assert!(ELEMENTS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            ELEMENTS
+                .iter()
+                .all(|e| e.len() <= 10 && *e == e.to_ascii_lowercase())
+        );
+        assert!(BLOCK.iter().all(|b| element(b) == Some(*b)));
+        assert_eq!(element("STRONG"), Some("strong"));
+        assert_eq!(element("T"), None);
+    }
 
     #[test]
     fn tags_comments_and_script_content_are_removed() {
@@ -169,5 +322,70 @@ mod tests {
     #[test]
     fn escaped_markup_in_plain_text_is_stripped_once() {
         assert_eq!(one_line("&lt;em&gt;Big&lt;/em&gt; news", false), "Big news");
+    }
+
+    #[test]
+    fn a_less_than_that_opens_no_known_tag_is_text() {
+        for html in [false, true] {
+            assert_eq!(one_line("Vec&lt;T&gt; in Rust", html), "Vec<T> in Rust");
+            assert_eq!(one_line("if a&lt;b then c", html), "if a<b then c");
+            assert_eq!(
+                one_line("Option&lt;Box&lt;dyn Error&gt;&gt;", html),
+                "Option<Box<dyn Error>>"
+            );
+            assert_eq!(one_line("x&lt;y and a &lt; b", html), "x<y and a < b");
+            assert_eq!(one_line("HashMap&lt;K, V&gt;", html), "HashMap<K, V>");
+        }
+        assert_eq!(one_line("Vec<T> in Rust", true), "Vec<T> in Rust");
+        assert_eq!(one_line("if a<b then c", false), "if a<b then c");
+        assert_eq!(one_line("<bold>x</bold>", false), "<bold>x</bold>");
+    }
+
+    #[test]
+    fn known_tags_in_escaped_or_declared_html_are_removed() {
+        for html in [false, true] {
+            assert_eq!(one_line("&lt;b&gt;Big&lt;/b&gt; news", html), "Big news");
+            assert_eq!(
+                one_line("News &lt;script&gt;alert(1)&lt;/script&gt;today", html),
+                "News today"
+            );
+            assert_eq!(one_line("&lt;B&gt;Loud&lt;/B&gt;", html), "Loud");
+        }
+        assert_eq!(
+            one_line("News <script>alert(1)</script>today", false),
+            "News today"
+        );
+        assert_eq!(one_line("a<br/>b<br />c<hr>d", true), "a b c d");
+        assert_eq!(
+            one_line("<span class=x>Vec&lt;T&gt;</span>", true),
+            "Vec<T>"
+        );
+    }
+
+    #[test]
+    fn unterminated_text_that_only_looks_like_a_tag_is_kept() {
+        assert_eq!(one_line("if a<b", false), "if a<b");
+        assert_eq!(one_line("<i don't know", false), "<i don't know");
+        // Cut-off markup (an attribute or a closing tag without `>`) is still dropped.
+        assert_eq!(one_line("news </b", false), "news");
+    }
+
+    #[test]
+    fn removing_a_tag_does_not_assemble_another() {
+        assert_eq!(one_line("&lt;<b></b>b&gt;x", true), "x");
+        assert_eq!(one_line("<<b>b>x", false), "x");
+        let nested = format!("{}x{}", "<".repeat(50), "b>".repeat(50));
+        assert!(!one_line(&nested, false).contains("<b>"));
+    }
+
+    #[test]
+    fn hostile_unterminated_tags_take_linear_time() {
+        let started = std::time::Instant::now();
+        let prose = "<b then ".repeat(200_000);
+        let shown = one_line(&prose, true);
+        assert!(shown.starts_with("<b then <b then") && shown.ends_with('…'));
+        let quoted = "<b then a='>' ".repeat(100_000);
+        assert_eq!(one_line(&quoted, false), "");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
