@@ -125,6 +125,7 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
         logo: None,
         last_success: None,
         error: None,
+        error_reason: None,
         error_kind: None,
         entries: entries
             .into_iter()

@@ -84,7 +84,7 @@ async fn sync_publishes_a_page_the_frontend_serves() {
         "only http(s) links reach the page"
     );
     assert!(
-        html.contains("Could not be loaded: HTTP 500"),
+        html.contains("Could not be loaded: the server answered HTTP 500"),
         "the broken feed says so"
     );
 

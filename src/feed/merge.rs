@@ -44,6 +44,9 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
                 }
             }
         }
+        // A date after the entry was first seen is a wrong clock (parsing clamped it to the
+        // fetch): pinning it to the first sighting keeps it there on every later fetch.
+        entry.published = entry.published.map(|p| p.min(entry.first_seen));
         out.push(entry);
     }
     out.extend(unlisted.into_iter().cloned());

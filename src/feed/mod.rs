@@ -28,7 +28,7 @@ pub struct ParseError(String);
 
 /// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes fetched from `base` (the final URL, used
 /// to resolve relative links); `now`, the fetch time, stamps entries' `first_seen` and bounds
-/// their `published` (see [`believable_date`]).
+/// their `published`.
 pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed, ParseError> {
     // An empty id from the generator marks "the feed gave none": we derive ours in `entry_id`.
     let parser = feed_rs::parser::Builder::new()
@@ -57,7 +57,10 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 id,
                 title,
                 link,
-                published: believable_date(&e, now),
+                // A date after the fetch (a wrong clock, a typo) would keep the entry on top
+                // until then: clamped here to the fetch, and by merging to when it was first
+                // seen, so the next fetch does not move it again.
+                published: given_date.map(|d| d.min(now)),
                 first_seen: now,
             })
         })
@@ -116,18 +119,6 @@ fn entry_title(e: &feed_rs::model::Entry) -> String {
         .find(|t| !t.is_empty())
         .or_else(from_content)
         .unwrap_or_default()
-}
-
-/// The entry's date, unless it is later than the fetch time `now` (a feed's wrong clock, a
-/// typo): such an entry would stay on top of its box until that date. It is not clamped to
-/// `now` either: the next fetch would move it to that fetch's time, rewriting the stored history
-/// each time and breaking ties with newer entries differently from one merge to the next. Without
-/// a date it is ordered by when it was first seen, which merging keeps.
-fn believable_date(e: &feed_rs::model::Entry, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    [e.published, e.updated]
-        .into_iter()
-        .flatten()
-        .find(|date| *date <= now)
 }
 
 /// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
@@ -365,27 +356,36 @@ mod tests {
     }
 
     #[test]
-    fn a_date_after_the_fetch_is_not_believed() {
+    fn a_date_after_the_fetch_is_clamped_to_it() {
         let items = "<item><guid>f</guid><title>Future</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>
             <item><guid>p</guid><title>Past</title><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>";
         let f = parse(&rss(items), &base(), now()).unwrap();
-        assert_eq!(f.entries[0].published, None);
-        assert_eq!(f.entries[0].first_seen, now());
+        assert_eq!(f.entries[0].published, Some(now()));
         assert_eq!(
             f.entries[1].published.unwrap().to_rfc3339(),
             "2026-11-23T10:00:00+00:00"
         );
         let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
-            <entry><id>a</id><title>Future</title><updated>2031-05-05T00:00:00Z</updated></entry>
-            <entry><id>b</id><title>Typo</title><published>2062-11-20T10:00:00Z</published>
-            <updated>2026-11-20T10:00:00Z</updated></entry></feed>"#;
+            <entry><id>a</id><title>Future</title><updated>2031-05-05T00:00:00Z</updated></entry></feed>"#;
         let f = parse(atom.as_bytes(), &base(), now()).unwrap();
-        assert_eq!(f.entries[0].published, None);
-        assert_eq!(
-            f.entries[1].published.unwrap().to_rfc3339(),
-            "2026-11-20T10:00:00+00:00",
-            "a believable `updated` stands in for a future `published`"
+        assert_eq!(f.entries[0].published, Some(now()));
+    }
+
+    #[test]
+    fn a_clamped_date_stays_where_it_was_first_seen() {
+        let items = "<item><guid>f</guid><title>Future</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>";
+        let first = merge::merge(&[], parse(&rss(items), &base(), now()).unwrap().entries, 40);
+        let later = now() + chrono::Duration::hours(1);
+        let again = merge::merge(
+            &first,
+            parse(&rss(items), &base(), later).unwrap().entries,
+            40,
         );
+        assert_eq!(
+            again, first,
+            "a re-fetch does not move it, so nothing is rewritten"
+        );
+        assert_eq!(again[0].published, Some(now()));
     }
 
     #[test]

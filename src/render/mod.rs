@@ -216,6 +216,7 @@ mod tests {
             logo: None,
             last_success: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             error: None,
+            error_reason: None,
             error_kind: None,
             entries: (0..n_entries)
                 .map(|i| EntryView {
@@ -261,9 +262,19 @@ mod tests {
     #[test]
     fn broken_source_says_so_and_keeps_entries() {
         let mut s = source(2);
-        s.error = Some("HTTP 500 Internal Server Error".into());
-        let html = text(&publication(&site(), &[s]).unwrap(), names::INDEX);
-        assert!(html.contains("Could not be loaded: HTTP 500"));
+        s.error = Some("error sending request for url (http://10.0.0.1/feed): connect".into());
+        s.error_reason = Some("could not connect".into());
+        let p = publication(&site(), &[s]).unwrap();
+        let html = text(&p, names::INDEX);
+        assert!(html.contains("Could not be loaded: could not connect. Last success <time"));
+        assert!(
+            !html.contains("error sending request"),
+            "readers get the short reason"
+        );
+        assert!(
+            text(&p, names::HEADLINES).contains("error sending request"),
+            "the JSON keeps it all"
+        );
         assert!(html.contains("Showing the last good headlines"));
         assert_eq!(html.matches("<li>").count(), 2);
     }

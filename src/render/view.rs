@@ -26,7 +26,10 @@ pub struct SourceView {
     pub logo: Option<String>,
     /// The last successful fetch that changed the box.
     pub last_success: Option<DateTime<Utc>>,
+    /// The full error, for `/api/headlines` and admins.
     pub error: Option<String>,
+    /// The short reason readers see (see [`crate::model::FeedError::reason`]).
+    pub error_reason: Option<String>,
     /// The class of the last failure (`timeout`, `http`, `parse`, ...; see [`crate::model::FeedError`]).
     pub error_kind: Option<String>,
     pub entries: Vec<EntryView>,
@@ -61,6 +64,7 @@ pub fn source_view(
         logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
         last_success: content.updated_at,
         error: error.map(|e| e.message.clone()),
+        error_reason: error.map(|e| e.reason()),
         error_kind: error.map(|e| e.kind.clone()),
         entries: content
             .entries
