@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod publish;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -62,10 +63,52 @@ pub enum Role {
     Frontend,
 }
 
-/// An open bucket.
+/// Requests made to the bucket, by kind: what a pass or a poll costs, for logs and benchmarks.
+#[derive(Debug, Default)]
+pub struct Ops {
+    /// GET and HEAD.
+    pub reads: AtomicU64,
+    pub writes: AtomicU64,
+    pub lists: AtomicU64,
+    pub deletes: AtomicU64,
+}
+
+/// A snapshot of [`Ops`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpCounts {
+    pub reads: u64,
+    pub writes: u64,
+    pub lists: u64,
+    pub deletes: u64,
+}
+
+impl std::ops::Sub for OpCounts {
+    type Output = OpCounts;
+    fn sub(self, o: OpCounts) -> OpCounts {
+        OpCounts {
+            reads: self.reads - o.reads,
+            writes: self.writes - o.writes,
+            lists: self.lists - o.lists,
+            deletes: self.deletes - o.deletes,
+        }
+    }
+}
+
+impl std::fmt::Display for OpCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} reads, {} writes, {} lists, {} deletes",
+            self.reads, self.writes, self.lists, self.deletes
+        )
+    }
+}
+
+/// An open bucket. Clones share the connection and the request counters.
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
+    ops: Arc<Ops>,
     /// Whether the store honours `PutMode::Create`/`Update` (S3 with conditional puts, memory).
     conditional: bool,
     /// Whether the store keeps put attributes (LocalFileSystem rejects them).
@@ -130,6 +173,7 @@ impl Store {
             };
         Ok(Store {
             inner,
+            ops: Arc::default(),
             conditional,
             attributes,
             url: url.to_string(),
@@ -138,6 +182,20 @@ impl Store {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Requests made through this store (and its clones) so far.
+    pub fn ops(&self) -> OpCounts {
+        OpCounts {
+            reads: self.ops.reads.load(Relaxed),
+            writes: self.ops.writes.load(Relaxed),
+            lists: self.ops.lists.load(Relaxed),
+            deletes: self.ops.deletes.load(Relaxed),
+        }
+    }
+
+    fn count(&self, counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
     }
 
     /// Whether writes can be made conditional on what is there (see SCALING.md).
@@ -152,6 +210,7 @@ impl Store {
             if_none_match: if_none_match.map(str::to_string),
             ..Default::default()
         };
+        self.count(&self.ops.reads);
         match self.inner.get_opts(&path, opts).await {
             Ok(res) => {
                 let etag = res.meta.e_tag.clone();
@@ -167,6 +226,7 @@ impl Store {
     /// GET of an object by its full key (as named in a manifest); `None` if missing.
     pub async fn fetch_path(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
         let path = Path::from(key);
+        self.count(&self.ops.reads);
         match self.inner.get(&path).await {
             Ok(res) => res
                 .bytes()
@@ -268,6 +328,7 @@ impl Store {
             attributes,
             ..Default::default()
         };
+        self.count(&self.ops.writes);
         match self
             .inner
             .put_opts(&path, PutPayload::from_bytes(bytes), opts)
@@ -285,6 +346,7 @@ impl Store {
     }
 
     pub async fn delete(&self, path: &Path) -> Result<(), StoreError> {
+        self.count(&self.ops.deletes);
         match self.inner.delete(path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(backend("delete", path, e)),
@@ -296,6 +358,7 @@ impl Store {
         &self,
         path: &Path,
     ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        self.count(&self.ops.reads);
         match self.inner.head(path).await {
             Ok(meta) => Ok(Some(meta.last_modified)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -305,6 +368,7 @@ impl Store {
 
     pub async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         let path = Path::from(key);
+        self.count(&self.ops.reads);
         match self.inner.head(&path).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -315,6 +379,7 @@ impl Store {
     /// Every object under a key prefix (a folder, ending in `/` or not).
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
         let path = Path::from(prefix.trim_end_matches('/'));
+        self.count(&self.ops.lists);
         self.inner
             .list(Some(&path))
             .try_collect()

@@ -116,6 +116,8 @@ pub struct SyncSummary {
     pub sites_pinned: Vec<(String, u64)>,
     /// Warnings that did not stop the pass (garbage collection), one line each.
     pub warnings: Vec<String>,
+    /// Requests this pass made to the bucket.
+    pub store_ops: crate::store::OpCounts,
     /// `(feed url, error)` of each failure, for the log.
     pub failures: Vec<(String, FeedError)>,
     /// The earliest next fetch of this shard's feeds: when a pass next has work.
@@ -126,7 +128,7 @@ impl std::fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes); next fetch due {}",
+            "{} feeds: {} fetched, {} not modified, {} failed, {} not due; {} new entries; {} sites published; {} objects written ({} bytes); bucket: {}; next fetch due {}",
             self.feeds,
             self.fetched,
             self.not_modified,
@@ -136,6 +138,7 @@ impl std::fmt::Display for SyncSummary {
             self.sites_published,
             self.publish.objects_written + self.state_objects_written,
             self.publish.bytes_written,
+            self.store_ops,
             self.next_fetch.map_or_else(
                 || "now".to_string(),
                 |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -167,6 +170,7 @@ pub async fn sync(
     let sites = select_sites(config, opts.site.as_deref())?;
     let now = Utc::now();
     let mut summary = SyncSummary::default();
+    let ops_before = store.ops();
 
     // Each feed once, even when several sites list it, keeping the longest history any site
     // of the config asks for (also sites this pass does not render, or `--site small` would
@@ -272,6 +276,7 @@ pub async fn sync(
         .flatten();
     render_sites(config, store, &sites, &records, contents, now, &mut summary).await?;
     finish(config, store, now, &mut summary).await?;
+    summary.store_ops = store.ops() - ops_before;
     Ok(summary)
 }
 
