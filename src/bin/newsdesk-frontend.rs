@@ -27,13 +27,15 @@ struct Cli {
     /// Report not ready when the bucket could not be read for this many seconds.
     #[arg(long, default_value_t = 300)]
     stale_after: u64,
+    #[command(flatten)]
+    log: newsdesk::cli::LogArgs,
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    newsdesk::cli::init_logging();
     let cli = Cli::parse();
+    let log = newsdesk::cli::init_logging("newsdesk-frontend", cli.log.log_format);
     let result = async {
         let url = cli
             .store
@@ -51,7 +53,7 @@ async fn main() -> ExitCode {
     match result.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("newsdesk-frontend: {e:#}");
+            log.error(&format!("{e:#}"));
             ExitCode::FAILURE
         }
     }
