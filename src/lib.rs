@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod frontend;
 pub mod model;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod store;
 pub mod sync;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use newsdesk::cli::{LogArgs, LogFormat, Logging};
 use newsdesk::config::{self, Config};
+use newsdesk::report::{self, SyncReport};
 use newsdesk::store::publish::{index, pin};
 use newsdesk::store::{Role, Store};
 use newsdesk::sync::{self, Shard, SyncOptions};
@@ -27,13 +29,16 @@ struct Cli {
     /// [default: file://$PWD/data/bucket]
     #[arg(long, env = "NEWSDESK_STORE", global = true)]
     store: Option<String>,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// One pass: fetch the feeds that are due, render, publish (what the systemd timer runs).
+    /// One pass: fetch the feeds that are due, render, publish (what the systemd timer runs);
+    /// ends with a table of the feeds that failed and why.
     Sync {
         /// Only this site's feeds and pages.
         #[arg(long)]
@@ -100,19 +105,19 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    newsdesk::cli::init_logging();
     let cli = Cli::parse();
-    match run(cli).await {
+    let log = newsdesk::cli::init_logging("newsdesk-fetcher", cli.log.log_format);
+    match run(cli, &log).await {
         Ok(code) => code,
         Err(e) => {
             // Our errors already carry their causes in their message; `{e:#}` would repeat them.
-            eprintln!("newsdesk-fetcher: {e}");
+            log.error(&e.to_string());
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
     let store_url = cli
         .store
         .clone()
@@ -122,9 +127,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Sync { site, force, shard } => {
             let config = load_config(cli.config.as_ref())?;
-            let summary = sync::sync(&config, &store, &SyncOptions { site, force, shard }).await?;
+            // A bar for people at a terminal; JSON logs are for machines.
+            let progress = SyncReport::new(log.console.clone(), log.format == LogFormat::Text);
+            let opts = SyncOptions {
+                site,
+                force,
+                shard,
+                progress: Some(progress.clone()),
+            };
+            let result = sync::sync(&config, &store, &opts).await;
+            progress.clear();
+            let summary = result?;
+            print!(
+                "{}",
+                report::failure_table(&progress.failures(), chrono::Utc::now())
+            );
             println!("sync: {summary}");
-            return Ok(finished(&summary));
+            if log.format == LogFormat::Json {
+                tracing::info!(
+                    feeds = summary.feeds,
+                    fetched = summary.fetched,
+                    not_modified = summary.not_modified,
+                    failed = summary.failed,
+                    not_due = summary.not_due,
+                    new_entries = summary.new_entries,
+                    sites_published = summary.sites_published,
+                    "sync done"
+                );
+            }
+            return Ok(finished(&summary, log));
         }
         Command::Run { site, shard } => {
             let config = load_config(cli.config.as_ref())?;
@@ -132,6 +163,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 site,
                 force: false,
                 shard,
+                progress: None,
             };
             newsdesk::run::run(&config, &store, &opts, newsdesk::cli::shutdown_signal()).await;
         }
@@ -144,7 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.publish.objects_written,
                 summary.publish.bytes_written
             );
-            return Ok(finished(&summary));
+            return Ok(finished(&summary, log));
         }
         Command::Rollback { site, to } => {
             let moved = pin::rollback(&store, &site, to, now).await?;
@@ -177,17 +209,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The exit code of a pass: warnings are printed, failing feeds make it non-zero.
-fn finished(summary: &sync::SyncSummary) -> ExitCode {
+fn finished(summary: &sync::SyncSummary, log: &Logging) -> ExitCode {
     for w in &summary.warnings {
-        eprintln!("newsdesk-fetcher: warning: {w}");
+        log.warn(w);
     }
     if summary.sites_failing.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!(
-            "newsdesk-fetcher: every feed of site(s) {} is failing; see the log above",
+        log.error(&format!(
+            "every feed of site(s) {} is failing; see the failed feeds above and README.md, Troubleshooting",
             summary.sites_failing.join(", ")
-        );
+        ));
         ExitCode::from(exit::FEEDS_FAILING)
     }
 }

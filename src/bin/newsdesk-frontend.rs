@@ -42,13 +42,15 @@ struct Cli {
     /// kernel's accept queue until one closes. Keep it below the descriptor limit.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: u64,
+    #[command(flatten)]
+    log: newsdesk::cli::LogArgs,
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    newsdesk::cli::init_logging();
     let cli = Cli::parse();
+    let log = newsdesk::cli::init_logging("newsdesk-frontend", cli.log.log_format);
     let result = async {
         let url = cli
             .store
@@ -69,7 +71,7 @@ async fn main() -> ExitCode {
     match result.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("newsdesk-frontend: {e:#}");
+            log.error(&format!("{e:#}"));
             ExitCode::FAILURE
         }
     }

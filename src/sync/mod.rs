@@ -17,7 +17,9 @@ use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats, Retention};
 use crate::store::{Key, Store, StoreError};
 
+mod progress;
 mod update;
+pub use progress::{FeedDone, FeedOutcome, Progress};
 use update::{FeedResult, Limits, Outcome, update_feed};
 
 /// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
@@ -83,6 +85,8 @@ pub struct SyncOptions {
     /// Fetch every feed now, not only those due (still conditional).
     pub force: bool,
     pub shard: Shard,
+    /// Told about each feed as it finishes (the fetcher's progress bar and failure table).
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +195,9 @@ pub async fn sync(
         .map(|(u, h)| (u.clone(), *h))
         .collect();
     summary.not_due = feeds.len() - due.len();
+    if let Some(p) = &opts.progress {
+        p.fetching(due.len());
+    }
 
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
     if !due.is_empty() {
@@ -206,9 +213,18 @@ pub async fn sync(
         let results: Vec<Result<FeedResult, StoreError>> = due
             .into_iter()
             .map(|(url, history)| {
-                let record = records.get(&url).cloned().unwrap_or_else(|| FetchRecord { url: url.clone(), ..Default::default() });
-                let (client, limits) = (&client, &limits);
-                async move { update_feed(store, client, limits, record, history, bounds, now).await }
+                let record = records.get(&url).cloned().unwrap_or_else(|| FetchRecord {
+                    url: url.clone(),
+                    ..Default::default()
+                });
+                let (client, limits, progress) = (&client, &limits, opts.progress.as_deref());
+                async move {
+                    let r = update_feed(store, client, limits, record, history, bounds, now).await;
+                    if let (Some(p), Ok(r)) = (progress, &r) {
+                        p.feed_done(&r.done());
+                    }
+                    r
+                }
             })
             .collect::<futures::stream::FuturesUnordered<_>>()
             .collect()
