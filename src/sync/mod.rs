@@ -17,6 +17,7 @@ use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats, Retention};
 use crate::store::{Key, Store, StoreError};
 
+mod logos;
 mod update;
 use update::{FeedResult, Limits, Outcome, update_feed};
 
@@ -107,6 +108,8 @@ pub struct SyncSummary {
     pub failed: usize,
     pub new_entries: usize,
     pub state_objects_written: usize,
+    /// Source logos stored (new or changed images).
+    pub logos_written: usize,
     pub sites_published: usize,
     pub publish: PublishStats,
     /// Sites whose every feed is failing after this pass (their pages keep the last good
@@ -134,7 +137,7 @@ impl std::fmt::Display for SyncSummary {
             self.not_due,
             self.new_entries,
             self.sites_published,
-            self.publish.objects_written + self.state_objects_written,
+            self.publish.objects_written + self.state_objects_written + self.logos_written,
             self.publish.bytes_written,
             self.next_fetch.map_or_else(
                 || "now".to_string(),
@@ -234,6 +237,23 @@ pub async fn sync(
             contents.insert(r.record.url.clone(), r.content);
             records.insert(r.record.url.clone(), r.record);
         }
+        // Logos: looked for rarely, so most passes fetch none.
+        let mut seen = std::collections::HashSet::new();
+        let owned: Vec<&crate::config::FeedConfig> = sites
+            .iter()
+            .flat_map(|s| &s.feeds)
+            .filter(|f| feeds.contains_key(f.url.as_str()) && seen.insert(f.url.as_str()))
+            .collect();
+        summary.logos_written += logos::refresh(
+            store,
+            &client,
+            &limits,
+            &owned,
+            &mut records,
+            &contents,
+            now,
+        )
+        .await?;
         // This shard's records, in one object: a pass with no news writes only this.
         let all_feeds: Vec<&str> = config
             .sites
