@@ -71,7 +71,7 @@
       var pages = box.querySelectorAll(".page");
       for (var i = 0; i < pages.length; i++) { pages[i].classList.toggle("cur", pages[i] === page); }
       box.classList.add("paged");
-      var next = page.querySelector(".pager ." + a.className) || page.querySelector(".pager a");
+      var next = page.querySelector(".pager [rel=" + a.rel + "]") || page.querySelector(".pager a");
       if (next) { next.focus({ preventScroll: true }); }
     });
   }

@@ -323,8 +323,8 @@ mod tests {
         for n in 1..=3 {
             assert!(html.contains(&format!("<span class=\"anchor\" id=\"src-abc-p{n}\">")));
         }
-        assert!(html.contains("<a class=\"older\" href=\"#src-abc-p2\">older"));
-        assert!(html.contains("<a class=\"newer\" href=\"#src-abc-p2\">&lsaquo; newer"));
+        assert!(html.contains("<a rel=\"next\" href=\"#src-abc-p2\">older ›</a>"));
+        assert!(html.contains("<a rel=\"prev\" href=\"#src-abc-p2\">‹ newer</a>"));
         assert!(html.contains("<time datetime=\"2026-11-23T09:30Z\">09:30</time>"));
     }
 
