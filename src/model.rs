@@ -82,6 +82,9 @@ pub struct FetchRecord {
 pub struct LogoRecord {
     /// The URL the stored image was fetched from.
     pub source: Option<String>,
+    /// The config's `logo` when it was last looked for: a new one is looked for at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured: Option<String>,
     /// The content-hashed asset name (`logo-<feed id>.<hash>.<ext>`), served under `/assets/`.
     pub asset: Option<String>,
     pub checked_at: Option<DateTime<Utc>>,

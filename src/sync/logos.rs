@@ -57,10 +57,7 @@ pub fn is_due(feed: &FeedConfig, record: &FetchRecord, now: DateTime<Utc>) -> bo
     let Some(logo) = &record.logo else {
         return true;
     };
-    let configured_moved = feed
-        .logo
-        .as_ref()
-        .is_some_and(|l| logo.source.as_deref() != Some(l.as_str()));
+    let configured_moved = feed.logo.as_ref().map(|l| l.as_str()) != logo.configured.as_deref();
     configured_moved || logo.next_check.is_none_or(|t| t <= now)
 }
 
@@ -88,25 +85,15 @@ pub(super) async fn refresh(
                 .await?
                 .unwrap_or_else(|| FeedContent::empty(url)),
         };
-        due.push((
-            url.to_string(),
-            candidates(feed, &content),
-            record.logo.clone(),
-        ));
+        let mut logo = record.logo.clone().unwrap_or_default();
+        logo.configured = feed.logo.as_ref().map(|l| l.as_str().to_string());
+        due.push((url.to_string(), candidates(feed, &content), logo));
     }
     let results: Vec<Result<(String, LogoRecord, bool), StoreError>> = due
         .into_iter()
         .map(|(url, candidates, old)| async move {
-            let (logo, wrote) = fetch_logo(
-                store,
-                client,
-                limits,
-                &url,
-                &candidates,
-                old.unwrap_or_default(),
-                now,
-            )
-            .await?;
+            let (logo, wrote) =
+                fetch_logo(store, client, limits, &url, &candidates, old, now).await?;
             Ok((url, logo, wrote))
         })
         .collect::<futures::stream::FuturesUnordered<_>>()
@@ -241,6 +228,12 @@ mod tests {
         });
         assert!(!is_due(&f, &r, now));
         assert!(is_due(&f, &r, now + chrono::Duration::days(8)));
-        assert!(is_due(&feed("logo = \"https://x.example/l.png\""), &r, now));
+        let configured = feed("logo = \"https://x.example/l.png\"");
+        assert!(is_due(&configured, &r, now), "a logo newly configured");
+        r.logo.as_mut().unwrap().configured = Some("https://x.example/l.png".into());
+        assert!(
+            !is_due(&configured, &r, now),
+            "tried, even if it failed: wait"
+        );
     }
 }
