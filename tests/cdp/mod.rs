@@ -161,7 +161,7 @@ impl Browser {
     pub fn wait_event(&mut self, session: &str, method: &str) -> Value {
         let matches = |v: &Value| v["method"] == method && v["sessionId"] == session;
         if let Some(i) = self.events.iter().position(matches) {
-            return self.events.drain(..=i).last().unwrap();
+            return self.events.drain(..=i).next_back().unwrap();
         }
         self.events.clear();
         let deadline = Instant::now() + WAIT;
