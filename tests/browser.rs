@@ -524,6 +524,7 @@ fn a_phone_gets_one_column_and_a_wide_screen_three_without_layout_shift() {
             )
             .as_f64()
             .unwrap();
+        println!("cumulative layout shift at width {width}: {shift}");
         assert!(
             shift < 0.01,
             "cumulative layout shift {shift} at width {width}"
