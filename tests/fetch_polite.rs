@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use common::{Behavior, FeedServer, api_headlines, config_for, generated_rss};
 use newsdesk::model::FetchRecord;
-use newsdesk::store::{Key, Role, Store};
+use newsdesk::store::{Role, Store};
 use newsdesk::sync::{SyncOptions, sync};
 
 fn force() -> SyncOptions {
@@ -26,12 +25,8 @@ fn store() -> Store {
 }
 
 async fn record(store: &Store, url: &str) -> FetchRecord {
-    let all: BTreeMap<String, FetchRecord> = store
-        .get_json(&Key::FetchState("0-of-1".into()))
-        .await
-        .unwrap()
-        .expect("fetch state stored");
-    all[url].clone()
+    let all = newsdesk::sync::load_fetch_records(store).await.unwrap();
+    all.get(url).expect("fetch state stored").clone()
 }
 
 fn slow(delay_ms: u64, name: &str) -> Behavior {

@@ -20,6 +20,9 @@ pub struct ParsedFeed {
     /// RSS `<ttl>`, in seconds.
     pub ttl_secs: Option<u64>,
     pub entries: Vec<Entry>,
+    /// The feed's logo, else its icon (RSS `<image>`, Atom `<logo>`/`<icon>`, JSON Feed
+    /// `icon`/`favicon`), absolute http(s) only.
+    pub image: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +77,11 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         site_url,
         ttl_secs: feed.ttl.map(|minutes| u64::from(minutes) * 60),
         entries,
+        image: feed
+            .logo
+            .iter()
+            .chain(&feed.icon)
+            .find_map(|i| safe_link(&i.uri, base)),
     })
 }
 

@@ -2,6 +2,7 @@
 //! SSRF guard, conditional GET, body cap counted after decompression), and the schedule maths.
 
 pub mod guard;
+pub mod image;
 pub mod schedule;
 
 use std::time::Duration;

@@ -1,13 +1,20 @@
-//! A reader's layout: which source boxes to show and in which order, carried in a cookie so
-//! the frontend stays stateless.
+//! A reader's layout: which source boxes to show and in which order, and how the page looks
+//! (theme, font, underlined links), each carried in a cookie so the frontend stays stateless.
 //!
 //! The cookie is `nd_layout=1:<id>.<id>.!<id>`: a format version, then source ids in the
 //! reader's order, `!` marking a hidden one. Sources the cookie does not name (added after it
 //! was saved) are shown after the named ones, in the site's order. A cookie that is too long,
 //! of another version or malformed in any way is ignored as a whole: the reader gets the
 //! default page, never an error.
+//!
+//! The look is `nd_prefs=<theme>.<font>.<u|n>` ([`Prefs::encode`]), written by `/config` and
+//! by the page's theme button; readers without either cookie share the one cached page.
 
 use axum::http::{HeaderMap, header};
+
+pub use crate::render::choices::Prefs;
+
+use super::live::LiveSite;
 
 pub const COOKIE: &str = "nd_layout";
 const VERSION: &str = "1";
@@ -23,17 +30,44 @@ pub struct Layout {
     entries: Vec<(String, bool)>,
 }
 
+/// The value of the request's cookie `name`.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+/// What a request asks of `/` beyond the default page: the visible sources (indices into the
+/// site's fragments, in order) and the look. `None` when it asks for nothing else, so it
+/// gets the page every such reader shares.
+pub fn wanted(headers: &HeaderMap, site: &LiveSite) -> Option<(Vec<u16>, Prefs)> {
+    if !headers.contains_key(header::COOKIE) {
+        return None;
+    }
+    let prefs = Prefs::from_headers(headers);
+    let layout = Layout::from_headers(headers);
+    if layout.is_none() && prefs.is_default() {
+        return None;
+    }
+    let ids: Vec<&str> = site.fragments.iter().map(|f| f.id.as_str()).collect();
+    let visible = layout.unwrap_or_default().visible(&ids);
+    let in_order = visible.len() == ids.len()
+        && visible
+            .iter()
+            .enumerate()
+            .all(|(i, v)| usize::from(*v) == i);
+    (!in_order || !prefs.is_default()).then_some((visible, prefs))
+}
+
 impl Layout {
     /// The layout in the request's cookie; `None` without a cookie or with an unusable one.
     pub fn from_headers(headers: &HeaderMap) -> Option<Layout> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE)
-            .and_then(|(_, value)| Layout::parse(value))
+        cookie(headers, COOKIE).and_then(Layout::parse)
     }
 
     /// Parses a cookie value.
@@ -141,6 +175,45 @@ fn attributes(max_age: u32) -> String {
     format!("Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
 }
 
+pub const PREFS_COOKIE: &str = "nd_prefs";
+
+impl Prefs {
+    /// The look in the request's cookie; the default without one.
+    pub fn from_headers(headers: &HeaderMap) -> Prefs {
+        cookie(headers, PREFS_COOKIE)
+            .and_then(Prefs::decode)
+            .unwrap_or_default()
+    }
+
+    /// The look a `/config` form asks for (`theme`, `font`, `underline`); `None` when the
+    /// form has no appearance fields (an older layout-only form).
+    pub fn from_form(form: &[(String, String)]) -> Option<Prefs> {
+        let field = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if field("theme").is_none() && field("font").is_none() {
+            return None;
+        }
+        Some(Prefs::from_ids(
+            field("theme").unwrap_or(""),
+            field("font").unwrap_or(""),
+            field("underline").is_some(),
+        ))
+    }
+
+    /// The `Set-Cookie` value saving this look. The default is saved too rather than
+    /// forgotten, so app.js does not bring back an older choice from localStorage. Not
+    /// `HttpOnly`: the theme button writes the same cookie.
+    pub fn set_cookie(&self) -> String {
+        format!(
+            "{PREFS_COOKIE}={}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax",
+            self.encode()
+        )
+    }
+}
+
 fn is_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
@@ -216,6 +289,41 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(Layout::from_headers(&h), Some(l));
+    }
+
+    #[test]
+    fn looks_come_from_the_form_and_the_cookie() {
+        let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(Prefs::from_form(&form(&[("pos-aa", "1")])), None);
+        let p = Prefs::from_form(&form(&[
+            ("theme", "sepia"),
+            ("font", "mono"),
+            ("underline", "on"),
+        ]))
+        .unwrap();
+        assert_eq!(p.encode(), "sepia.mono.u");
+        let cookie = p.set_cookie();
+        assert!(
+            cookie.starts_with("nd_prefs=sepia.mono.u; Path=/;"),
+            "{cookie}"
+        );
+        assert!(
+            !cookie.contains("HttpOnly"),
+            "the theme button writes it too"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "nd_layout=1:aa; nd_prefs=sepia.mono.u".parse().unwrap(),
+        );
+        assert_eq!(Prefs::from_headers(&h), p);
+        h.insert(header::COOKIE, "nd_prefs=%3Cscript%3E".parse().unwrap());
+        assert!(Prefs::from_headers(&h).is_default());
     }
 
     #[test]

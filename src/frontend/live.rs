@@ -16,6 +16,7 @@ use crate::render::names;
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
 use crate::store::{Fetch, Key, Store, StoreError};
 
+use super::layout::Prefs;
 use super::metrics::CacheCounters;
 use super::page::Page;
 use super::sites::{Problem, SiteState, Snapshot};
@@ -68,8 +69,8 @@ impl LiveSite {
     }
 }
 
-/// A reader layout of one generation of a site: the visible fragments, in order.
-type LayoutKey = (String, u64, Vec<u16>);
+/// A reader layout of one generation of a site: the visible fragments, in order, and the look.
+type LayoutKey = (String, u64, Vec<u16>, Prefs);
 
 /// A warning that repeats while its cause lasts is logged at most this often.
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -402,13 +403,19 @@ impl Live {
     }
 
     /// The front page of `site` with the fragments `visible` (indices into its manifest) in
-    /// that order, assembled and compressed once per layout and generation.
+    /// that order and the look `prefs`, assembled and compressed once per layout and generation.
     pub async fn layout(
         &self,
         site: &LiveSite,
         visible: Vec<u16>,
+        prefs: Prefs,
     ) -> Result<Arc<Page>, Arc<StoreError>> {
-        let key = (site.entry.name.clone(), site.manifest.generation, visible);
+        let key = (
+            site.entry.name.clone(),
+            site.manifest.generation,
+            visible,
+            prefs,
+        );
         if let Some(p) = self.layouts.get(&key).await {
             self.counters.layout_hits.inc();
             return Ok(p);
@@ -429,7 +436,7 @@ impl Live {
                     parts.push(self.part(&f.object).await?);
                 }
                 let html = crate::render::assemble(
-                    text(&top),
+                    &prefs.apply(text(&top)),
                     parts.iter().map(|p| text(p)),
                     text(&bottom),
                 );

@@ -28,7 +28,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::render::names;
 use crate::store::manifest::ObjectRef;
 use crate::store::{Key, Store};
-use layout::Layout;
 use live::{Live, LiveSite};
 use respond::Error;
 pub use serve::{run, serve};
@@ -172,7 +171,7 @@ fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Erro
     state.live.clone().ok_or(Error::SiteDown { retry_after })
 }
 
-/// `/`: the default page, or the reader's layout when the cookie asks for a different one.
+/// `/`: the default page, or the reader's layout and look when their cookies ask for others.
 ///
 /// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
 /// header on the hot path.
@@ -180,21 +179,12 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
     let (parts, _) = req.into_parts();
     let headers = &parts.headers;
     let site = site(&app, headers, &parts.uri)?;
-    if let Some(layout) = Layout::from_headers(headers) {
-        let ids: Vec<&str> = site.fragments.iter().map(|f| f.id.as_str()).collect();
-        let visible = layout.visible(&ids);
-        let is_default = visible.len() == ids.len()
-            && visible
-                .iter()
-                .enumerate()
-                .all(|(i, v)| usize::from(*v) == i);
-        if !is_default {
-            match app.live.layout(&site, visible).await {
-                Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
-                // The parts are gone from memory and the bucket: the default page beats an error.
-                Err(e) => {
-                    tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
-                }
+    if let Some((visible, prefs)) = layout::wanted(headers, &site) {
+        match app.live.layout(&site, visible, prefs).await {
+            Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
+            // The parts are gone from memory and the bucket: the default page beats an error.
+            Err(e) => {
+                tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
             }
         }
     }

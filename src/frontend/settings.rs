@@ -1,5 +1,6 @@
-//! `/config`: the reader layout form (plain HTML that works without JavaScript) and saving
-//! the choice in the layout cookie. Nothing is stored on the server.
+//! `/config`: the reader settings form (plain HTML that works without JavaScript): the look
+//! (theme, font, underlined links) and the layout (order and hidden sources), each saved in
+//! its cookie. Nothing is stored on the server.
 
 use std::sync::{Arc, LazyLock};
 
@@ -10,10 +11,11 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use super::layout::Layout;
+use super::layout::{Layout, Prefs};
 use super::live::LiveSite;
 use super::respond::Error;
 use super::{App, site};
+use crate::render::choices::{FONTS, THEMES};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -21,6 +23,24 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         .expect("embedded template is valid");
     env
 });
+
+/// One theme or font of the form.
+#[derive(Serialize)]
+struct Choice {
+    id: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+fn choices(list: &'static [(&'static str, &'static str)], chosen: &str) -> Vec<Choice> {
+    list.iter()
+        .map(|(id, label)| Choice {
+            id,
+            label,
+            checked: *id == chosen,
+        })
+        .collect()
+}
 
 /// One row of the form.
 #[derive(Serialize)]
@@ -34,7 +54,8 @@ fn ids(site: &LiveSite) -> Vec<&str> {
     site.fragments.iter().map(|f| f.id.as_str()).collect()
 }
 
-/// `GET /config`: the sources in the reader's current order, hidden ones unticked.
+/// `GET /config`: the reader's look, and the sources in their current order, hidden ones
+/// unticked; the page itself wears the chosen look.
 pub async fn show(
     State(app): State<Arc<App>>,
     uri: Uri,
@@ -43,6 +64,7 @@ pub async fn show(
     let site = site(&app, &headers, &uri)?;
     let ids = ids(&site);
     let layout = Layout::from_headers(&headers).unwrap_or_default();
+    let prefs = Prefs::from_headers(&headers);
     let sources: Vec<SourceRow> = layout
         .arrange(&ids)
         .into_iter()
@@ -59,6 +81,10 @@ pub async fn show(
                 site => context! { title => &site.entry.title },
                 assets => &site.manifest.assets,
                 sources => minijinja::Value::from(minijinja::value::Serde(&sources)),
+                themes => minijinja::Value::from(minijinja::value::Serde(choices(THEMES, prefs.theme_id()))),
+                fonts => minijinja::Value::from(minijinja::value::Serde(choices(FONTS, prefs.font_id()))),
+                underline => prefs.underline,
+                html_attrs => minijinja::Value::from_safe_string(prefs.html_attrs()),
             })
         })
         .map_err(|e| Error::Unavailable(format!("rendering config.html: {e}")))?;
@@ -71,8 +97,9 @@ pub async fn show(
     Ok(resp)
 }
 
-/// `POST /config`: saves (or with `reset`, forgets) the layout and goes back to the page
-/// (303, RFC 9110 §15.4.4, so the browser follows with a GET).
+/// `POST /config`: saves what the form holds (the layout when it has `pos-` fields, the look
+/// when it has `theme`/`font`), or with `reset` goes back to the defaults, then returns to
+/// the page (303, RFC 9110 §15.4.4, so the browser follows with a GET).
 pub async fn save(
     State(app): State<Arc<App>>,
     uri: Uri,
@@ -83,18 +110,25 @@ pub async fn save(
         return Err(Error::Forbidden);
     }
     let site = site(&app, &headers, &uri)?;
-    let cookie = if form.iter().any(|(k, _)| k == "reset") {
-        Layout::clear_cookie()
+    let mut cookies = vec![];
+    if form.iter().any(|(k, _)| k == "reset") {
+        cookies.push(Layout::clear_cookie());
+        cookies.push(Prefs::default().set_cookie());
     } else {
-        Layout::from_form(&ids(&site), &form).set_cookie()
-    };
+        if form.iter().any(|(k, _)| k.starts_with("pos-")) {
+            cookies.push(Layout::from_form(&ids(&site), &form).set_cookie());
+        }
+        cookies.extend(Prefs::from_form(&form).map(|p| p.set_cookie()));
+    }
     let mut resp = StatusCode::SEE_OTHER.into_response();
     let h = resp.headers_mut();
     h.insert(header::LOCATION, HeaderValue::from_static("/"));
-    h.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| Error::Unavailable(e.to_string()))?,
-    );
+    for cookie in cookies {
+        h.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).map_err(|e| Error::Unavailable(e.to_string()))?,
+        );
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }

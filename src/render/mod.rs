@@ -8,14 +8,19 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use minijinja::value::Serde;
-use minijinja::{Environment, Value, context};
-use serde::Serialize;
+use minijinja::{AutoEscape, Environment, Value, context};
 
 use crate::config::SiteConfig;
 use crate::store::publish::{Object, Publication, Shared};
 
+mod api;
+pub mod choices;
+#[cfg(test)]
+mod contrast;
+pub mod feeds;
+pub mod site_files;
 mod view;
-pub use view::{EntryView, SourceView, source_view};
+pub use view::{EntryView, SourceView, public_url, source_view};
 
 /// Entries shown per page of a source box.
 pub const PER_PAGE: usize = 8;
@@ -26,6 +31,12 @@ pub mod names {
     /// The default front page.
     pub const INDEX: &str = "/";
     pub const HEADLINES: &str = "/api/headlines";
+    /// The site's feeds and the files crawlers and browsers ask for.
+    pub const RSS: &str = "/rss";
+    pub const JSON_FEED: &str = "/feed.json";
+    pub const SITEMAP: &str = "/sitemap.xml";
+    pub const ROBOTS: &str = "/robots.txt";
+    pub const FAVICON: &str = "/favicon.ico";
     /// The parts around the source boxes, for reader layouts.
     pub const TOP: &str = "part/top";
     pub const BOTTOM: &str = "part/bottom";
@@ -60,17 +71,65 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "page_bottom.html",
             include_str!("../../templates/page_bottom.html"),
         ),
+        (
+            "headlines_block.html",
+            include_str!("../../templates/headlines_block.html"),
+        ),
     ] {
         env.add_template(name, src)
             .expect("embedded templates are valid");
     }
+    env.set_formatter(|out, state, value| {
+        // minijinja's HTML escaping also writes `/` as `&#x2f;`, which HTML does not need and
+        // which makes every URL of a 480-entry page half as long again.
+        match value.as_str() {
+            Some(s) if *state.auto_escape() == AutoEscape::Html && !value.is_safe() => out
+                .write_str(&html_escape(s))
+                .map_err(minijinja::Error::from),
+            _ => minijinja::escape_formatter(out, state, value),
+        }
+    });
     env.add_filter("when", |s: String| -> String {
         s.parse::<DateTime<Utc>>()
             .map(|d| d.format("%b %-d, %H:%M UTC").to_string())
             .unwrap_or(s)
     });
+    env.add_filter("iso", |s: String| -> String {
+        s.parse::<DateTime<Utc>>()
+            .map(|d| d.format("%Y-%m-%dT%H:%MZ").to_string())
+            .unwrap_or(s)
+    });
+    // An entry's time in small print: the hour on the day of the site's newest fetch, else
+    // the date (in UTC; app.js turns it into the reader's own time and an age).
+    env.add_filter("short", |s: String, today: String| -> String {
+        s.parse::<DateTime<Utc>>()
+            .map(|d| {
+                if d.format("%Y-%m-%d").to_string() == today {
+                    d.format("%H:%M").to_string()
+                } else {
+                    d.format("%b %-d").to_string()
+                }
+            })
+            .unwrap_or(s)
+    });
     env
 });
+
+/// Text escaped for HTML content and quoted attributes.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("rendering {template}: {source}")]
@@ -85,51 +144,96 @@ fn render(template: &'static str, ctx: Value) -> Result<String, RenderError> {
         .map_err(|source| RenderError { template, source })
 }
 
+/// The page's meta description, from the site's own sources.
+fn description(site: &SiteConfig, sources: &[SourceView]) -> String {
+    let names: Vec<&str> = sources.iter().take(3).map(|s| s.title.as_str()).collect();
+    let more = sources.len().saturating_sub(names.len());
+    match (names.as_slice(), more) {
+        ([], _) => format!("{}: the latest headlines, updated all day.", site.title),
+        (_, 0) => format!(
+            "{}: the latest headlines from {}.",
+            site.title,
+            names.join(", ")
+        ),
+        (_, n) => format!(
+            "{}: the latest headlines from {} and {n} more sources.",
+            site.title,
+            names.join(", ")
+        ),
+    }
+}
+
 /// Renders a site from its sources' views into the objects one generation publishes: the
 /// front page, its parts and fragments (so the frontend can assemble reader layouts from the
-/// same bytes), `/api/headlines`, and the shared assets.
+/// same bytes), `/api/headlines`, the site's feeds and crawler files, and the shared assets.
 pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
-    let site_ctx = context! { name => site.name.as_str(), title => &site.title };
+    let base = site.base_url();
+    let generated_at = api::generated_at(sources);
+    let description = description(site, sources);
+    let site_ctx = context! {
+        name => site.name.as_str(),
+        title => &site.title,
+        base => base.as_str(),
+    };
     let assets = Value::from(Serde(crate::assets::urls()));
+    let themes: Vec<&str> = choices::THEMES.iter().map(|t| t.0).collect();
     let top = render(
         "page_top.html",
-        context! { site => &site_ctx, assets => &assets },
+        context! {
+            site => &site_ctx,
+            assets => &assets,
+            description => &description,
+            themes => themes.join(" "),
+        },
     )?;
     let bottom = render("page_bottom.html", context! { site => &site_ctx })?;
+    let today = generated_at.format("%Y-%m-%d").to_string();
     let fragments = sources
         .iter()
         .map(|s| {
             render(
                 "source.html",
-                context! { s => Value::from(Serde(s)), per_page => PER_PAGE },
+                context! { s => Value::from(Serde(s)), per_page => PER_PAGE, today => &today },
             )
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
     let index = assemble(&top, fragments.iter().map(String::as_str), &bottom);
-    let object = |name: String, label: Option<String>, ext, bytes: Vec<u8>| Object {
-        name,
-        label,
+    let object = |name: &str, ext, bytes: Vec<u8>| Object {
+        name: name.to_string(),
+        label: None,
         ext,
         bytes: bytes.into(),
     };
+    let channel = feeds::Channel {
+        title: &site.title,
+        base: &base,
+        description: &description,
+        generated_at,
+    };
     let mut objects = vec![
-        object(names::INDEX.into(), None, "html", index.into_bytes()),
+        object(names::INDEX, "html", index.into_bytes()),
+        object(names::HEADLINES, "json", api::headlines_json(site, sources)),
+        object(names::RSS, "rss", feeds::rss(&channel, sources)),
         object(
-            names::HEADLINES.into(),
-            None,
-            "json",
-            headlines_json(site, sources),
+            names::JSON_FEED,
+            "jsonfeed",
+            feeds::json_feed(&channel, sources),
         ),
-        object(names::TOP.into(), None, "html", top.into_bytes()),
-        object(names::BOTTOM.into(), None, "html", bottom.into_bytes()),
+        object(
+            names::SITEMAP,
+            "xml",
+            site_files::sitemap(&base, generated_at),
+        ),
+        object(names::ROBOTS, "txt", site_files::robots(&base)),
+        object(names::FAVICON, "ico", site_files::FAVICON.to_vec()),
+        object(names::TOP, "html", top.into_bytes()),
+        object(names::BOTTOM, "html", bottom.into_bytes()),
     ];
     for (s, html) in sources.iter().zip(fragments) {
-        objects.push(object(
-            names::fragment(&s.id),
-            Some(s.title.clone()),
-            "html",
-            html.into_bytes(),
-        ));
+        objects.push(Object {
+            label: Some(s.title.clone()),
+            ..object(&names::fragment(&s.id), "html", html.into_bytes())
+        });
     }
     let shared = crate::assets::all()
         .iter()
@@ -146,59 +250,18 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
     })
 }
 
-#[derive(Serialize)]
-struct HeadlinesJson<'a> {
-    site: &'a str,
-    /// When the newest content was fetched: deterministic, so unchanged input gives equal bytes.
-    generated_at: DateTime<Utc>,
-    sources: Vec<SourceJson<'a>>,
-}
-
-#[derive(Serialize)]
-struct SourceJson<'a> {
-    title: &'a str,
-    url: &'a str,
-    site_url: Option<&'a str>,
-    last_success: Option<DateTime<Utc>>,
-    error: Option<&'a str>,
-    error_kind: Option<&'a str>,
-    entries: &'a [EntryView],
-}
-
-fn headlines_json(site: &SiteConfig, sources: &[SourceView]) -> Vec<u8> {
-    let generated_at = sources
-        .iter()
-        .filter_map(|s| s.last_success)
-        .max()
-        .unwrap_or(DateTime::UNIX_EPOCH);
-    let doc = HeadlinesJson {
-        site: site.name.as_str(),
-        generated_at,
-        sources: sources
-            .iter()
-            .map(|s| SourceJson {
-                title: &s.title,
-                url: &s.url,
-                site_url: s.site_url.as_deref(),
-                last_success: s.last_success,
-                error: s.error.as_deref(),
-                error_kind: s.error_kind.as_deref(),
-                entries: &s.entries,
-            })
-            .collect(),
-    };
-    serde_json::to_vec_pretty(&doc).expect("plain data serializes")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn site() -> SiteConfig {
-        crate::config::parse("[[sites]]\nname = \"t\"\ntitle = \"Test <Report>\"\n", "t")
-            .unwrap()
-            .sites
-            .remove(0)
+        crate::config::parse(
+            "[[sites]]\nname = \"t\"\ntitle = \"Test <Report>\"\nhosts = [\"news.example\"]\n",
+            "t",
+        )
+        .unwrap()
+        .sites
+        .remove(0)
     }
 
     /// The text of the object named `name`.
@@ -213,6 +276,7 @@ mod tests {
             title: "Evil <b>source</b>".into(),
             url: "https://e.org/feed".into(),
             site_url: Some("https://e.org/".into()),
+            link: Some("https://e.org/".into()),
             logo: None,
             last_success: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             error: None,
@@ -222,7 +286,7 @@ mod tests {
                 .map(|i| EntryView {
                     title: format!("<script>alert({i})</script> & story"),
                     link: Some(format!("https://e.org/{i}?a=1&b=2")),
-                    published: None,
+                    published: Some("2026-11-23T09:30:00Z".parse().unwrap()),
                 })
                 .collect(),
         }
@@ -233,15 +297,16 @@ mod tests {
         let html = text(&publication(&site(), &[source(3)]).unwrap(), names::INDEX);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(
-            html.contains("&lt;script&gt;alert(0)&lt;&#x2f;script&gt; &amp; story"),
+            html.contains("&lt;script&gt;alert(0)&lt;/script&gt; &amp; story"),
             "{html}"
         );
-        assert!(html.contains("Evil &lt;b&gt;source&lt;&#x2f;b&gt;"));
+        assert!(html.contains("Evil &lt;b&gt;source&lt;/b&gt;"));
         assert!(html.contains("<title>Test &lt;Report&gt;</title>"));
+        assert!(html.contains("href=\"https://e.org/0?a=1&amp;b=2\""));
     }
 
     #[test]
-    fn entries_are_paged_by_eight() {
+    fn entries_are_paged_by_eight_with_anchors_that_do_not_scroll() {
         let p = publication(&site(), &[source(20)]).unwrap();
         let html = &text(&p, &names::fragment("abc"));
         assert_eq!(
@@ -254,29 +319,58 @@ mod tests {
             Some("Evil <b>source</b>"),
             "fragments are labelled with their source's title"
         );
-        assert_eq!(html.matches("class=\"page\"").count(), 3);
+        assert_eq!(html.matches("<div class=\"page\">").count(), 3);
         assert_eq!(html.matches("<li>").count(), 20);
-        assert!(html.contains("href=\"#src-abc-p2\">older"));
+        for n in 1..=3 {
+            assert!(html.contains(&format!("<span class=\"anchor\" id=\"src-abc-p{n}\">")));
+        }
+        assert!(html.contains("<a rel=\"next\" href=\"#src-abc-p2\">older ›</a>"));
+        assert!(html.contains("<a rel=\"prev\" href=\"#src-abc-p2\">‹ newer</a>"));
+        assert!(html.contains("<time datetime=\"2026-11-23T09:30Z\">09:30</time>"));
     }
 
     #[test]
-    fn broken_source_says_so_and_keeps_entries() {
+    fn broken_source_gives_a_short_reason_and_keeps_entries() {
         let mut s = source(2);
-        s.error = Some("error sending request for url (http://10.0.0.1/feed): connect".into());
-        s.error_reason = Some("could not connect".into());
-        let p = publication(&site(), &[s]).unwrap();
-        let html = text(&p, names::INDEX);
-        assert!(html.contains("Could not be loaded: could not connect. Last success <time"));
+        s.error = Some("error sending request for url (http://10.0.0.1/): tcp connect".into());
+        let html = text(&publication(&site(), &[s.clone()]).unwrap(), names::INDEX);
+        assert!(html.contains(
+            "<p class=\"error\">Could not be loaded. Last success <time datetime=\"2026-11-23T10:00Z\">Nov 23, 10:00 UTC</time>.</p>"
+        ), "{html}");
         assert!(
-            !html.contains("error sending request"),
-            "readers get the short reason"
+            !html.contains("tcp connect"),
+            "the raw error is for the API"
         );
         assert!(
-            text(&p, names::HEADLINES).contains("error sending request"),
-            "the JSON keeps it all"
+            text(
+                &publication(&site(), &[s.clone()]).unwrap(),
+                names::HEADLINES
+            )
+            .contains("tcp connect"),
+            "the JSON keeps the full error"
         );
-        assert!(html.contains("Showing the last good headlines"));
         assert_eq!(html.matches("<li>").count(), 2);
+        // With the short reason the model gives (`SourceView::error_reason`).
+        let mut v = serde_json::to_value(&s).unwrap();
+        v["error_reason"] = "the site did not answer".into();
+        let html = render(
+            "source.html",
+            context! { s => Value::from(Serde(&v)), per_page => PER_PAGE, today => "2026-11-23" },
+        )
+        .unwrap();
+        assert!(html.contains("Could not be loaded: the site did not answer. Last success"));
+    }
+
+    #[test]
+    fn logos_are_reserved_boxes_and_absent_without_one() {
+        let mut s = source(1);
+        let html = text(&publication(&site(), &[s.clone()]).unwrap(), names::INDEX);
+        assert!(!html.contains("<img"), "no logo, no image");
+        s.logo = Some("/assets/logo-abc.0123456789abcdef.png".into());
+        let html = text(&publication(&site(), &[s]).unwrap(), names::INDEX);
+        assert!(html.contains(
+            "<img src=\"/assets/logo-abc.0123456789abcdef.png\" alt=\"\" width=\"24\" height=\"24\">"
+        ));
     }
 
     #[test]
@@ -298,10 +392,40 @@ mod tests {
     }
 
     #[test]
+    fn private_feed_urls_stay_out_of_the_api_and_the_page() {
+        let mut s = source(1);
+        s.url = "http://192.168.1.10/feed.xml".into();
+        s.site_url = None;
+        s.link = None;
+        let p = publication(&site(), &[s]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text(&p, names::HEADLINES)).unwrap();
+        assert_eq!(v["sources"][0]["url"], serde_json::Value::Null);
+        assert_eq!(v["sources"][0]["title"], "Evil <b>source</b>");
+        for name in [names::INDEX, names::RSS, names::JSON_FEED] {
+            assert!(!text(&p, name).contains("192.168"), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_page_links_its_feeds_and_names_its_sources() {
+        let p = publication(&site(), &[source(1)]).unwrap();
+        let html = text(&p, names::INDEX);
+        assert!(html.contains(
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Test &lt;Report&gt; (RSS)\" href=\"/rss\">"
+        ));
+        assert!(html.contains("type=\"application/feed+json\""));
+        assert!(html.contains(
+            "<meta name=\"description\" content=\"Test &lt;Report&gt;: the latest headlines from Evil &lt;b&gt;source&lt;/b&gt;.\">"
+        ));
+        assert!(html.contains("<link rel=\"canonical\" href=\"https://news.example/\">"));
+        assert!(html.starts_with(&format!("<!doctype html>\n{}", choices::HTML_OPEN)));
+        assert!(text(&p, names::ROBOTS).contains("https://news.example/sitemap.xml"));
+    }
+
+    #[test]
     fn assets_are_referenced_by_hashed_name() {
         let html = text(&publication(&site(), &[]).unwrap(), names::INDEX);
-        // minijinja escapes `/` as `&#x2f;` in attributes, which browsers read back as `/`.
-        let css = crate::assets::urls()["style.css"].replace('/', "&#x2f;");
+        let css = &crate::assets::urls()["style.css"];
         assert!(html.contains(&format!("href=\"{css}\"")), "{html}");
     }
 }

@@ -20,9 +20,12 @@ pub struct SourceView {
     /// Stable id of the feed (see [`crate::model::feed_id`]).
     pub id: String,
     pub title: String,
-    /// The feed URL.
+    /// The feed URL. Not published where it points at a private address ([`public_url`]).
     pub url: String,
     pub site_url: Option<String>,
+    /// Where the box title links: the site, else the feed when its URL may be published.
+    pub link: Option<String>,
+    /// The path of the stored logo (`/assets/logo-<id>.<hash>.<ext>`), if one was found.
     pub logo: Option<String>,
     /// The last successful fetch that changed the box.
     pub last_success: Option<DateTime<Utc>>,
@@ -52,16 +55,24 @@ pub fn source_view(
     // Only stable health fields: times that move on every fetch (last checked, next fetch)
     // would change the published JSON on a pass with no news. They go to the log.
     let error = record.and_then(|r| r.last_error.as_ref());
+    let site_url = feed
+        .site_url
+        .as_ref()
+        .map(|u| u.as_str().to_string())
+        .or_else(|| content.site_url.clone());
     SourceView {
         id: feed_id(url),
         title,
         url: url.to_string(),
-        site_url: feed
-            .site_url
-            .as_ref()
-            .map(|u| u.as_str().to_string())
-            .or_else(|| content.site_url.clone()),
-        logo: feed.logo.as_ref().map(|u| u.as_str().to_string()),
+        link: site_url
+            .clone()
+            .or_else(|| public_url(url).map(str::to_string)),
+        site_url,
+        logo: record
+            .and_then(|r| r.logo.as_ref())
+            .and_then(|l| l.asset.as_deref())
+            .filter(|a| crate::assets::is_hashed_name(a))
+            .map(|a| format!("/assets/{a}")),
         last_success: content.updated_at,
         error: error.map(|e| e.message.clone()),
         error_reason: error.map(|e| e.reason()),
@@ -76,5 +87,48 @@ pub fn source_view(
                 published: e.published,
             })
             .collect(),
+    }
+}
+
+/// `url` if it may be published: not when its host is a loopback, private, link-local or
+/// otherwise reserved address (the fetcher's SSRF guard decides which), nor a name that only
+/// means something inside a network (`localhost`, single-label names, `.local`, `.internal`).
+/// A reader learns nothing about the fetcher's network from a page.
+pub fn public_url(url: &str) -> Option<&str> {
+    let parsed = url::Url::parse(url).ok()?;
+    let public = match parsed.host()? {
+        url::Host::Ipv4(ip) => !crate::fetch::guard::is_forbidden(ip.into()),
+        url::Host::Ipv6(ip) => !crate::fetch::guard::is_forbidden(ip.into()),
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            let internal = [".localhost", ".local", ".internal", ".lan", ".home.arpa"];
+            d.contains('.') && !internal.iter().any(|s| d.ends_with(s))
+        }
+    };
+    public.then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_feed_urls_are_not_published() {
+        for private in [
+            "http://127.0.0.1:8080/feed",
+            "http://10.0.0.5/rss",
+            "http://[::1]/rss",
+            "http://169.254.169.254/latest",
+            "http://localhost/rss",
+            "http://news.localhost/rss",
+            "http://intranet/rss",
+            "http://printer.local/rss",
+            "http://wiki.corp.internal/rss",
+        ] {
+            assert_eq!(public_url(private), None, "{private}");
+        }
+        for public in ["https://lwn.net/headlines/rss", "http://93.184.216.34/feed"] {
+            assert_eq!(public_url(public), Some(public));
+        }
     }
 }

@@ -103,6 +103,8 @@ pub fn content_type_for(name: &str) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
         "json" => "application/json",
+        // JSON Feed (https://www.jsonfeed.org/version/1.1/): `/feed.json` is published as `.jsonfeed`.
+        "jsonfeed" => "application/feed+json",
         "rss" => "application/rss+xml; charset=utf-8",
         "xml" => "application/xml; charset=utf-8",
         "webp" => "image/webp",
@@ -150,6 +152,11 @@ mod tests {
         assert_eq!(
             Key::Asset("style.0123456789.css".into()).content_type(),
             "text/css; charset=utf-8"
+        );
+        assert_eq!(content_type_for("ab.jsonfeed"), "application/feed+json");
+        assert_eq!(
+            content_type_for("ab.rss"),
+            "application/rss+xml; charset=utf-8"
         );
     }
 

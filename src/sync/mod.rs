@@ -17,6 +17,7 @@ use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats, Retention};
 use crate::store::{Key, Store, StoreError};
 
+mod logos;
 mod progress;
 mod update;
 pub use progress::{FeedDone, FeedOutcome, Progress};
@@ -111,6 +112,8 @@ pub struct SyncSummary {
     pub failed: usize,
     pub new_entries: usize,
     pub state_objects_written: usize,
+    /// Source logos stored (new or changed images).
+    pub logos_written: usize,
     pub sites_published: usize,
     pub publish: PublishStats,
     /// Sites whose every feed is failing after this pass (their pages keep the last good
@@ -140,7 +143,7 @@ impl std::fmt::Display for SyncSummary {
             self.not_due,
             self.new_entries,
             self.sites_published,
-            self.publish.objects_written + self.state_objects_written,
+            self.publish.objects_written + self.state_objects_written + self.logos_written,
             self.publish.bytes_written,
             self.store_ops,
             self.next_fetch.map_or_else(
@@ -254,6 +257,23 @@ pub async fn sync(
             contents.insert(r.record.url.clone(), r.content);
             records.insert(r.record.url.clone(), r.record);
         }
+        // Logos: looked for rarely, so most passes fetch none.
+        let mut seen = std::collections::HashSet::new();
+        let owned: Vec<&crate::config::FeedConfig> = sites
+            .iter()
+            .flat_map(|s| &s.feeds)
+            .filter(|f| feeds.contains_key(f.url.as_str()) && seen.insert(f.url.as_str()))
+            .collect();
+        summary.logos_written += logos::refresh(
+            store,
+            &client,
+            &limits,
+            &owned,
+            &mut records,
+            &contents,
+            now,
+        )
+        .await?;
         // This shard's records, in one object: a pass with no news writes only this.
         let all_feeds: Vec<&str> = config
             .sites
@@ -378,7 +398,7 @@ fn select_sites<'a>(
 
 /// Every shard's records, merged: per feed the most recently checked one wins, so changing
 /// the shard count loses nothing.
-async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
+pub async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
     let mut out: HashMap<String, FetchRecord> = HashMap::new();
     for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
         // `state/fetch/<deployment>/<shard>.json` (and the older `state/fetch/<shard>.json`).

@@ -137,6 +137,7 @@ pub(super) async fn update_feed(
                             let new = crate::feed::merge::count_new(&stored.entries, &merged);
                             content.title = feed.title;
                             content.site_url = feed.site_url;
+                            content.image = feed.image;
                             content.entries = merged;
                             let hint = resp.max_age.max(feed.ttl_secs).map(Duration::from_secs);
                             schedule::on_success(

@@ -1,0 +1,294 @@
+//! The site's own feeds: `/rss` (RSS 2.0) and `/feed.json` (JSON Feed 1.1), both the newest
+//! entries across the site's sources. Built from the same views as the page, deterministic
+//! (dates come from the entries, never the clock), every string escaped for its format.
+//!
+//! RSS 2.0: <https://www.rssboard.org/rss-specification>; JSON Feed 1.1:
+//! <https://www.jsonfeed.org/version/1.1/>.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::view::{EntryView, SourceView, public_url};
+
+/// Entries in each feed.
+pub const FEED_ITEMS: usize = 50;
+
+/// What both feeds say about the site.
+pub struct Channel<'a> {
+    pub title: &'a str,
+    /// The canonical base URL, ending in `/`.
+    pub base: &'a Url,
+    pub description: &'a str,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// One entry of the site feed and the box it comes from.
+struct Item<'a> {
+    source: &'a SourceView,
+    entry: &'a EntryView,
+    /// The link, else an id made from the source and the title.
+    guid: String,
+}
+
+/// The newest entries across sources: by publication date, undated ones at their source's
+/// last fetch; ties keep the site's and the feed's order.
+fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
+    let mut all: Vec<(DateTime<Utc>, usize, usize, &SourceView, &EntryView)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| {
+            s.entries.iter().enumerate().map(move |(ei, e)| {
+                let when = e
+                    .published
+                    .or(s.last_success)
+                    .unwrap_or(DateTime::UNIX_EPOCH);
+                (when, si, ei, s, e)
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    all.into_iter()
+        .take(FEED_ITEMS)
+        .map(|(_, _, _, source, entry)| Item {
+            source,
+            entry,
+            guid: entry.link.clone().unwrap_or_else(|| {
+                let h = hex::encode(&Sha256::digest(entry.title.as_bytes())[..8]);
+                format!("{}#{}-{h}", channel.base, source.id)
+            }),
+        })
+        .collect()
+}
+
+/// `/rss`: RSS 2.0 with `atom:link rel="self"` (as the RSS Advisory Board recommends).
+pub fn rss(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
+    let base = channel.base.as_str();
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
+    tag(&mut out, "title", channel.title);
+    tag(&mut out, "link", base);
+    tag(&mut out, "description", channel.description);
+    out.push_str(&format!(
+        "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        xml(&format!("{base}rss"))
+    ));
+    tag(&mut out, "lastBuildDate", &rfc822(channel.generated_at));
+    tag(
+        &mut out,
+        "docs",
+        "https://www.rssboard.org/rss-specification",
+    );
+    tag(&mut out, "generator", "newsdesk");
+    for item in newest(channel, sources) {
+        out.push_str("<item>\n");
+        tag(&mut out, "title", &item.entry.title);
+        if let Some(link) = &item.entry.link {
+            tag(&mut out, "link", link);
+        }
+        let permalink = item.entry.link.is_some();
+        out.push_str(&format!(
+            "<guid isPermaLink=\"{permalink}\">{}</guid>\n",
+            xml(&item.guid)
+        ));
+        if let Some(d) = item.entry.published {
+            tag(&mut out, "pubDate", &rfc822(d));
+        }
+        tag(
+            &mut out,
+            "description",
+            &format!("From {}", item.source.title),
+        );
+        match public_url(&item.source.url) {
+            Some(url) => out.push_str(&format!(
+                "<source url=\"{}\">{}</source>\n",
+                xml(url),
+                xml(&item.source.title)
+            )),
+            None => tag(&mut out, "category", &item.source.title),
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out.into_bytes()
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: String,
+    description: &'a str,
+    language: &'static str,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: &'a str,
+    /// JSON Feed asks for `content_text` or `content_html`; the title is all there is.
+    content_text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_published: Option<DateTime<Utc>>,
+    authors: [Author<'a>; 1],
+    tags: [&'a str; 1],
+}
+
+/// The source an entry comes from.
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+}
+
+/// `/feed.json`: JSON Feed 1.1.
+pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
+    let items = newest(channel, sources);
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: channel.title,
+        home_page_url: channel.base.as_str(),
+        feed_url: format!("{}feed.json", channel.base),
+        description: channel.description,
+        language: "en",
+        items: items
+            .iter()
+            .map(|i| JsonItem {
+                id: &i.guid,
+                url: i.entry.link.as_deref(),
+                title: &i.entry.title,
+                content_text: &i.entry.title,
+                date_published: i.entry.published,
+                authors: [Author {
+                    name: &i.source.title,
+                    url: i.source.link.as_deref(),
+                }],
+                tags: [&i.source.title],
+            })
+            .collect(),
+    };
+    serde_json::to_vec_pretty(&doc).expect("plain data serializes")
+}
+
+fn tag(out: &mut String, name: &str, text: &str) {
+    out.push_str(&format!("<{name}>{}</{name}>\n", xml(text)));
+}
+
+/// RFC 822 dates as RSS 2.0 wants them.
+fn rfc822(d: DateTime<Utc>) -> String {
+    d.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Text escaped for XML content and attributes, without the characters XML 1.0 forbids
+/// (control characters, U+FFFE, U+FFFF), which would make the whole feed unreadable.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(id: &str, url: &str, entries: Vec<EntryView>) -> SourceView {
+        SourceView {
+            id: id.into(),
+            title: format!("Source {id} <&>"),
+            url: url.into(),
+            site_url: None,
+            link: None,
+            logo: None,
+            last_success: Some("2026-11-23T10:00:00Z".parse().unwrap()),
+            error: None,
+            error_reason: None,
+            error_kind: None,
+            entries,
+        }
+    }
+
+    fn entry(title: &str, link: Option<&str>, published: Option<&str>) -> EntryView {
+        EntryView {
+            title: title.into(),
+            link: link.map(str::to_string),
+            published: published.map(|p| p.parse().unwrap()),
+        }
+    }
+
+    fn channel(base: &Url) -> Channel<'_> {
+        Channel {
+            title: "Test & Report",
+            base,
+            description: "News",
+            generated_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn newest_entries_first_across_sources() {
+        let base = Url::parse("https://news.example/").unwrap();
+        let sources = [
+            source(
+                "a",
+                "https://a.example/rss",
+                vec![entry(
+                    "old",
+                    Some("https://a.example/1"),
+                    Some("2026-11-20T00:00:00Z"),
+                )],
+            ),
+            source(
+                "b",
+                "http://127.0.0.1/rss",
+                vec![
+                    entry(
+                        "new",
+                        Some("https://b.example/2"),
+                        Some("2026-11-22T00:00:00Z"),
+                    ),
+                    entry("undated", None, None),
+                ],
+            ),
+        ];
+        let items = newest(&channel(&base), &sources);
+        let titles: Vec<&str> = items.iter().map(|i| i.entry.title.as_str()).collect();
+        assert_eq!(titles, ["undated", "new", "old"]);
+        assert!(items[0].guid.starts_with("https://news.example/#b-"));
+        let rss = String::from_utf8(rss(&channel(&base), &sources)).unwrap();
+        assert!(rss.contains("<title>Test &amp; Report</title>"));
+        assert!(rss.contains(
+            "<atom:link href=\"https://news.example/rss\" rel=\"self\" type=\"application/rss+xml\"/>"
+        ));
+        assert!(
+            rss.contains("<source url=\"https://a.example/rss\">Source a &lt;&amp;&gt;</source>")
+        );
+        assert!(!rss.contains("127.0.0.1"), "private feed URLs stay out");
+        assert!(rss.contains("<pubDate>Sun, 22 Nov 2026 00:00:00 GMT</pubDate>"));
+    }
+
+    #[test]
+    fn xml_escapes_and_drops_forbidden_characters() {
+        assert_eq!(
+            xml("a<b>&\"c'\u{1}\u{ffff}\n"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\n"
+        );
+    }
+}

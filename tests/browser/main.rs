@@ -1,0 +1,152 @@
+//! The reader page in a real headless Chromium (driven over the DevTools protocol, see
+//! [`cdp`]), with and without JavaScript: every source renders under the CSP, script payloads
+//! in feeds stay text, themes and fonts persist across reloads, paging keeps the reader's
+//! place, the reader layout round-trips, a phone gets one column. Screenshots of every theme
+//! at desktop and phone widths go to `target/tmp/browser-screenshots/` for the record.
+
+mod cdp;
+mod choices;
+#[path = "../common/mod.rs"]
+mod common;
+mod page;
+mod paging;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use cdp::Tab;
+use common::{Behavior, FeedServer, generated_rss};
+use newsdesk::frontend::{self, App, Options};
+use newsdesk::store::{Role, Store};
+use newsdesk::sync::{SyncOptions, sync};
+use serde_json::Value;
+
+/// One Chromium at a time: the machine has two cores and each test starts its own browser.
+pub static BROWSER: Mutex<()> = Mutex::new(());
+
+const HOSTILE: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel>
+<title>Hostile &lt;script&gt;window.__pwned=10&lt;/script&gt;</title>
+<item><title>&lt;script&gt;window.__pwned=1&lt;/script&gt;Script in a title</title><link>https://hostile.example/1</link><guid>h1</guid></item>
+<item><title>&lt;img src=x onerror="window.__pwned=2"&gt;Image in a title</title><link>javascript:window.__pwned=3</link><guid>h2</guid></item>
+<item><title><![CDATA["><svg onload=window.__pwned=4>Attribute breakout]]></title><link>https://hostile.example/3?"onmouseover="window.__pwned=5</link><guid>h3</guid></item>
+</channel></rss>"#;
+
+/// A site of seven sources (one broken) on loopback, synced and served; the runtime keeps both servers up.
+pub struct Scene {
+    _rt: tokio::runtime::Runtime,
+    _feeds: FeedServer,
+    pub url: String,
+    pub titles: Vec<&'static str>,
+}
+
+pub fn scene() -> Scene {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (feeds, url) = rt.block_on(async {
+        let feeds = FeedServer::start().await;
+        feeds.fixture("/rss2.xml", "rss2.xml");
+        feeds.fixture("/atom.xml", "atom.xml");
+        feeds.fixture("/feed.json", "jsonfeed.json");
+        for (path, body) in [
+            ("/long.xml", generated_rss("long", 20)),
+            ("/second.xml", generated_rss("second", 20)),
+            ("/hostile.xml", HOSTILE.as_bytes().to_vec()),
+        ] {
+            feeds.set(
+                path,
+                Behavior::Feed {
+                    body,
+                    content_type: "application/rss+xml",
+                    etag: None,
+                },
+            );
+        }
+        feeds.set("/broken.xml", Behavior::Status(500));
+        feeds.set(
+            "/logo.png",
+            Behavior::Custom {
+                headers: vec![("content-type", "image/png".into())],
+                body: newsdesk::render::site_files::FAVICON[22..].to_vec(),
+            },
+        );
+        let mut toml = String::from(
+            "[fetch]\nallow_private_networks = true\ntimeout_secs = 3\nconnect_timeout_secs = 2\n\n\
+             [[sites]]\nname = \"test\"\ntitle = \"Test Report\"\nhosts = [\"test.example\"]\n",
+        );
+        for path in [
+            "/rss2.xml",
+            "/atom.xml",
+            "/feed.json",
+            "/long.xml",
+            "/second.xml",
+            "/hostile.xml",
+            "/broken.xml",
+        ] {
+            toml.push_str(&format!(
+                "\n[[sites.feeds]]\nurl = \"{}\"\n",
+                feeds.url(path)
+            ));
+            if path == "/broken.xml" {
+                toml.push_str("title = \"Broken\"\n");
+            }
+            if path == "/long.xml" {
+                toml.push_str(&format!("logo = \"{}\"\n", feeds.url("/logo.png")));
+            }
+        }
+        let config = newsdesk::config::parse(&toml, "test").unwrap();
+        let store = Store::open("memory://", Role::Fetcher).unwrap();
+        sync(&config, &store, &SyncOptions::default())
+            .await
+            .unwrap();
+        let app = App::new(store, Options::default());
+        app.live.refresh().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, frontend::router(app)).await.unwrap() });
+        (feeds, url)
+    });
+    Scene {
+        _rt: rt,
+        _feeds: feeds,
+        url,
+        titles: vec![
+            "Kernel Weekly",
+            "Desktop Notes",
+            "Distro Digest",
+            "long",
+            "second",
+            "Hostile",
+            "Broken",
+        ],
+    }
+}
+
+pub fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn s(v: Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// The `<html>` attributes a reader's choice sets, as `theme/font/underline`.
+pub fn look(tab: &mut Tab) -> String {
+    s(tab.eval(
+        "[document.documentElement.getAttribute('data-theme'), \
+          document.documentElement.getAttribute('data-font'), \
+          document.documentElement.hasAttribute('data-underline')].join('/')",
+    ))
+}
+
+pub fn assert_no_csp_violation(tab: &mut Tab) {
+    let messages = tab.messages();
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("Content Security Policy")),
+        "CSP blocked something: {messages:#?}"
+    );
+}
