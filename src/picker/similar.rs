@@ -198,6 +198,118 @@ mod tests {
         }
     }
 
+    /// Six sources on one Monday: a story three of them cover, two covered by two, fresh
+    /// single reports, an old story three covered, an entry past the window.
+    fn fixture() -> (Vec<Candidate>, DateTime<Utc>) {
+        #[derive(serde::Deserialize)]
+        struct Fixture {
+            now: DateTime<Utc>,
+            candidates: Vec<Candidate>,
+        }
+        let f: Fixture =
+            serde_json::from_str(include_str!("../../tests/fixtures/picker/entries.json")).unwrap();
+        (f.candidates, f.now)
+    }
+
+    fn titles(picks: &[Pick]) -> Vec<&str> {
+        picks.iter().map(|p| p.entry.title.as_str()).collect()
+    }
+
+    #[test]
+    fn the_stories_most_sources_cover_lead() {
+        let (cs, now) = fixture();
+        let picks = pick(&cs, &PickedBefore::new(), now, &Settings::default());
+        assert_eq!(
+            titles(&picks),
+            [
+                "Linux 6.18 Released With Rust Binder Driver, New Scheduler Work",
+                "Firefox 146 adds vertical tabs for everyone",
+                "OpenSSL fixes high-severity vulnerability in certificate parsing",
+            ]
+        );
+        assert_eq!(picks[0].why.sources, ["LWN", "Phoronix", "The Register"]);
+        assert_eq!(
+            picks[0].why.age_hours, 3.0,
+            "counted from the newest report"
+        );
+        assert!(
+            picks.iter().all(|p| p.why.sources.len() >= 2),
+            "each beats the fresh single-source Mesa story"
+        );
+    }
+
+    #[test]
+    fn a_story_picked_before_is_skipped_by_title_or_link() {
+        let (cs, now) = fixture();
+        let mut before = PickedBefore::new();
+        // Another outlet's wording and link: still the same story.
+        before.add(
+            "Linux 6.18 is out, Torvalds releases it",
+            Some("https://other.example/618"),
+        );
+        before.add(
+            "Unrelated words here",
+            Some("https://register.example/2026/11/23/openssl_flaw/"),
+        );
+        let picks = pick(&cs, &before, now, &Settings::default());
+        assert_eq!(
+            titles(&picks),
+            [
+                "Firefox 146 adds vertical tabs for everyone",
+                "Mesa 25.3-rc1 Brings Faster Vulkan Shader Compiles",
+                "Show HN: A tiny text editor written in Zig",
+            ]
+        );
+    }
+
+    #[test]
+    fn recency_outweighs_old_coverage() {
+        let (cs, now) = fixture();
+        let ranked = rank(&cs, &PickedBefore::new(), now, &Settings::default());
+        let position = |title: &str| ranked.iter().position(|s| s.lead.title.starts_with(title));
+        let ubuntu = position("Ubuntu 26.04").unwrap();
+        assert_eq!(ranked[ubuntu].sources.len(), 3);
+        assert!(
+            position("Mesa 25.3").unwrap() < ubuntu,
+            "a fresh report beats a 40 h old story"
+        );
+        assert!(
+            position("Mesa 25.3").unwrap() < position("Show HN").unwrap(),
+            "1 h beats 2 h"
+        );
+        assert!(
+            position("Rust 1.92").is_some(),
+            "an undated entry counts from when it was seen"
+        );
+        assert_eq!(
+            position("Kernel maintainers"),
+            None,
+            "60 h old: past the window"
+        );
+    }
+
+    #[test]
+    fn the_same_candidates_in_any_order_give_the_same_ranking() {
+        let (cs, now) = fixture();
+        let settings = Settings {
+            max_picks: usize::MAX,
+            ..Settings::default()
+        };
+        let expected = pick(&cs, &PickedBefore::new(), now, &settings);
+        assert!(expected.len() > 10);
+        let mut shuffled = cs.clone();
+        // A fixed LCG: many different orders, the same on every run.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..50 {
+            for i in (1..shuffled.len()).rev() {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let got = pick(&shuffled, &PickedBefore::new(), now, &settings);
+            assert_eq!(got, expected, "order {round}");
+        }
+    }
+
     #[test]
     fn a_link_two_sources_share_is_one_story() {
         let cs = [
