@@ -62,8 +62,8 @@ fn head_tags(html: &str) -> impl Iterator<Item = (String, Vec<(String, String)>)
         loop {
             at += html[at..].find('<')?;
             let rest = &html[at + 1..];
-            if rest.starts_with("!--") {
-                at += 4 + rest[3..].find("-->")? + 3;
+            if let Some(comment) = rest.strip_prefix("!--") {
+                at += 4 + comment.find("-->")? + 3;
                 continue;
             }
             let name_len = rest

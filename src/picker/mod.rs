@@ -13,6 +13,7 @@
 //! stays until the next scheduled pick, because the schedule counts from the last automatic
 //! pick, not from the last edit.
 
+pub mod answer;
 pub mod config;
 pub mod head;
 pub mod llm;
@@ -223,6 +224,20 @@ mod tests {
         ] {
             assert!(Candidate::from_entry("s", "S", &entry(title, link)).is_none());
         }
+    }
+
+    #[test]
+    fn why_says_which_picker_and_who_covered_it() {
+        let why = Why {
+            via: Via::Llm,
+            sources: vec!["LWN".into(), "Phoronix".into()],
+            age_hours: 2.6,
+            score: 1.6,
+        };
+        assert_eq!(
+            why.to_string(),
+            "chosen by the model: covered by 2 sources (LWN, Phoronix), 3 h old"
+        );
     }
 
     #[test]

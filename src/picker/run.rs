@@ -122,7 +122,7 @@ pub async fn pick_now(
             image: None,
         })
         .collect();
-    let first = &mut items[0];
+    let first = items.first_mut()?;
     let mut image_error = None;
     match lead_image(
         http,
@@ -145,6 +145,9 @@ pub async fn pick_now(
         image = items[0].image.is_some(),
         "headlines picked"
     );
+    for item in &items {
+        tracing::debug!(site, title = %item.title, url = %item.url, why = %item.why, "headline");
+    }
     Some(Picked {
         items,
         via,
