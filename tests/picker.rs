@@ -513,3 +513,143 @@ async fn private_addresses_are_refused_without_a_request() {
     );
     assert_eq!(web.total_hits(), 0);
 }
+
+// Hostile input: pages and answers built from pieces that trip naive scanners, many of them
+// cut short. Whatever comes in, nothing panics and only real choices come out. Deterministic:
+// a failure names its case.
+
+/// splitmix64, as in `tests/feed_properties.rs`.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn build(&mut self, pieces: &[&str], max: usize) -> String {
+        let n = (self.next() % max as u64) as usize;
+        let mut s: String = (0..n)
+            .map(|_| pieces[(self.next() % pieces.len() as u64) as usize])
+            .collect();
+        // Cut anywhere (on a character boundary), as a capped read does.
+        let cut = (self.next() % (s.len() as u64 + 1)) as usize;
+        while !s.is_char_boundary(cut.min(s.len())) {
+            s.pop();
+        }
+        s.truncate(cut.min(s.len()));
+        s
+    }
+}
+
+#[test]
+fn any_page_gives_an_http_image_or_none() {
+    const PIECES: &[&str] = &[
+        "<",
+        ">",
+        "/",
+        "=",
+        "\"",
+        "'",
+        " ",
+        "\n",
+        "<meta",
+        "<META ",
+        "<link",
+        " rel=image_src",
+        " property=",
+        "og:image",
+        "twitter:image",
+        " content=",
+        " href=",
+        "/i.png",
+        "//cdn.x/i.png",
+        "javascript:x",
+        "&amp;",
+        "&#x2F;",
+        "<!--",
+        "-->",
+        "<script>",
+        "</script>",
+        "<style",
+        "</head>",
+        "<body>",
+        "é",
+        "日本",
+        "\u{0}",
+        "http://a.example/i.png",
+        "../",
+    ];
+    let page = url::Url::parse("https://news.example/a/b").unwrap();
+    for case in 0..3000u64 {
+        let html = Rng(case).build(PIECES, 40);
+        if let Some(url) = newsdesk::picker::head::find_lead_image(&html, &page) {
+            assert!(
+                matches!(url.scheme(), "http" | "https"),
+                "case {case}: {html:?} -> {url}"
+            );
+        }
+    }
+}
+
+#[test]
+fn any_answer_gives_listed_choices_or_an_error() {
+    const PIECES: &[&str] = &[
+        "1",
+        "2",
+        "3",
+        "9",
+        "0",
+        "99999999999999999999999",
+        ", ",
+        ".",
+        ":",
+        "\n",
+        " ",
+        "- ",
+        "**",
+        "(",
+        ")",
+        "[",
+        "]",
+        "<think>",
+        "</think>",
+        "Linux 6.18 released",
+        "Firefox 146",
+        "vertical tabs",
+        "story",
+        "top",
+        "é",
+        "日本",
+        "\"",
+        "'",
+    ];
+    let titles = [
+        "Linux 6.18 released with Rust",
+        "Firefox 146 adds vertical tabs",
+        "Mesa 25.3",
+    ];
+    for case in 0..3000u64 {
+        let content = Rng(case).build(PIECES, 30);
+        let body = json!({"choices": [{"message": {"content": content}}]}).to_string();
+        if let Ok(picks) = newsdesk::picker::answer::parse_answer(body.as_bytes(), &titles, 3) {
+            assert!(
+                !picks.is_empty() && picks.len() <= 3,
+                "case {case}: {content:?}"
+            );
+            assert!(
+                picks.iter().all(|&i| i < titles.len()),
+                "case {case}: {content:?}"
+            );
+            let mut unique = picks.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), picks.len(), "case {case}: {content:?}");
+        }
+        // The raw bytes, cut, as a capped read would leave them.
+        let raw = Rng(case ^ 0xABCD).build(&[&body], 2);
+        let _ = newsdesk::picker::answer::parse_answer(raw.as_bytes(), &titles, 3);
+    }
+}
