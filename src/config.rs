@@ -94,6 +94,8 @@ pub struct SiteConfig {
     pub gc_grace_secs: u64,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
+    /// Automatic headlines on a schedule; none without the table.
+    pub headlines: Option<crate::picker::config::HeadlinesConfig>,
 }
 
 impl SiteConfig {
@@ -259,6 +261,21 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
             "`fetch.max_interval_secs` must not be below `fetch.min_interval_secs`{}",
             line_of(text, "max_interval_secs", 0)
         ));
+    }
+    let mut llm_pickers = 0;
+    for (i, site) in config.sites.iter().enumerate() {
+        let Some(headlines) = &site.headlines else {
+            continue;
+        };
+        if let Err(bad) = headlines.check() {
+            return Err(format!(
+                "`sites[{i}].headlines.{}`: {}{}",
+                bad.key,
+                bad.message,
+                line_of(text, bad.needle, llm_pickers)
+            ));
+        }
+        llm_pickers += usize::from(headlines.picker == crate::picker::config::PickerKind::Llm);
     }
     let mut names = HashSet::new();
     // A repeated value is reported where it repeats: these count how often each exact spelling
@@ -536,6 +553,40 @@ url = \"https://lwn.net/headlines/rss\"
         assert!(e.contains("http:// or https://"), "{e}");
         let bare = parse("[[sites]]\nname = \"t\"\ntitle = \"T\"\n", "t").unwrap();
         assert_eq!(bare.sites[0].base_url().as_str(), "http://localhost/");
+    }
+
+    #[test]
+    fn headlines_are_off_unless_their_table_is_there() {
+        let c = parse(MINIMAL, "t").unwrap();
+        assert!(c.sites[0].headlines.is_none());
+        let c = parse(&format!("{MINIMAL}\n[sites.headlines]\n"), "t").unwrap();
+        assert!(c.sites[0].headlines.is_some());
+    }
+
+    #[test]
+    fn an_llm_picker_without_its_table_is_named_at_the_right_site() {
+        let site = |name: &str, picker: &str| {
+            format!(
+                "\n[[sites]]\nname = \"{name}\"\ntitle = \"T\"\n\n[sites.headlines]\npicker = \"{picker}\"\n"
+            )
+        };
+        let llm_ok =
+            "\n[sites.headlines.llm]\nbase_url = \"http://127.0.0.1:11434\"\nmodel = \"m\"\n";
+        let text = format!("{MINIMAL}{}{llm_ok}{}", site("a", "llm"), site("b", "llm"));
+        let e = err(&text);
+        assert!(e.contains("`sites[2].headlines.picker`"), "{e}");
+        assert!(
+            e.contains("[sites.headlines.llm]") && e.contains("line 27"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bad_headline_schedule_is_named_with_its_line() {
+        let e = err(&format!(
+            "{MINIMAL}\n[sites.headlines]\nschedule = \"0 6 * * *\"\n"
+        ));
+        assert!(e.contains("cron schedule") && e.contains("line 12"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod fetch;
 pub mod frontend;
 pub mod model;
+pub mod picker;
 pub mod render;
 pub mod report;
 pub mod run;

@@ -4,11 +4,11 @@
 //! ICO): the server's Content-Type is not trusted, and SVG is refused because it can carry
 //! script.
 
-use bytes::{Bytes, BytesMut};
-use reqwest::header;
+use bytes::Bytes;
 use url::Url;
 
-use super::{FetchFailure, HttpClient, classify, guard};
+use super::page::Overflow;
+use super::{FetchFailure, HttpClient};
 
 /// An image that passed the checks, with the type its bytes say it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,50 +48,26 @@ impl HttpClient {
     /// GETs an image of at most `max_bytes`. Fails with kind `blocked`, `http`, `too-large`,
     /// `not-an-image` (anything but the raster formats above, SVG included) or a network kind.
     pub async fn get_image(&self, url: &Url, max_bytes: u64) -> Result<Image, FetchFailure> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchFailure::new(
-                "blocked",
-                format!("{url} is not an http(s) URL"),
-            ));
-        }
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .header(
-                header::ACCEPT,
+        let fetched = self
+            .get_bounded(
+                url,
                 "image/png, image/webp, image/jpeg, image/gif, image/x-icon;q=0.9, */*;q=0.1",
+                max_bytes,
+                Overflow::Fail,
             )
-            .send()
-            .await
-            .map_err(classify)?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(FetchFailure::new("http", format!("HTTP {status}")));
-        }
-        let too_large =
-            || FetchFailure::new("too-large", format!("image larger than {max_bytes} bytes"));
-        if resp.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(too_large());
-        }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            if body.len() as u64 + chunk.len() as u64 > max_bytes {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let Some((ext, content_type)) = sniff(&body) else {
-            let head = String::from_utf8_lossy(&body[..body.len().min(16)]).into_owned();
+            .await?;
+        let Some((ext, content_type)) = sniff(&fetched.body) else {
+            let head = &fetched.body[..fetched.body.len().min(16)];
             return Err(FetchFailure::new(
                 "not-an-image",
-                format!("not a PNG, JPEG, GIF, WebP or ICO image (starts with {head:?})"),
+                format!(
+                    "not a PNG, JPEG, GIF, WebP or ICO image (starts with {:?})",
+                    String::from_utf8_lossy(head)
+                ),
             ));
         };
         Ok(Image {
-            bytes: body.freeze(),
+            bytes: fetched.body,
             ext,
             content_type,
         })

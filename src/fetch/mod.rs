@@ -3,6 +3,7 @@
 
 pub mod guard;
 pub mod image;
+pub mod page;
 pub mod schedule;
 
 use std::time::Duration;
@@ -59,6 +60,15 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(cfg: &FetchConfig) -> anyhow::Result<Self> {
+        Self::with_builder(cfg, |b| b)
+    }
+
+    /// [`HttpClient::new`] with a last say on the builder: tests resolve a name to loopback the
+    /// way public DNS would, to reach the guard on the hops after it.
+    pub(crate) fn with_builder(
+        cfg: &FetchConfig,
+        last: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> anyhow::Result<Self> {
         let allow_private = cfg.allow_private_networks;
         let max_redirects = cfg.max_redirects;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
@@ -85,7 +95,7 @@ impl HttpClient {
             builder = builder.dns_resolver(guard::GuardedResolver);
         }
         Ok(HttpClient {
-            client: builder.build()?,
+            client: last(builder).build()?,
             max_body: cfg.max_body_bytes,
             allow_private,
         })

@@ -1,0 +1,390 @@
+//! Headline titles as sets of words, and how alike two titles are. Pure.
+//!
+//! A title becomes its lowercase words without punctuation or stop words, crudely stemmed
+//! ("released", "releases", "release" -> "releas"); version numbers stay whole ("6.12").
+//! Likeness is the cosine of two word sets, leaving out words most titles being compared
+//! share: on a Linux site "linux" says little about which story a title tells.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The distinct words of a title, sorted.
+pub fn tokenize(title: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = title.chars().collect();
+    let mut words = BTreeSet::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let joins_number = c == '.'
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c.is_alphanumeric() || joins_number {
+            word.extend(c.to_lowercase());
+        } else if !word.is_empty() {
+            keep(&mut words, std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        keep(&mut words, word);
+    }
+    words
+}
+
+fn keep(words: &mut BTreeSet<String>, word: String) {
+    let single_letter = word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit());
+    if single_letter || STOP_WORDS.binary_search(&word.as_str()).is_ok() {
+        return;
+    }
+    words.insert(stem(&word).to_string());
+}
+
+/// Strips one common English suffix; crude, but the same word in two titles usually ends the
+/// same way after it, which is all clustering needs.
+fn stem(word: &str) -> &str {
+    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return word;
+    }
+    for suffix in ["ing", "ed", "es", "s", "e"] {
+        let rest = word.len() - suffix.len().min(word.len());
+        if word.ends_with(suffix) && rest >= 3 && !(suffix == "s" && word.ends_with("ss")) {
+            return &word[..rest];
+        }
+    }
+    word
+}
+
+/// Sorted, for binary search. Common English words and newsroom filler.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "don",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "gets",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "may",
+    "me",
+    "more",
+    "most",
+    "my",
+    "new",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "report",
+    "reportedly",
+    "reports",
+    "s",
+    "said",
+    "say",
+    "says",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "t",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "us",
+    "very",
+    "via",
+    "vs",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+];
+
+/// Titles at least this alike tell the same story.
+pub const SAME_STORY: f64 = 0.4;
+/// A word in more than this share of the titles (say "linux" on a Linux site) says nothing
+/// about which story a title tells, and is left out of the comparison...
+const COMMON_SHARE: f64 = 0.25;
+/// ...once there are this many titles to judge by.
+const COMMON_MIN_TITLES: usize = 8;
+
+/// The words of the titles being compared, numbered, without the words common to most.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    /// Word -> id. Ids follow word order, so they do not depend on the order the titles came
+    /// in.
+    ids: BTreeMap<String, u32>,
+    common: BTreeSet<String>,
+}
+
+impl Vocabulary {
+    pub fn new<'a>(titles: impl IntoIterator<Item = &'a BTreeSet<String>>) -> Self {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut n = 0;
+        for set in titles {
+            n += 1;
+            for w in set {
+                *counts.entry(w.clone()).or_default() += 1;
+            }
+        }
+        let common = counts
+            .iter()
+            .filter(|&(_, &df)| n >= COMMON_MIN_TITLES && df as f64 > COMMON_SHARE * n as f64)
+            .map(|(w, _)| w.clone())
+            .collect();
+        let ids = counts
+            .into_keys()
+            .enumerate()
+            .map(|(id, w)| (w, u32::try_from(id).unwrap_or(u32::MAX)))
+            .collect();
+        Vocabulary { ids, common }
+    }
+
+    /// A title's words as ids, ready for [`similarity`].
+    pub fn doc(&self, set: &BTreeSet<String>) -> Doc {
+        let kept = set.iter().filter(|w| !self.common.contains(*w));
+        let mut len = 0;
+        let mut ids = Vec::with_capacity(set.len());
+        for w in kept {
+            len += 1;
+            // A word outside the vocabulary matches nothing but still makes the title longer.
+            if let Some(&id) = self.ids.get(w) {
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        Doc { ids, len }
+    }
+}
+
+/// A title as sorted word ids.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    ids: Vec<u32>,
+    /// Words compared, including those outside the vocabulary.
+    len: usize,
+}
+
+/// Cosine of two titles' word sets (shared words over the geometric mean of their counts), in
+/// `[0, 1]`; 0 unless they share two words (one word in common is chance) or are the same
+/// single word.
+pub fn similarity(a: &Doc, b: &Doc) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.ids.len() && j < b.ids.len() {
+        match a.ids[i].cmp(&b.ids[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let same_single_word = shared == 1 && a.len == 1 && b.len == 1;
+    if shared < 2 && !same_single_word {
+        return 0.0;
+    }
+    shared as f64 / ((a.len * b.len) as f64).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(title: &str) -> Vec<String> {
+        tokenize(title).into_iter().collect()
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn titles_lose_case_punctuation_and_stop_words() {
+        assert_eq!(
+            words("Linus Torvalds Releases Linux 6.12, with the new EEVDF scheduler!"),
+            [
+                "6.12",
+                "eevdf",
+                "linu",
+                "linux",
+                "releas",
+                "scheduler",
+                "torvald"
+            ]
+        );
+        assert_eq!(
+            words("GNOME 47's “Denver” released"),
+            ["47", "denver", "gnom", "releas"]
+        );
+    }
+
+    #[test]
+    fn word_forms_meet_after_stemming() {
+        for (a, b) in [
+            ("released", "releases"),
+            ("release", "releasing"),
+            ("windows", "window"),
+            ("buses", "bus"),
+        ] {
+            assert_eq!(tokenize(a), tokenize(b), "{a} / {b}");
+        }
+        assert_eq!(words("class"), ["class"]);
+    }
+
+    #[test]
+    fn non_ascii_words_are_kept_whole() {
+        assert_eq!(
+            words("Nouvelle version de GNU/Linux: été 2026"),
+            ["2026", "de", "gnu", "linux", "nouvell", "version", "été"]
+        );
+    }
+
+    #[test]
+    fn the_same_story_is_alike_and_different_stories_are_not() {
+        let titles: Vec<BTreeSet<String>> = [
+            "Linux 6.12 released with the EEVDF scheduler",
+            "Linus Torvalds releases Linux 6.12",
+            "Linux 6.11 rc3 is out",
+            "Firefox 133 arrives with new tab groups",
+            "Linux Foundation announces new members",
+        ]
+        .iter()
+        .map(|t| tokenize(t))
+        .collect();
+        let vocabulary = Vocabulary::new(&titles);
+        let docs: Vec<Doc> = titles.iter().map(|t| vocabulary.doc(t)).collect();
+        let same = similarity(&docs[0], &docs[1]);
+        let other_release = similarity(&docs[0], &docs[2]);
+        let unrelated = similarity(&docs[0], &docs[3]);
+        assert!(same >= SAME_STORY, "{same}");
+        assert!(other_release < SAME_STORY, "{other_release}");
+        assert_eq!(unrelated, 0.0);
+        assert!((similarity(&docs[4], &docs[4]) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn words_most_titles_share_do_not_make_a_story() {
+        let mut titles = vec![
+            tokenize("Linux gaming handheld announced"),
+            tokenize("Linux gaming survey results"),
+        ];
+        let alike = |titles: &[BTreeSet<String>]| {
+            let v = Vocabulary::new(titles);
+            similarity(&v.doc(&titles[0]), &v.doc(&titles[1]))
+        };
+        assert!(
+            alike(&titles) >= SAME_STORY,
+            "few titles: every word counts"
+        );
+        for t in [
+            "Linux Mint beta",
+            "Linux Foundation budget",
+            "Firefox tab groups",
+            "Rust borrow checker",
+            "GIMP brushes",
+            "Debian point release",
+        ] {
+            titles.push(tokenize(t));
+        }
+        assert_eq!(alike(&titles), 0.0, "linux is in half the titles");
+    }
+
+    #[test]
+    fn words_outside_the_vocabulary_only_dilute() {
+        let known = [tokenize("Linux 6.12 released")];
+        let vocabulary = Vocabulary::new(&known);
+        let title = vocabulary.doc(&known[0]);
+        let longer = vocabulary.doc(&tokenize("Linux 6.12 released after long wait"));
+        let s = similarity(&title, &longer);
+        assert!(s > 0.0 && s < 1.0, "{s}");
+    }
+}
