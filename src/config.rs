@@ -27,6 +27,8 @@ pub enum ConfigError {
 pub struct Config {
     #[serde(default)]
     pub fetch: FetchConfig,
+    /// Weather provider and limits; `None`: no weather at all.
+    pub weather: Option<crate::weather::config::WeatherConfig>,
     pub sites: Vec<SiteConfig>,
 }
 
@@ -90,6 +92,8 @@ pub struct SiteConfig {
     pub gc_grace_secs: u64,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
+    /// The site's default place for the weather strip; `None`: no strip.
+    pub weather: Option<crate::weather::config::Place>,
 }
 
 fn default_keep_generations() -> usize {
@@ -267,6 +271,7 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
             }
         }
     }
+    crate::weather::config::validate(config, |needle| line_of(text, needle))?;
     Ok(())
 }
 

@@ -18,3 +18,4 @@ pub mod render;
 pub mod run;
 pub mod store;
 pub mod sync;
+pub mod weather;
