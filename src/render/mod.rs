@@ -15,6 +15,7 @@ use crate::config::SiteConfig;
 use crate::store::publish::{Object, Publication, Shared};
 
 mod view;
+pub mod weather;
 pub use view::{EntryView, SourceView, source_view};
 
 /// Entries shown per page of a source box.
@@ -31,6 +32,8 @@ pub mod names {
     pub const BOTTOM: &str = "part/bottom";
     /// `fragment/<source id>`: one source box, labelled with its title, in the site's order.
     pub const FRAGMENT_PREFIX: &str = "fragment/";
+    /// The site's weather place, icons and attribution (JSON), for `/api/weather`.
+    pub const WEATHER_PLACE: &str = "weather/place";
 
     pub fn fragment(id: &str) -> String {
         format!("{FRAGMENT_PREFIX}{id}")
@@ -56,6 +59,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../../templates/page_top.html"),
         ),
         ("source.html", include_str!("../../templates/source.html")),
+        ("weather.html", include_str!("../../templates/weather.html")),
         (
             "page_bottom.html",
             include_str!("../../templates/page_bottom.html"),
@@ -89,11 +93,22 @@ fn render(template: &'static str, ctx: Value) -> Result<String, RenderError> {
 /// front page, its parts and fragments (so the frontend can assemble reader layouts from the
 /// same bytes), `/api/headlines`, and the shared assets.
 pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
+    publication_with_weather(site, sources, None)
+}
+
+/// [`publication`] with the site's weather strip, and the `weather/place` object frontends
+/// answer `/api/weather` from.
+pub fn publication_with_weather(
+    site: &SiteConfig,
+    sources: &[SourceView],
+    weather: Option<&crate::weather::SiteWeather>,
+) -> Result<Publication, RenderError> {
     let site_ctx = context! { name => site.name.as_str(), title => &site.title };
     let assets = Value::from(Serde(crate::assets::urls()));
+    let weather_view = weather.map(|w| Value::from(Serde(weather::view(w))));
     let top = render(
         "page_top.html",
-        context! { site => &site_ctx, assets => &assets },
+        context! { site => &site_ctx, assets => &assets, weather => weather_view },
     )?;
     let bottom = render("page_bottom.html", context! { site => &site_ctx })?;
     let fragments = sources
@@ -123,6 +138,10 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
         object(names::TOP.into(), None, "html", top.into_bytes()),
         object(names::BOTTOM.into(), None, "html", bottom.into_bytes()),
     ];
+    if let Some(w) = weather {
+        let doc = serde_json::to_vec(&weather::place_doc(w)).expect("plain data serializes");
+        objects.push(object(names::WEATHER_PLACE.into(), None, "json", doc));
+    }
     for (s, html) in sources.iter().zip(fragments) {
         objects.push(object(
             names::fragment(&s.id),
