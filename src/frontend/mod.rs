@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod page;
 pub mod respond;
 pub mod settings;
+pub mod weather;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub struct Options {
     /// `/readyz` fails when the last successful bucket read is older than this.
     pub stale_after: Duration,
     pub request_timeout: Duration,
+    pub weather: weather::WeatherOptions,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             cache_bytes: 256 << 20,
             stale_after: Duration::from_secs(300),
             request_timeout: Duration::from_secs(10),
+            weather: Default::default(),
         }
     }
 }
@@ -57,12 +60,14 @@ pub struct App {
     pub live: Arc<Live>,
     pub options: Options,
     pub metrics: metrics::Metrics,
+    pub weather: weather::Weather,
 }
 
 impl App {
     /// An app that has not read the bucket yet (tests call `live.refresh()` themselves).
     pub fn new(store: Store, options: Options) -> Arc<App> {
         Arc::new(App {
+            weather: weather::Weather::new(store.clone(), options.weather.clone()),
             live: Arc::new(Live::new(store, options.cache_bytes)),
             options,
             metrics: Default::default(),
@@ -93,6 +98,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(index))
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
+        .route("/api/weather", get(weather::api))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
