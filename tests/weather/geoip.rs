@@ -174,3 +174,39 @@ fn the_frontend_refuses_a_bad_geoip_file_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2), "bad usage");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--trusted-proxy"));
 }
+
+#[tokio::test]
+async fn the_serving_loop_hands_the_peer_address_to_geoip() {
+    let server = OpenMeteoServer::start().await;
+    let store = memory_store();
+    sync_now(&config(&server, ""), &store).await;
+    let loopback_in_berlin = WeatherOptions {
+        geoip: Some(Arc::new(
+            GeoIp::from_bytes(mmdb::build(&[(
+                "127.0.0.0/8",
+                city("DE", Some("Berlin"), BERLIN.0, BERLIN.1, 20),
+            )]))
+            .unwrap(),
+        )),
+        ..uncached()
+    };
+    let app = frontend_on(&store, loopback_in_berlin).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(frontend::serve(app, listener, std::future::pending()));
+    let body = reqwest::Client::new()
+        .get(format!("http://{addr}/api/weather"))
+        .header(header::HOST, "test.example")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["country"], "DE", "{v}");
+    assert_eq!(
+        markers(&store).await,
+        vec![Cell::of(BERLIN.0, BERLIN.1).unwrap().id()]
+    );
+}
