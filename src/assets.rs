@@ -18,9 +18,62 @@ pub struct Asset {
 /// Each published asset and the files it is made of, joined in order: a page loads one
 /// stylesheet and one script, while each concern keeps a file of its own.
 const SOURCES: &[(&str, &[&[u8]])] = &[
-    ("style.css", &[include_bytes!("../assets/style.css")]),
-    ("app.js", &[include_bytes!("../assets/app.js")]),
+    (
+        "style.css",
+        &[
+            include_bytes!("../assets/style.css"),
+            include_bytes!("../assets/weather.css"),
+        ],
+    ),
+    (
+        "app.js",
+        &[
+            include_bytes!("../assets/app.js"),
+            include_bytes!("../assets/weather.js"),
+        ],
+    ),
     ("favicon.svg", &[include_bytes!("../assets/favicon.svg")]),
+    // Weather icons (`crate::weather::wmo`), drawn here so the strip asks no one else.
+    (
+        "wx-clear.svg",
+        &[include_bytes!("../assets/weather/wx-clear.svg")],
+    ),
+    (
+        "wx-partly.svg",
+        &[include_bytes!("../assets/weather/wx-partly.svg")],
+    ),
+    (
+        "wx-cloudy.svg",
+        &[include_bytes!("../assets/weather/wx-cloudy.svg")],
+    ),
+    (
+        "wx-fog.svg",
+        &[include_bytes!("../assets/weather/wx-fog.svg")],
+    ),
+    (
+        "wx-drizzle.svg",
+        &[include_bytes!("../assets/weather/wx-drizzle.svg")],
+    ),
+    (
+        "wx-rain.svg",
+        &[include_bytes!("../assets/weather/wx-rain.svg")],
+    ),
+    (
+        "wx-sleet.svg",
+        &[include_bytes!("../assets/weather/wx-sleet.svg")],
+    ),
+    (
+        "wx-snow.svg",
+        &[include_bytes!("../assets/weather/wx-snow.svg")],
+    ),
+    (
+        "wx-showers.svg",
+        &[include_bytes!("../assets/weather/wx-showers.svg")],
+    ),
+    (
+        "wx-thunder.svg",
+        &[include_bytes!("../assets/weather/wx-thunder.svg")],
+    ),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -28,6 +28,8 @@ pub enum ConfigError {
 pub struct Config {
     #[serde(default)]
     pub fetch: FetchConfig,
+    /// Weather provider and limits; `None`: no weather at all.
+    pub weather: Option<crate::weather::config::WeatherConfig>,
     pub sites: Vec<SiteConfig>,
 }
 
@@ -96,6 +98,8 @@ pub struct SiteConfig {
     pub feeds: Vec<FeedConfig>,
     /// Automatic headlines on a schedule; none without the table.
     pub headlines: Option<crate::picker::config::HeadlinesConfig>,
+    /// The site's default place for the weather strip; `None`: no strip.
+    pub weather: Option<crate::weather::config::Place>,
 }
 
 impl SiteConfig {
@@ -339,6 +343,7 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
             }
         }
     }
+    crate::weather::config::validate(config, |needle| line_of(text, needle, 0))?;
     Ok(())
 }
 

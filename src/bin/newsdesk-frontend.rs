@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use newsdesk::frontend::weather::{GeoIp, WeatherOptions};
 use newsdesk::frontend::{self, Options};
 use newsdesk::store::{Role, Store};
 
@@ -44,6 +45,16 @@ struct Cli {
     max_connections: u64,
     #[command(flatten)]
     log: newsdesk::cli::LogArgs,
+    /// MaxMind-format database (GeoLite2/GeoIP2 City) to show readers their own area's weather.
+    #[arg(long, env = "NEWSDESK_GEOIP")]
+    geoip: Option<std::path::PathBuf>,
+    /// Proxies (CIDR, repeat or comma-separate) whose X-Forwarded-For names the reader.
+    #[arg(
+        long = "trusted-proxy",
+        env = "NEWSDESK_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxy: Vec<ipnetwork::IpNetwork>,
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
@@ -57,6 +68,7 @@ async fn main() -> ExitCode {
             .clone()
             .unwrap_or_else(newsdesk::cli::default_store_url);
         let store = Store::open(&url, Role::Frontend)?;
+        let geoip = cli.geoip.as_deref().map(GeoIp::open).transpose()?;
         let options = Options {
             poll: Duration::from_secs(cli.poll.max(1)),
             cache_bytes: cli.cache_mb << 20,
@@ -64,6 +76,11 @@ async fn main() -> ExitCode {
             header_timeout: Duration::from_secs(cli.header_timeout),
             idle_timeout: Duration::from_secs(cli.idle_timeout),
             max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
+            weather: WeatherOptions {
+                geoip: geoip.map(std::sync::Arc::new),
+                trusted_proxies: cli.trusted_proxy.clone(),
+                ..WeatherOptions::default()
+            },
             ..Options::default()
         };
         frontend::run(store, &cli.listen, options).await

@@ -170,6 +170,55 @@ impl HttpClient {
     }
 }
 
+/// What an API answered: any status, with its body, since APIs explain errors in the body.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub body: Bytes,
+    /// `Retry-After` of a 429 or 503.
+    pub retry_after: Option<Duration>,
+}
+
+impl HttpClient {
+    /// A GET of a JSON API (the weather provider) under the same rules as feeds: SSRF guard,
+    /// timeouts, redirect limit, body cap. An error status is an answer, not a failure. The
+    /// URL may carry an API key, so no failure message names it.
+    pub async fn get_api(&self, url: &Url) -> Result<ApiResponse, FetchFailure> {
+        if !self.allow_private {
+            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
+        }
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| classify(e.without_url()))?;
+        let status = resp.status();
+        let retry_after = matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        )
+        .then(|| retry_after(resp.headers(), Utc::now()))
+        .flatten();
+        let mut body = BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e.without_url()))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(FetchFailure::new(
+                    "too-large",
+                    format!("body larger than {} bytes", self.max_body),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(ApiResponse {
+            status,
+            body: body.freeze(),
+            retry_after,
+        })
+    }
+}
+
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)

@@ -14,6 +14,7 @@ pub mod respond;
 pub mod serve;
 pub mod settings;
 pub mod sites;
+pub mod weather;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +54,7 @@ pub struct Options {
     /// Connections open at once, over every worker; past it new ones wait in the kernel's
     /// accept queue until one closes.
     pub max_connections: usize,
+    pub weather: weather::WeatherOptions,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
+            weather: Default::default(),
         }
     }
 }
@@ -75,12 +78,13 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// One permit per open connection, shared by every worker.
     connections: Arc<tokio::sync::Semaphore>,
+    pub weather: weather::Weather,
 }
 
 impl App {
     /// An app that has not read the bucket yet (tests call `live.refresh()` themselves).
     pub fn new(store: Store, options: Options) -> Arc<App> {
-        let live = Arc::new(Live::new(store, options.cache_bytes));
+        let live = Arc::new(Live::new(store.clone(), options.cache_bytes));
         let connections = Arc::new(tokio::sync::Semaphore::new(
             options
                 .max_connections
@@ -88,6 +92,7 @@ impl App {
         ));
         Arc::new(App {
             metrics: metrics::Metrics::new(live.clone()),
+            weather: weather::Weather::new(store.clone(), options.weather.clone()),
             live,
             options,
             connections,
@@ -122,6 +127,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(index))
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
+        .route("/api/weather", get(weather::api))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))

@@ -136,6 +136,8 @@ pub enum Error {
     },
     /// A form that does not come from this site.
     Forbidden,
+    /// A request that cannot be answered as asked; the reason is sent to the client.
+    BadRequest(String),
     /// The bucket failed and nothing cached can answer.
     Unavailable(String),
 }
@@ -157,6 +159,12 @@ impl IntoResponse for Error {
                 "this site is temporarily unavailable\n",
             ),
             Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
+            Error::BadRequest(reason) => {
+                let mut resp = (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
+                resp.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                return resp;
+            }
             Error::Unavailable(why) => {
                 tracing::warn!(error = %why, "object unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable\n")

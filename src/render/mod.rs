@@ -21,6 +21,7 @@ pub mod feeds;
 pub mod site_files;
 mod view;
 pub use view::{EntryView, SourceView, public_url, source_view};
+pub mod weather;
 
 /// Entries shown per page of a source box.
 pub const PER_PAGE: usize = 8;
@@ -42,6 +43,8 @@ pub mod names {
     pub const BOTTOM: &str = "part/bottom";
     /// `fragment/<source id>`: one source box, labelled with its title, in the site's order.
     pub const FRAGMENT_PREFIX: &str = "fragment/";
+    /// The site's weather place, icons and attribution (JSON), for `/api/weather`.
+    pub const WEATHER_PLACE: &str = "weather/place";
 
     pub fn fragment(id: &str) -> String {
         format!("{FRAGMENT_PREFIX}{id}")
@@ -67,6 +70,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../../templates/page_top.html"),
         ),
         ("source.html", include_str!("../../templates/source.html")),
+        ("weather.html", include_str!("../../templates/weather.html")),
         (
             "page_bottom.html",
             include_str!("../../templates/page_bottom.html"),
@@ -167,6 +171,16 @@ fn description(site: &SiteConfig, sources: &[SourceView]) -> String {
 /// front page, its parts and fragments (so the frontend can assemble reader layouts from the
 /// same bytes), `/api/headlines`, the site's feeds and crawler files, and the shared assets.
 pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
+    publication_with_weather(site, sources, None)
+}
+
+/// [`publication`] with the site's weather strip, and the `weather/place` object frontends
+/// answer `/api/weather` from.
+pub fn publication_with_weather(
+    site: &SiteConfig,
+    sources: &[SourceView],
+    weather: Option<&crate::weather::SiteWeather>,
+) -> Result<Publication, RenderError> {
     let base = site.base_url();
     let generated_at = api::generated_at(sources);
     let description = description(site, sources);
@@ -177,6 +191,7 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
     };
     let assets = Value::from(Serde(crate::assets::urls()));
     let themes: Vec<&str> = choices::THEMES.iter().map(|t| t.0).collect();
+    let weather_view = weather.map(|w| Value::from(Serde(weather::view(w))));
     let top = render(
         "page_top.html",
         context! {
@@ -184,6 +199,7 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
             assets => &assets,
             description => &description,
             themes => themes.join(" "),
+            weather => weather_view,
         },
     )?;
     let bottom = render("page_bottom.html", context! { site => &site_ctx })?;
@@ -229,6 +245,10 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
         object(names::TOP, "html", top.into_bytes()),
         object(names::BOTTOM, "html", bottom.into_bytes()),
     ];
+    if let Some(w) = weather {
+        let doc = serde_json::to_vec(&weather::place_doc(w)).expect("plain data serializes");
+        objects.push(object(names::WEATHER_PLACE, "json", doc));
+    }
     for (s, html) in sources.iter().zip(fragments) {
         objects.push(Object {
             label: Some(s.title.clone()),

@@ -10,6 +10,9 @@
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
 //!                                             share of the feeds
 //! removed/<site>.json                         a site taken out of the index, deleted after its grace
+//! weather/index.json                          the fetcher's weather cells: fetch times, backoff
+//! weather/cells/<cell>.json                   one grid cell's forecast, fetch time and last error
+//! weather/wanted/<cell>                       a cell a reader asked for (the only key frontends write)
 //! ```
 
 use object_store::path::Path;
@@ -33,6 +36,12 @@ pub enum Key {
     /// `deployment/shard`, e.g. `3f2a9c1d/0-of-1`.
     FetchState(String),
     Tombstone(String),
+    /// The weather cells the fetcher keeps, read by frontends to know which cells exist.
+    WeatherIndex,
+    /// A cell id (see `crate::weather::Cell`).
+    WeatherCell(String),
+    /// A cell a frontend asked the fetcher for.
+    WeatherWanted(String),
 }
 
 impl Key {
@@ -55,6 +64,9 @@ impl Key {
 
     pub const FETCH_STATE_PREFIX: &'static str = "state/fetch/";
     pub const TOMBSTONES_PREFIX: &'static str = "removed/";
+    pub const WEATHER_CELLS_PREFIX: &'static str = "weather/cells/";
+    /// Frontends need write access here and nowhere else.
+    pub const WEATHER_WANTED_PREFIX: &'static str = "weather/wanted/";
 
     /// The generation number of a `generations/` key, if it is one.
     pub fn parse_generation(path: &str) -> Option<u64> {
@@ -130,6 +142,9 @@ impl std::fmt::Display for Key {
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
             Key::FetchState(label) => write!(f, "state/fetch/{label}.json"),
             Key::Tombstone(site) => write!(f, "removed/{site}.json"),
+            Key::WeatherIndex => write!(f, "weather/index.json"),
+            Key::WeatherCell(cell) => write!(f, "weather/cells/{cell}.json"),
+            Key::WeatherWanted(cell) => write!(f, "weather/wanted/{cell}"),
         }
     }
 }

@@ -121,6 +121,8 @@ pub struct SyncSummary {
     pub sites_failing: Vec<String>,
     /// Sites held at an older generation by a rollback: `(site, live generation)`.
     pub sites_pinned: Vec<(String, u64)>,
+    /// The weather step (`None` without `[weather]`, or on a shard other than 0).
+    pub weather: Option<crate::weather::PassSummary>,
     /// Warnings that did not stop the pass (garbage collection), one line each.
     pub warnings: Vec<String>,
     /// Requests this pass made to the bucket.
@@ -151,6 +153,9 @@ impl std::fmt::Display for SyncSummary {
                 |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
             ),
         )?;
+        if let Some(w) = &self.weather {
+            write!(f, "; {w}")?;
+        }
         for (site, live) in &self.sites_pinned {
             write!(
                 f,
@@ -305,6 +310,12 @@ pub async fn sync(
         .map(|s| s.name.to_string())
         .collect();
 
+    // Weather once per deployment (shard 0), before rendering so the pages show it.
+    if config.weather.is_some() && opts.shard.index == 0 {
+        let weather = crate::weather::refresh(config, &sites, store, now).await;
+        summary.warnings.extend(weather.warnings.iter().cloned());
+        summary.weather = Some(weather);
+    }
     summary.next_fetch = feeds
         .keys()
         .map(|url| records.get(url).and_then(|r| r.next_fetch))
@@ -464,7 +475,9 @@ async fn render_sites(
                     history,
                 ));
             }
-            let publication = crate::render::publication(site, &views)?;
+            let weather = crate::weather::site_weather(config, store, site).await?;
+            let publication =
+                crate::render::publication_with_weather(site, &views, weather.as_ref())?;
             match publish::publish_retrying(
                 store,
                 &publication,

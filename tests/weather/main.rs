@@ -1,0 +1,166 @@
+//! Weather on real parts: a local server speaking Open-Meteo's protocol, real stores, real
+//! `sync` passes (or the weather step with a chosen clock), and the frontend router driven
+//! in-process, with the reader's address set as the serving loop sets it (`ConnectInfo`).
+
+mod api;
+mod fetcher;
+mod geoip;
+mod mmdb;
+mod page;
+mod provider;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use newsdesk::config::Config;
+use newsdesk::frontend::weather::WeatherOptions;
+use newsdesk::frontend::{self, App, Options};
+use newsdesk::store::{Key, Role, Store};
+use newsdesk::sync::{SyncOptions, SyncSummary, sync};
+use newsdesk::weather::{Cell, CellRecord, Index, PassSummary};
+use provider::OpenMeteoServer;
+use tower::ServiceExt;
+
+/// The site's place.
+pub const DETROIT: (f64, f64) = (42.33, -83.05);
+
+/// A config with one site whose place is Detroit (strip in °F), weather from `server`;
+/// `weather_extra` adds lines to `[weather]`.
+pub fn config_text(server: &OpenMeteoServer, weather_extra: &str) -> String {
+    format!(
+        "[fetch]\nallow_private_networks = true\ntimeout_secs = 1\nconnect_timeout_secs = 1\n\n\
+         [weather]\nbase_url = \"{}\"\n{weather_extra}\n\n\
+         [[sites]]\nname = \"test\"\ntitle = \"Test Report\"\nhosts = [\"test.example\"]\n\n\
+         [sites.weather]\nname = \"Detroit\"\nlat = {}\nlon = {}\nunit = \"F\"\n",
+        server.base_url(),
+        DETROIT.0,
+        DETROIT.1
+    )
+}
+
+pub fn config(server: &OpenMeteoServer, weather_extra: &str) -> Config {
+    newsdesk::config::parse(&config_text(server, weather_extra), "test").unwrap()
+}
+
+pub fn memory_store() -> Store {
+    Store::open("memory://", Role::Fetcher).unwrap()
+}
+
+pub fn detroit() -> Cell {
+    Cell::of(DETROIT.0, DETROIT.1).unwrap()
+}
+
+/// A whole `sync`: weather, then render and publish.
+pub async fn sync_now(config: &Config, store: &Store) -> SyncSummary {
+    sync(config, store, &SyncOptions::default()).await.unwrap()
+}
+
+/// The weather step alone, at `now`.
+pub async fn pass(config: &Config, store: &Store, now: DateTime<Utc>) -> PassSummary {
+    let sites: Vec<_> = config.sites.iter().collect();
+    newsdesk::weather::refresh(config, &sites, store, now).await
+}
+
+pub async fn record(store: &Store, cell: Cell) -> Option<CellRecord> {
+    store.get_json(&Key::WeatherCell(cell.id())).await.unwrap()
+}
+
+pub async fn index(store: &Store) -> Index {
+    store
+        .get_json(&Key::WeatherIndex)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// The names of the wanted markers in the bucket.
+pub async fn markers(store: &Store) -> Vec<String> {
+    let mut names: Vec<String> = store
+        .list(Key::WEATHER_WANTED_PREFIX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.location.as_ref().rsplit('/').next().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A frontend on `store` that has read the bucket. A zero `cache_ttl` makes it re-read the
+/// weather index on every request, so tests see a pass's result at once.
+pub async fn frontend_on(store: &Store, weather: WeatherOptions) -> Arc<App> {
+    let app = App::new(
+        store.clone(),
+        Options {
+            weather,
+            ..Options::default()
+        },
+    );
+    app.live.refresh().await.unwrap();
+    app
+}
+
+pub fn uncached() -> WeatherOptions {
+    WeatherOptions {
+        cache_ttl: std::time::Duration::ZERO,
+        ..WeatherOptions::default()
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+}
+
+/// A GET through the frontend's router, from `peer` (as the serving loop records it) with
+/// extra `headers`.
+pub async fn get_from(
+    router: &axum::Router,
+    path: &str,
+    peer: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut req = Request::get(path).header(header::HOST, "test.example");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(Body::empty()).unwrap();
+    if let Some(peer) = peer {
+        let addr: SocketAddr = peer.parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+    }
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn get(app: &Arc<App>, path: &str) -> Reply {
+    get_from(&frontend::router(app.clone()), path, None, &[]).await
+}
