@@ -10,7 +10,16 @@
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
 //!                                             share of the feeds
 //! removed/<site>.json                         a site taken out of the index, deleted after its grace
+//! admin/index.json                            every site's current headline block and archive
+//!                                             version: the one admin object frontends poll
+//! admin/<site>/headlines/<version>.json       one immutable version of the headline block
+//! admin/<site>/archive/<version>.json         one immutable batch of archive additions/deletions
+//! admin/<site>/archive/snapshots/<through>.json  the archive folded up to a batch (a shortcut)
+//! admin/<site>/refresh/<feed-id>.json         an admin's request to fetch a feed on the next pass
 //! ```
+//!
+//! Everything admins write is below `admin/`: a frontend with the web admin on needs write
+//! access there and nowhere else.
 
 use object_store::path::Path;
 
@@ -33,6 +42,28 @@ pub enum Key {
     /// `deployment/shard`, e.g. `3f2a9c1d/0-of-1`.
     FetchState(String),
     Tombstone(String),
+    /// `admin/index.json`.
+    AdminIndex,
+    /// A version of a site's headline block.
+    BlockVersion {
+        site: String,
+        version: String,
+    },
+    /// A batch of changes to a site's headline archive.
+    ArchiveBatch {
+        site: String,
+        version: String,
+    },
+    /// A site's archive folded up to and including batch `through`.
+    ArchiveSnapshot {
+        site: String,
+        through: String,
+    },
+    /// A request to fetch a feed of a site on the next pass.
+    RefreshRequest {
+        site: String,
+        feed: String,
+    },
 }
 
 impl Key {
@@ -55,6 +86,26 @@ impl Key {
 
     pub const FETCH_STATE_PREFIX: &'static str = "state/fetch/";
     pub const TOMBSTONES_PREFIX: &'static str = "removed/";
+
+    pub const ADMIN_PREFIX: &'static str = "admin/";
+
+    /// The versions of a site's headline block.
+    pub fn block_versions_prefix(site: &str) -> String {
+        format!("admin/{site}/headlines/")
+    }
+
+    /// The batches of a site's headline archive, snapshots included (under `snapshots/`).
+    pub fn archive_prefix(site: &str) -> String {
+        format!("admin/{site}/archive/")
+    }
+
+    pub fn archive_snapshots_prefix(site: &str) -> String {
+        format!("admin/{site}/archive/snapshots/")
+    }
+
+    pub fn refresh_prefix(site: &str) -> String {
+        format!("admin/{site}/refresh/")
+    }
 
     /// The generation number of a `generations/` key, if it is one.
     pub fn parse_generation(path: &str) -> Option<u64> {
@@ -90,7 +141,12 @@ impl Key {
 
     pub fn cache_control(&self) -> &'static str {
         match self {
-            Key::Blob { .. } | Key::Asset(_) | Key::Generation(..) => CACHE_IMMUTABLE,
+            Key::Blob { .. }
+            | Key::Asset(_)
+            | Key::Generation(..)
+            | Key::BlockVersion { .. }
+            | Key::ArchiveBatch { .. }
+            | Key::ArchiveSnapshot { .. } => CACHE_IMMUTABLE,
             _ => CACHE_MUTABLE,
         }
     }
@@ -128,6 +184,15 @@ impl std::fmt::Display for Key {
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
             Key::FetchState(label) => write!(f, "state/fetch/{label}.json"),
             Key::Tombstone(site) => write!(f, "removed/{site}.json"),
+            Key::AdminIndex => write!(f, "admin/index.json"),
+            Key::BlockVersion { site, version } => {
+                write!(f, "admin/{site}/headlines/{version}.json")
+            }
+            Key::ArchiveBatch { site, version } => write!(f, "admin/{site}/archive/{version}.json"),
+            Key::ArchiveSnapshot { site, through } => {
+                write!(f, "admin/{site}/archive/snapshots/{through}.json")
+            }
+            Key::RefreshRequest { site, feed } => write!(f, "admin/{site}/refresh/{feed}.json"),
         }
     }
 }
@@ -160,5 +225,38 @@ mod tests {
         assert!(a < b, "zero-padded so listing order is generation order");
         assert_eq!(Key::parse_generation(&b), Some(10));
         assert_eq!(Key::parse_generation("sites/s/generations/junk"), None);
+    }
+
+    #[test]
+    fn admin_keys_live_below_admin_and_versions_are_immutable() {
+        let v = Key::BlockVersion {
+            site: "linux".into(),
+            version: "20261123T101500.123Z-0a1b2c3d".into(),
+        };
+        assert_eq!(
+            v.to_string(),
+            "admin/linux/headlines/20261123T101500.123Z-0a1b2c3d.json"
+        );
+        assert_eq!(v.content_type(), "application/json");
+        assert_eq!(v.cache_control(), CACHE_IMMUTABLE);
+        assert!(
+            v.to_string()
+                .starts_with(&Key::block_versions_prefix("linux"))
+        );
+        assert_eq!(Key::AdminIndex.cache_control(), CACHE_MUTABLE);
+        for k in [
+            Key::AdminIndex,
+            v,
+            Key::ArchiveSnapshot {
+                site: "linux".into(),
+                through: "x".into(),
+            },
+            Key::RefreshRequest {
+                site: "linux".into(),
+                feed: "0123456789abcdef".into(),
+            },
+        ] {
+            assert!(k.to_string().starts_with(Key::ADMIN_PREFIX), "{k}");
+        }
     }
 }
