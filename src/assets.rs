@@ -18,7 +18,13 @@ pub struct Asset {
 /// Each published asset and the files it is made of, joined in order: a page loads one
 /// stylesheet and one script, while each concern keeps a file of its own.
 const SOURCES: &[(&str, &[&[u8]])] = &[
-    ("style.css", &[include_bytes!("../assets/style.css")]),
+    (
+        "style.css",
+        &[
+            include_bytes!("../assets/style.css"),
+            include_bytes!("../assets/headlines.css"),
+        ],
+    ),
     ("app.js", &[include_bytes!("../assets/app.js")]),
     ("favicon.svg", &[include_bytes!("../assets/favicon.svg")]),
 ];

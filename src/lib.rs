@@ -4,7 +4,8 @@
 //! renders pages and JSON ([`render`], [`assets`]) and publishes them to a bucket ([`store`]):
 //! immutable content-addressed objects first, a small per-site manifest last. Stateless
 //! frontends ([`frontend`]) poll those manifests and serve the objects from memory.
-//! The bucket is the single source of truth: all fetcher state lives there too.
+//! The bucket is the single source of truth: all fetcher state lives there too. Admins edit
+//! the headline files ([`headlines`]) in the bucket with the fetcher's CLI.
 
 pub mod assets;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod feed;
 pub mod fetch;
 pub mod frontend;
+pub mod headlines;
 pub mod model;
 pub mod render;
 pub mod run;

@@ -4,6 +4,8 @@
 //! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
 //! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
 //! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
+//! `/old_headlines` and the headline block a page is composed with come from
+//! [`crate::headlines`].
 
 pub mod conn;
 pub mod layout;
@@ -123,6 +125,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(index))
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
+        .route("/old_headlines", get(crate::headlines::old_page::handler))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
@@ -158,7 +161,7 @@ fn security_header(
 
 /// The site a request is for, by its Host header: its own site, loaded or not (a 503 then),
 /// and the default site only for a host that names none.
-fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
+pub(crate) fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
     let host = headers
         .get(header::HOST)
@@ -172,7 +175,9 @@ fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Erro
     state.live.clone().ok_or(Error::SiteDown { retry_after })
 }
 
-/// `/`: the default page, or the reader's layout when the cookie asks for a different one.
+/// `/`: the default page, or the reader's layout when the cookie asks for a different one;
+/// composed here with the site's headline block when the admin index names a newer one than
+/// the generation's (an edit the fetcher has not rendered yet).
 ///
 /// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
 /// header on the hot path.
@@ -180,17 +185,33 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
     let (parts, _) = req.into_parts();
     let headers = &parts.headers;
     let site = site(&app, headers, &parts.uri)?;
-    if let Some(layout) = Layout::from_headers(headers) {
+    let above = app
+        .live
+        .headlines
+        .newer_block(&site.entry.name, site.above_version());
+    let layout = Layout::from_headers(headers);
+    if layout.is_some() || above.is_some() {
         let ids: Vec<&str> = site.fragments.iter().map(|f| f.id.as_str()).collect();
-        let visible = layout.visible(&ids);
+        let visible = match &layout {
+            Some(layout) => layout.visible(&ids),
+            None => (0..ids.len())
+                .filter_map(|i| u16::try_from(i).ok())
+                .collect(),
+        };
         let is_default = visible.len() == ids.len()
             && visible
                 .iter()
                 .enumerate()
                 .all(|(i, v)| usize::from(*v) == i);
-        if !is_default {
-            match app.live.layout(&site, visible).await {
-                Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
+        if !is_default || above.is_some() {
+            // The default layout with a newer block is the same page for every reader.
+            let policy = if is_default {
+                respond::FRONT
+            } else {
+                respond::LAYOUT
+            };
+            match app.live.layout(&site, visible, above.as_deref()).await {
+                Ok(page) => return Ok(respond::page(&page, headers, policy)),
                 // The parts are gone from memory and the bucket: the default page beats an error.
                 Err(e) => {
                     tracing::warn!(error = %e, "reader layout unavailable; serving the default page")

@@ -1,5 +1,6 @@
-//! Rendering a site with minijinja: the front page as top + one fragment per source + bottom
-//! (so the frontend can assemble reader layouts from the same fragments), and `/api/headlines`.
+//! Rendering a site with minijinja: the front page as top + the headline block + one fragment
+//! per source + bottom (so the frontend can assemble reader layouts, and pages with a newer
+//! headline block, from the same parts), and `/api/headlines`.
 //!
 //! View structs are kept apart from the stored model; rendering is pure and deterministic (no
 //! clock), so an unchanged site renders to identical bytes and publishes nothing.
@@ -29,6 +30,10 @@ pub mod names {
     /// The parts around the source boxes, for reader layouts.
     pub const TOP: &str = "part/top";
     pub const BOTTOM: &str = "part/bottom";
+    /// The headline block, labelled with its version (see `crate::headlines`).
+    pub const ABOVE: &str = "part/above";
+    /// Where the headline block goes in `part/top` (templates/headlines_block.html).
+    pub const ABOVE_SLOT: &str = "<!--newsdesk:headlines-->";
     /// `fragment/<source id>`: one source box, labelled with its title, in the site's order.
     pub const FRAGMENT_PREFIX: &str = "fragment/";
 
@@ -37,10 +42,35 @@ pub mod names {
     }
 }
 
-/// Joins page parts; used for the default page and for reader layouts alike.
-pub fn assemble<'a>(top: &str, fragments: impl Iterator<Item = &'a str>, bottom: &str) -> String {
-    let mut out = String::with_capacity(top.len() + bottom.len() + 4096);
-    out.push_str(top);
+/// The headline block as a page shows it: its HTML (empty for none) and the version it was
+/// rendered from, which labels `part/above` so a frontend can tell when it holds a newer one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Above {
+    pub version: Option<String>,
+    pub html: String,
+}
+
+/// Joins page parts; used for the default page and for reader layouts alike. The headline
+/// block goes into its slot in `top` (after `top` if it has none: a generation published
+/// before the block existed).
+pub fn assemble<'a>(
+    top: &str,
+    above: &str,
+    fragments: impl Iterator<Item = &'a str>,
+    bottom: &str,
+) -> String {
+    let mut out = String::with_capacity(top.len() + above.len() + bottom.len() + 4096);
+    match top.split_once(names::ABOVE_SLOT) {
+        Some((before, after)) => {
+            out.push_str(before);
+            out.push_str(above);
+            out.push_str(after);
+        }
+        None => {
+            out.push_str(top);
+            out.push_str(above);
+        }
+    }
     for f in fragments {
         out.push_str(f);
     }
@@ -59,6 +89,11 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         (
             "page_bottom.html",
             include_str!("../../templates/page_bottom.html"),
+        ),
+        // Included by page_top.html, where it leaves the slot `assemble` fills.
+        (
+            "headlines_block.html",
+            include_str!("../../templates/headlines_block.html"),
         ),
     ] {
         env.add_template(name, src)
@@ -85,10 +120,20 @@ fn render(template: &'static str, ctx: Value) -> Result<String, RenderError> {
         .map_err(|source| RenderError { template, source })
 }
 
-/// Renders a site from its sources' views into the objects one generation publishes: the
-/// front page, its parts and fragments (so the frontend can assemble reader layouts from the
-/// same bytes), `/api/headlines`, and the shared assets.
+/// [`publication_with`] without a headline block.
 pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
+    publication_with(site, sources, &Above::default())
+}
+
+/// Renders a site from its sources' views and its headline block into the objects one
+/// generation publishes: the front page, its parts and fragments (so the frontend can assemble
+/// reader layouts, and pages with a newer block, from the same bytes), `/api/headlines`, and
+/// the shared assets.
+pub fn publication_with(
+    site: &SiteConfig,
+    sources: &[SourceView],
+    above: &Above,
+) -> Result<Publication, RenderError> {
     let site_ctx = context! { name => site.name.as_str(), title => &site.title };
     let assets = Value::from(Serde(crate::assets::urls()));
     let top = render(
@@ -105,7 +150,12 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
             )
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    let index = assemble(&top, fragments.iter().map(String::as_str), &bottom);
+    let index = assemble(
+        &top,
+        &above.html,
+        fragments.iter().map(String::as_str),
+        &bottom,
+    );
     let object = |name: String, label: Option<String>, ext, bytes: Vec<u8>| Object {
         name,
         label,
@@ -122,6 +172,12 @@ pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publicat
         ),
         object(names::TOP.into(), None, "html", top.into_bytes()),
         object(names::BOTTOM.into(), None, "html", bottom.into_bytes()),
+        object(
+            names::ABOVE.into(),
+            above.version.clone(),
+            "html",
+            above.html.clone().into_bytes(),
+        ),
     ];
     for (s, html) in sources.iter().zip(fragments) {
         objects.push(object(
@@ -294,6 +350,43 @@ mod tests {
         assert_eq!(
             v["sources"][0]["entries"][1]["link"],
             "https://e.org/1?a=1&b=2"
+        );
+    }
+
+    #[test]
+    fn the_headline_block_is_its_own_part_between_masthead_and_sources() {
+        let above = Above {
+            version: Some("20261123T101500.123Z-0a1b2c3d".into()),
+            html: "<section class=\"headlines\">TOP STORY</section>".into(),
+        };
+        let p = publication_with(&site(), &[source(2)], &above).unwrap();
+        let html = text(&p, names::INDEX);
+        let (masthead, block, sources) = (
+            html.find("</header>").unwrap(),
+            html.find("TOP STORY").unwrap(),
+            html.find("class=\"sources\"").unwrap(),
+        );
+        assert!(masthead < block && block < sources, "{html}");
+        assert!(
+            !html.contains(names::ABOVE_SLOT),
+            "the slot is filled: {html}"
+        );
+        let part = p.objects.iter().find(|o| o.name == names::ABOVE).unwrap();
+        assert_eq!(part.label, above.version);
+        assert_eq!(part.bytes, above.html.as_bytes());
+        let top = text(&p, names::TOP);
+        assert!(top.contains(names::ABOVE_SLOT), "{top}");
+        let reassembled = assemble(
+            &top,
+            &above.html,
+            std::iter::once(text(&p, &names::fragment("abc")).as_str()),
+            &text(&p, names::BOTTOM),
+        );
+        assert_eq!(reassembled, html, "the parts make the page");
+        let none = text(&publication(&site(), &[source(2)]).unwrap(), names::INDEX);
+        assert!(
+            !none.contains("class=\"headlines\"") && !none.contains(names::ABOVE_SLOT),
+            "{none}"
         );
     }
 
