@@ -5,8 +5,10 @@
 //! immutable content-addressed objects first, a small per-site manifest last. Stateless
 //! frontends ([`frontend`]) poll those manifests and serve the objects from memory.
 //! The bucket is the single source of truth: all fetcher state lives there too. Admins edit
-//! the headline files ([`headlines`]) in the bucket with the fetcher's CLI.
+//! the headline files ([`headlines`]) in the bucket through the frontend's web admin
+//! ([`admin`]) or the fetcher's CLI.
 
+pub mod admin;
 pub mod assets;
 pub mod cli;
 pub mod compress;

@@ -3,13 +3,16 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use newsdesk::admin::{AdminConfig, auth, client::Proxy};
 use newsdesk::frontend::{self, Options};
 use newsdesk::store::{Role, Store};
 
 #[derive(Parser)]
 #[command(version, about = "Serve the news sites published in the bucket")]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Where the fetcher publishes: file:///abs/path, s3://BUCKET[/PREFIX]?endpoint=..&region=..
     /// [default: file://$PWD/data/bucket]
     #[arg(long, env = "NEWSDESK_STORE")]
@@ -42,6 +45,50 @@ struct Cli {
     /// kernel's accept queue until one closes. Keep it below the descriptor limit.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: u64,
+    /// Seconds an admin stays logged in (the web admin is on when NEWSDESK_ADMIN_HASH is set;
+    /// NEWSDESK_SESSION_KEY, if set, signs sessions instead of a key derived from the hash).
+    #[arg(long, env = "NEWSDESK_ADMIN_SESSION_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u64).range(1..))]
+    admin_session_secs: u64,
+    /// A proxy or load balancer in front (an address or network, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For and X-Forwarded-Proto the admin believes, for the login rate limit and
+    /// the session cookie's Secure flag. Repeat, or separate with commas.
+    #[arg(
+        long = "trusted-proxy",
+        env = "NEWSDESK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<Proxy>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read the admin password on stdin (one trailing newline is not part of it) and print its
+    /// argon2id hash as the last line: the value of NEWSDESK_ADMIN_HASH.
+    HashPassword,
+}
+
+/// An environment variable that is set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn hash_password() -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Read};
+    let mut input = Vec::new();
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Type the admin password and press Enter (it shows as you type; or pipe it in):");
+        let mut line = String::new();
+        stdin.read_line(&mut line)?;
+        input = line.into_bytes();
+    } else {
+        stdin.lock().read_to_end(&mut input)?;
+    }
+    let password = auth::password_from_input(&input)?;
+    let hash = auth::hash_password(&password)?;
+    eprintln!("Set this as NEWSDESK_ADMIN_HASH in the frontends' environment:");
+    println!("{hash}");
+    Ok(())
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
@@ -49,7 +96,34 @@ struct Cli {
 async fn main() -> ExitCode {
     newsdesk::cli::init_logging();
     let cli = Cli::parse();
+    if let Some(Command::HashPassword) = cli.command {
+        return match hash_password() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("newsdesk-frontend: hash-password: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let result = async {
+        let admin = match env("NEWSDESK_ADMIN_HASH") {
+            None => None,
+            Some(hash) => Some(std::sync::Arc::new(AdminConfig::new(
+                &hash,
+                env("NEWSDESK_SESSION_KEY").as_deref(),
+                Duration::from_secs(cli.admin_session_secs),
+                cli.trusted_proxies.clone(),
+            )?)),
+        };
+        tracing::info!(
+            admin = admin.is_some(),
+            "web admin {}",
+            if admin.is_some() {
+                "on at /admin/login"
+            } else {
+                "off (NEWSDESK_ADMIN_HASH is not set)"
+            }
+        );
         let url = cli
             .store
             .clone()
@@ -62,6 +136,7 @@ async fn main() -> ExitCode {
             header_timeout: Duration::from_secs(cli.header_timeout),
             idle_timeout: Duration::from_secs(cli.idle_timeout),
             max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
+            admin,
             ..Options::default()
         };
         frontend::run(store, &cli.listen, options).await

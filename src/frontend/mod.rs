@@ -4,8 +4,8 @@
 //! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
 //! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
 //! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
-//! `/old_headlines` and the headline block a page is composed with come from
-//! [`crate::headlines`].
+//! The web admin (`/admin/...`, off unless configured) is [`crate::admin`]; `/old_headlines`
+//! and the headline block a page is composed with come from [`crate::headlines`].
 
 pub mod conn;
 pub mod layout;
@@ -56,6 +56,8 @@ pub struct Options {
     /// Connections open at once, over every worker; past it new ones wait in the kernel's
     /// accept queue until one closes.
     pub max_connections: usize,
+    /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
+    pub admin: Option<Arc<crate::admin::AdminConfig>>,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
+            admin: None,
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// One permit per open connection, shared by every worker.
     connections: Arc<tokio::sync::Semaphore>,
+    /// The web admin's per-process state, when it is on.
+    pub admin: Option<crate::admin::Admin>,
 }
 
 impl App {
@@ -91,6 +96,7 @@ impl App {
         ));
         Arc::new(App {
             metrics: metrics::Metrics::new(live.clone()),
+            admin: options.admin.clone().map(crate::admin::Admin::new),
             live,
             options,
             connections,
@@ -115,7 +121,7 @@ impl App {
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Largest request body: the `/config` form is a few kB.
+/// Largest request body outside `/admin`: the `/config` form is a few kB.
 const MAX_BODY: usize = 64 * 1024;
 
 /// Every route; tests drive it with `oneshot`.
@@ -131,6 +137,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics::handler))
         // Every other page the site published (`/api/headlines`, feeds, ...), by its path.
         .fallback(published)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
+        .nest("/admin", crate::admin::router())
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -142,7 +151,6 @@ pub fn router(app: Arc<App>) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         // Outermost, so timeouts and refused bodies are counted too.
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
