@@ -50,7 +50,14 @@ impl Default for Watch {
     fn default() -> Self {
         Watch {
             state: Default::default(),
-            archives: moka::future::Cache::new(1024),
+            // Each archive change makes a new key; the old copies go by weight (a few hundred
+            // bytes per headline).
+            archives: moka::future::Cache::builder()
+                .max_capacity(64 << 20)
+                .weigher(|_: &ArchiveKey, a: &Arc<Archive>| {
+                    u32::try_from(a.len() * 256 + 1024).unwrap_or(u32::MAX)
+                })
+                .build(),
             latest: Default::default(),
             old_pages: moka::future::Cache::builder()
                 .max_capacity(32 << 20)
