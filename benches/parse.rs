@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use newsdesk::feed::{decode_charset, merge::merge, parse};
 use newsdesk::model::Entry;
-use newsdesk::render::{EntryView, SourceView, publication};
+use newsdesk::render::{EntryView, Inputs, SourceView, publication};
 use url::Url;
 
 /// The fetcher's allocator, so the figures are the binary's.
@@ -74,7 +74,11 @@ fn main() {
         }
         let render_start = thread_cpu_ns();
         for (site, views) in sites.iter().zip(views.chunks(PER_SITE)) {
-            let rendered = publication(site, views).unwrap();
+            let inputs = Inputs {
+                sources: views,
+                ..Default::default()
+            };
+            let rendered = publication(site, &inputs).unwrap();
             checksum += rendered
                 .objects
                 .iter()

@@ -23,6 +23,7 @@ const SOURCES: &[(&str, &[&[u8]])] = &[
         &[
             include_bytes!("../assets/style.css"),
             include_bytes!("../assets/weather.css"),
+            include_bytes!("../assets/headlines.css"),
         ],
     ),
     (

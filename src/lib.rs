@@ -4,8 +4,11 @@
 //! renders pages and JSON ([`render`], [`assets`]) and publishes them to a bucket ([`store`]):
 //! immutable content-addressed objects first, a small per-site manifest last. Stateless
 //! frontends ([`frontend`]) poll those manifests and serve the objects from memory.
-//! The bucket is the single source of truth: all fetcher state lives there too.
+//! The bucket is the single source of truth: all fetcher state lives there too. Admins edit
+//! the headline files ([`headlines`]) in the bucket through the frontend's web admin
+//! ([`admin`]) or the fetcher's CLI.
 
+pub mod admin;
 pub mod assets;
 pub mod cli;
 pub mod compress;
@@ -13,6 +16,7 @@ pub mod config;
 pub mod feed;
 pub mod fetch;
 pub mod frontend;
+pub mod headlines;
 pub mod model;
 pub mod picker;
 pub mod render;

@@ -428,6 +428,60 @@ async fn concurrent_deployments_keep_both_sites_on_garage() {
     concurrent_deployments_keep_both_sites("garage").await;
 }
 
+/// Two admins saving the headline block at once, 3 times: each time both versions are kept,
+/// exactly one is current and the other is told which (more in tests/headlines.rs).
+async fn concurrent_headline_saves(kind: &str) {
+    use newsdesk::headlines::{AdminIndex, Block, SaveOutcome, blocks};
+    let (store, _reader, _dir) = stores(kind);
+    let now = chrono::Utc::now;
+    let mut base = blocks::save(&store, "s", Block::empty(), "web:0", None, None, now())
+        .await
+        .unwrap()
+        .version;
+    for round in 0..3 {
+        let block = |who: &str| Block::from_html(&format!("<p>{who} {round}</p>")).unwrap();
+        let (a, b) = tokio::join!(
+            blocks::save(&store, "s", block("a"), "web:a", Some(&base), None, now()),
+            blocks::save(&store, "s", block("b"), "web:b", Some(&base), None, now()),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let winner = match (&a.outcome, &b.outcome) {
+            (SaveOutcome::Current, SaveOutcome::NotCurrent { current }) => {
+                assert_eq!(current.as_deref(), Some(a.version.as_str()));
+                a.version
+            }
+            (SaveOutcome::NotCurrent { current }, SaveOutcome::Current) => {
+                assert_eq!(current.as_deref(), Some(b.version.as_str()));
+                b.version
+            }
+            other => panic!("round {round}: exactly one save must be current: {other:?}"),
+        };
+        let (index, _) = AdminIndex::read(&store).await.unwrap();
+        assert_eq!(index.block("s"), Some(winner.as_str()), "round {round}");
+        base = winner;
+    }
+    assert_eq!(
+        blocks::list(&store, "s").await.unwrap().len(),
+        7,
+        "every save is kept"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_headline_saves_on_memory() {
+    concurrent_headline_saves("memory").await;
+}
+
+#[tokio::test]
+async fn concurrent_headline_saves_on_file() {
+    concurrent_headline_saves("file").await;
+}
+
+#[tokio::test]
+async fn concurrent_headline_saves_on_garage() {
+    concurrent_headline_saves("garage").await;
+}
+
 /// One forced pass: [objects written, bytes uploaded, milliseconds], from the bucket's listing.
 async fn measure(config: &Config, fetcher: &Store) -> [u128; 3] {
     let before = bucket::listing(fetcher).await;

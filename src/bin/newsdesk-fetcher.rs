@@ -88,12 +88,16 @@ enum Command {
         #[arg(long, default_value_t = 86_400)]
         grace_secs: u64,
     },
+    /// The headline block and its archive: show, set, edit, history, restore, archive.
+    Headlines(newsdesk::headlines::cli::Args),
 }
 
 /// Exit codes (also in the README): systemd shows any but 0 as a failed run.
 mod exit {
     /// A site's feeds all failed: its pages were published with the last good headlines.
     pub const FEEDS_FAILING: u8 = 3;
+    /// A headline edit was saved but is not current: another one was saved at the same time.
+    pub const NOT_CURRENT: u8 = 4;
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
@@ -192,6 +196,22 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
                 "release: site {site} is live at generation {} with the newest content (generation {}); no longer pinned",
                 moved.live, moved.content_of
             );
+        }
+        Command::Headlines(args) => {
+            let config_sites: Vec<String> = match &cli.config {
+                Some(path) => config::from_file(path)?
+                    .sites
+                    .iter()
+                    .map(|s| s.name.to_string())
+                    .collect(),
+                None => vec![],
+            };
+            let done =
+                newsdesk::headlines::cli::run(args, &store, &config_sites, &mut std::io::stdout())
+                    .await?;
+            if done == newsdesk::headlines::cli::Done::NotCurrent {
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
+            }
         }
         Command::RemoveSite { site, grace_secs } => {
             let grace = std::time::Duration::from_secs(grace_secs);

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use newsdesk::admin::{AdminConfig, auth};
 use newsdesk::frontend::weather::{GeoIp, WeatherOptions};
 use newsdesk::frontend::{self, Options};
 use newsdesk::store::{Role, Store};
@@ -11,6 +12,8 @@ use newsdesk::store::{Role, Store};
 #[derive(Parser)]
 #[command(version, about = "Serve the news sites published in the bucket")]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Where the fetcher publishes: file:///abs/path, s3://BUCKET[/PREFIX]?endpoint=..&region=..
     /// [default: file://$PWD/data/bucket]
     #[arg(long, env = "NEWSDESK_STORE")]
@@ -48,21 +51,85 @@ struct Cli {
     /// MaxMind-format database (GeoLite2/GeoIP2 City) to show readers their own area's weather.
     #[arg(long, env = "NEWSDESK_GEOIP")]
     geoip: Option<std::path::PathBuf>,
-    /// Proxies (CIDR, repeat or comma-separate) whose X-Forwarded-For names the reader.
+    /// A proxy or load balancer in front (an address or network, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For (the reader's address: GeoIP weather, the admin's login rate limit) and
+    /// X-Forwarded-Proto (the admin cookie's Secure flag) are believed. Repeat, or separate
+    /// with commas.
     #[arg(
         long = "trusted-proxy",
         env = "NEWSDESK_TRUSTED_PROXY",
         value_delimiter = ','
     )]
     trusted_proxy: Vec<ipnetwork::IpNetwork>,
+    /// Seconds an admin stays logged in (the web admin is on when NEWSDESK_ADMIN_HASH is set;
+    /// NEWSDESK_SESSION_KEY, if set, signs sessions instead of a key derived from the hash).
+    #[arg(long, env = "NEWSDESK_ADMIN_SESSION_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u64).range(1..))]
+    admin_session_secs: u64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read the admin password on stdin (one trailing newline is not part of it) and print its
+    /// argon2id hash as the last line: the value of NEWSDESK_ADMIN_HASH.
+    HashPassword,
+}
+
+/// An environment variable that is set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn hash_password() -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Read};
+    let mut input = Vec::new();
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Type the admin password and press Enter (it shows as you type; or pipe it in):");
+        let mut line = String::new();
+        stdin.read_line(&mut line)?;
+        input = line.into_bytes();
+    } else {
+        stdin.lock().read_to_end(&mut input)?;
+    }
+    let password = auth::password_from_input(&input)?;
+    let hash = auth::hash_password(&password)?;
+    eprintln!("Set this as NEWSDESK_ADMIN_HASH in the frontends' environment:");
+    println!("{hash}");
+    Ok(())
 }
 
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::HashPassword) = cli.command {
+        return match hash_password() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("newsdesk-frontend: hash-password: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let log = newsdesk::cli::init_logging("newsdesk-frontend", cli.log.log_format);
     let result = async {
+        let admin = match env("NEWSDESK_ADMIN_HASH") {
+            None => None,
+            Some(hash) => Some(std::sync::Arc::new(AdminConfig::new(
+                &hash,
+                env("NEWSDESK_SESSION_KEY").as_deref(),
+                Duration::from_secs(cli.admin_session_secs),
+            )?)),
+        };
+        tracing::info!(
+            admin = admin.is_some(),
+            "web admin {}",
+            if admin.is_some() {
+                "on at /admin/login"
+            } else {
+                "off (NEWSDESK_ADMIN_HASH is not set)"
+            }
+        );
         let url = cli
             .store
             .clone()
@@ -78,9 +145,10 @@ async fn main() -> ExitCode {
             max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
             weather: WeatherOptions {
                 geoip: geoip.map(std::sync::Arc::new),
-                trusted_proxies: cli.trusted_proxy.clone(),
                 ..WeatherOptions::default()
             },
+            trusted_proxies: cli.trusted_proxy.clone(),
+            admin,
             ..Options::default()
         };
         frontend::run(store, &cli.listen, options).await

@@ -88,6 +88,7 @@ pub async fn serve_connection(
     open: impl Send,
 ) {
     let activity = Arc::new(Activity::new());
+    let peer = stream.peer_addr().ok();
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
@@ -95,6 +96,7 @@ pub async fn serve_connection(
     let service = Tracked {
         router,
         activity: activity.clone(),
+        peer,
     };
     let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
@@ -278,10 +280,12 @@ impl AsyncWrite for Watched {
 }
 
 /// The router as a hyper service that tells the watchdog when a request starts and when its
-/// response is finished (its body dropped by hyper, sent or abandoned).
+/// response is finished (its body dropped by hyper, sent or abandoned), and gives handlers the
+/// client's address (`ConnectInfo`, for the admin's login rate limit).
 struct Tracked {
     router: Router,
     activity: Arc<Activity>,
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Tracked {
@@ -289,8 +293,12 @@ impl hyper::service::Service<Request<Incoming>> for Tracked {
     type Error = Infallible;
     type Future = Call;
 
-    fn call(&self, req: Request<Incoming>) -> Call {
+    fn call(&self, mut req: Request<Incoming>) -> Call {
         self.activity.request();
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         // The router is always ready and cheap to clone (one `Arc`).
         let mut router = self.router.clone();
         Call {

@@ -6,6 +6,10 @@
 //! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
 //! good generation keeps being served (stale-if-error) and the next poll retries. Each site is
 //! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
+//!
+//! Each poll also re-reads the headline files of every site with one conditional GET
+//! ([`crate::headlines::watch`]); a page whose generation has an older headline block than the
+//! current one is assembled here with the new block, like a reader layout.
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -31,6 +35,9 @@ pub struct LiveSite {
     pub pages: BTreeMap<String, Arc<Page>>,
     /// The source boxes, in the site's order.
     pub fragments: Vec<Fragment>,
+    /// The version of the headline block this generation was rendered with (the label of
+    /// `part/above`), looked up once here rather than on every request for `/`.
+    above_version: Option<String>,
     /// Store ETag of the manifest, for the next conditional GET.
     etag: Option<String>,
 }
@@ -55,9 +62,21 @@ impl LiveSite {
         })
     }
 
+    /// Every fragment, in the site's order: the default layout.
+    pub fn in_order(&self) -> Vec<u16> {
+        (0..self.fragments.len())
+            .filter_map(|i| u16::try_from(i).ok())
+            .collect()
+    }
+
     /// The page served at `path`, if the site has one.
     pub fn page(&self, path: &str) -> Option<&Arc<Page>> {
         self.pages.get(path)
+    }
+
+    /// The version of the headline block this generation was rendered with.
+    pub fn above_version(&self) -> Option<&str> {
+        self.above_version.as_deref()
     }
 
     fn part(&self, name: &str) -> Result<&ObjectRef, Arc<StoreError>> {
@@ -69,8 +88,9 @@ impl LiveSite {
     }
 }
 
-/// A reader layout of one generation of a site: the visible fragments, in order, and the look.
-type LayoutKey = (String, u64, Vec<u16>, Prefs);
+/// A page of one generation of a site: the headline block if it is newer than the
+/// generation's (its version), the visible fragments, in order, and the look.
+type LayoutKey = (String, u64, Option<String>, Vec<u16>, Prefs);
 
 /// A warning that repeats while its cause lasts is logged at most this often.
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -88,6 +108,8 @@ pub struct Live {
     index_warned: Throttle,
     none_warned: Throttle,
     pub counters: CacheCounters,
+    /// The headline files: each site's current block and its archive.
+    pub headlines: crate::headlines::watch::Watch,
 }
 
 impl Live {
@@ -99,7 +121,7 @@ impl Live {
             .build();
         let layouts = moka::future::Cache::builder()
             .max_capacity(cache_bytes / 4)
-            .weigher(|k: &LayoutKey, v: &Arc<Page>| weight(k.0.len() + 2 * k.2.len() + v.weight()))
+            .weigher(|k: &LayoutKey, v: &Arc<Page>| weight(k.0.len() + 2 * k.3.len() + v.weight()))
             .build();
         Live {
             store,
@@ -112,7 +134,12 @@ impl Live {
             index_warned: Throttle::default(),
             none_warned: Throttle::default(),
             counters: Default::default(),
+            headlines: Default::default(),
         }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -175,6 +202,9 @@ impl Live {
             index_etag,
         };
         self.log_changes(&old, &new);
+        // One conditional GET for every site's headline files; a failure keeps the last good
+        // ones (logged there) and does not hold the pages back.
+        let _ = self.headlines.refresh(&self.store).await;
         let failure = new.sites.iter().find_map(|s| match &s.problem {
             Some(Problem::Failed(e)) => Some(e.clone()),
             _ => None,
@@ -334,7 +364,7 @@ impl Live {
             })
             .collect();
         // The parts of reader layouts too, so they survive a bucket outage as well as `/` does.
-        for part in [names::TOP, names::BOTTOM]
+        for part in [names::TOP, names::ABOVE, names::BOTTOM]
             .into_iter()
             .filter_map(|n| manifest.object(n))
             .chain(fragments.iter().map(|f| &f.object))
@@ -344,11 +374,17 @@ impl Live {
         if previous.is_none_or(|p| p.manifest.generation != manifest.generation) {
             tracing::info!(site = %entry.name, generation = manifest.generation, "new generation");
         }
+        let above_version = manifest
+            .objects
+            .iter()
+            .find(|n| n.name == names::ABOVE)
+            .and_then(|n| n.label.clone());
         Ok(Some(Arc::new(LiveSite {
             entry: entry.clone(),
             manifest: Arc::new(manifest),
             pages,
             fragments,
+            above_version,
             etag,
         })))
     }
@@ -403,16 +439,20 @@ impl Live {
     }
 
     /// The front page of `site` with the fragments `visible` (indices into its manifest) in
-    /// that order and the look `prefs`, assembled and compressed once per layout and generation.
+    /// that order, the look `prefs`, and with `above` (a headline block newer than the
+    /// generation's) if given, assembled and compressed once per layout, look, block and
+    /// generation.
     pub async fn layout(
         &self,
         site: &LiveSite,
         visible: Vec<u16>,
         prefs: Prefs,
+        above: Option<&crate::headlines::watch::CurrentBlock>,
     ) -> Result<Arc<Page>, Arc<StoreError>> {
         let key = (
             site.entry.name.clone(),
             site.manifest.generation,
+            above.map(|a| a.version.clone()),
             visible,
             prefs,
         );
@@ -421,11 +461,22 @@ impl Live {
             return Ok(p);
         }
         self.counters.layout_misses.inc();
-        let visible = key.2.clone();
+        let visible = key.3.clone();
         self.layouts
             .try_get_with(key, async move {
                 let top = self.part(site.part(names::TOP)?).await?;
                 let bottom = self.part(site.part(names::BOTTOM)?).await?;
+                // The generation's own block, unless a newer one is given; a generation from
+                // before headline blocks has none.
+                let published = match (above, site.manifest.object(names::ABOVE)) {
+                    (None, Some(obj)) => Some(self.part(obj).await?),
+                    _ => None,
+                };
+                let above = match (above, &published) {
+                    (Some(a), _) => a.html.as_str(),
+                    (None, Some(p)) => text(p),
+                    (None, None) => "",
+                };
                 let mut parts = Vec::with_capacity(visible.len());
                 for i in &visible {
                     let f = site.fragments.get(usize::from(*i)).ok_or_else(|| {
@@ -437,6 +488,7 @@ impl Live {
                 }
                 let html = crate::render::assemble(
                     &prefs.apply(text(&top)),
+                    above,
                     parts.iter().map(|p| text(p)),
                     text(&bottom),
                 );

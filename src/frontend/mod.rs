@@ -4,7 +4,10 @@
 //! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
 //! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
 //! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
+//! The web admin (`/admin/...`, off unless configured) is [`crate::admin`]; `/old_headlines`
+//! and the headline block a page is composed with come from [`crate::headlines`].
 
+pub mod client;
 pub mod conn;
 pub mod layout;
 pub mod live;
@@ -29,6 +32,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::render::names;
 use crate::store::manifest::ObjectRef;
 use crate::store::{Key, Store};
+use layout::Prefs;
 use live::{Live, LiveSite};
 use respond::Error;
 pub use serve::{run, serve};
@@ -55,6 +59,10 @@ pub struct Options {
     /// accept queue until one closes.
     pub max_connections: usize,
     pub weather: weather::WeatherOptions,
+    /// Proxies in front whose forwarding headers are believed (see [`client`]).
+    pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
+    /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
+    pub admin: Option<Arc<crate::admin::AdminConfig>>,
 }
 
 impl Default for Options {
@@ -68,6 +76,8 @@ impl Default for Options {
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             weather: Default::default(),
+            trusted_proxies: vec![],
+            admin: None,
         }
     }
 }
@@ -79,6 +89,8 @@ pub struct App {
     /// One permit per open connection, shared by every worker.
     connections: Arc<tokio::sync::Semaphore>,
     pub weather: weather::Weather,
+    /// The web admin's per-process state, when it is on.
+    pub admin: Option<crate::admin::Admin>,
 }
 
 impl App {
@@ -93,6 +105,7 @@ impl App {
         Arc::new(App {
             metrics: metrics::Metrics::new(live.clone()),
             weather: weather::Weather::new(store.clone(), options.weather.clone()),
+            admin: options.admin.clone().map(crate::admin::Admin::new),
             live,
             options,
             connections,
@@ -117,7 +130,7 @@ impl App {
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Largest request body: the `/config` form is a few kB.
+/// Largest request body outside `/admin`: the `/config` form is a few kB.
 const MAX_BODY: usize = 64 * 1024;
 
 /// Every route; tests drive it with `oneshot`.
@@ -128,11 +141,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
         .route("/api/weather", get(weather::api))
+        .route("/old_headlines", get(crate::headlines::old_page::handler))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
         // Every other page the site published (`/api/headlines`, feeds, ...), by its path.
         .fallback(published)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
+        .nest("/admin", crate::admin::router())
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -144,7 +161,6 @@ pub fn router(app: Arc<App>) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         // Outermost, so timeouts and refused bodies are counted too.
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
@@ -163,7 +179,7 @@ fn security_header(
 
 /// The site a request is for, by its Host header: its own site, loaded or not (a 503 then),
 /// and the default site only for a host that names none.
-fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
+pub(crate) fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
     let host = headers
         .get(header::HOST)
@@ -177,7 +193,9 @@ fn site(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Erro
     state.live.clone().ok_or(Error::SiteDown { retry_after })
 }
 
-/// `/`: the default page, or the reader's layout and look when their cookies ask for others.
+/// `/`: the default page, or the reader's layout and look when their cookies ask for others;
+/// composed here with the site's headline block when the admin index names a newer one than
+/// the generation's (an edit the fetcher has not rendered yet).
 ///
 /// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
 /// header on the hot path.
@@ -185,9 +203,23 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
     let (parts, _) = req.into_parts();
     let headers = &parts.headers;
     let site = site(&app, headers, &parts.uri)?;
-    if let Some((visible, prefs)) = layout::wanted(headers, &site) {
-        match app.live.layout(&site, visible, prefs).await {
-            Ok(page) => return Ok(respond::page(&page, headers, respond::LAYOUT)),
+    let above = app
+        .live
+        .headlines
+        .newer_block(&site.entry.name, site.above_version());
+    let wanted = layout::wanted(headers, &site);
+    if wanted.is_some() || above.is_some() {
+        let (visible, prefs, policy) = match wanted {
+            Some((visible, prefs)) => (visible, prefs, respond::LAYOUT),
+            // The default layout with a newer block is the same page for every reader.
+            None => (site.in_order(), Prefs::default(), respond::FRONT),
+        };
+        match app
+            .live
+            .layout(&site, visible, prefs, above.as_deref())
+            .await
+        {
+            Ok(page) => return Ok(respond::page(&page, headers, policy)),
             // The parts are gone from memory and the bucket: the default page beats an error.
             Err(e) => {
                 tracing::warn!(error = %e, "reader layout unavailable; serving the default page")

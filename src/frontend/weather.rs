@@ -7,19 +7,17 @@
 //! re-read at most once per `cache_ttl` with a conditional GET, so an unknown cell costs no
 //! read; a known cell's forecast is read once per `cache_ttl` (moka, one load per key).
 
-pub mod client;
+pub mod geoip;
 pub mod wanted;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use ipnetwork::IpNetwork;
 use serde::Serialize;
 
 use super::App;
@@ -31,15 +29,13 @@ use crate::store::manifest::ObjectRef;
 use crate::store::{Fetch, Key, Store, StoreError};
 use crate::weather::units::{Unit, unit_for_country};
 use crate::weather::{Cell, CellRecord, Index, WeatherError};
-pub use client::{GeoIp, Located};
+pub use geoip::{GeoIp, Located};
 
 /// Weather settings of a frontend, from the command line.
 #[derive(Debug, Clone)]
 pub struct WeatherOptions {
     /// `--geoip FILE`: find a reader's area from their address.
     pub geoip: Option<Arc<GeoIp>>,
-    /// `--trusted-proxy`: peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpNetwork>,
     /// How long the index and a forecast are reused before the bucket is asked again.
     pub cache_ttl: Duration,
     /// Wanted markers written per minute at most.
@@ -50,7 +46,6 @@ impl Default for WeatherOptions {
     fn default() -> Self {
         WeatherOptions {
             geoip: None,
-            trusted_proxies: vec![],
             cache_ttl: Duration::from_secs(30),
             markers_per_minute: 60,
         }
@@ -284,14 +279,9 @@ pub async fn api(State(app): State<Arc<App>>, req: Request) -> Result<Response, 
 
     let opts = &weather.options;
     let located = match (&opts.geoip, asked) {
-        (Some(geoip), None) => {
-            let peer = parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
-            client::client_ip(peer, &parts.headers, &opts.trusted_proxies)
-                .and_then(|ip| geoip.lookup(ip))
-        }
+        (Some(geoip), None) => super::client::client(&parts, &app.options.trusted_proxies)
+            .addr
+            .and_then(|ip| geoip.lookup(ip)),
         _ => None,
     };
     let by_address = located

@@ -1,5 +1,6 @@
-//! Rendering a site with minijinja: the front page as top + one fragment per source + bottom
-//! (so the frontend can assemble reader layouts from the same fragments), and `/api/headlines`.
+//! Rendering a site with minijinja: the front page as top + the headline block + one fragment
+//! per source + bottom (so the frontend can assemble reader layouts, and pages with a newer
+//! headline block, from the same parts), and `/api/headlines`.
 //!
 //! View structs are kept apart from the stored model; rendering is pure and deterministic (no
 //! clock), so an unchanged site renders to identical bytes and publishes nothing.
@@ -41,6 +42,10 @@ pub mod names {
     /// The parts around the source boxes, for reader layouts.
     pub const TOP: &str = "part/top";
     pub const BOTTOM: &str = "part/bottom";
+    /// The headline block, labelled with its version (see `crate::headlines`).
+    pub const ABOVE: &str = "part/above";
+    /// Where the headline block goes in `part/top` (templates/headlines_block.html).
+    pub const ABOVE_SLOT: &str = "<!--newsdesk:headlines-->";
     /// `fragment/<source id>`: one source box, labelled with its title, in the site's order.
     pub const FRAGMENT_PREFIX: &str = "fragment/";
     /// The site's weather place, icons and attribution (JSON), for `/api/weather`.
@@ -51,10 +56,35 @@ pub mod names {
     }
 }
 
-/// Joins page parts; used for the default page and for reader layouts alike.
-pub fn assemble<'a>(top: &str, fragments: impl Iterator<Item = &'a str>, bottom: &str) -> String {
-    let mut out = String::with_capacity(top.len() + bottom.len() + 4096);
-    out.push_str(top);
+/// The headline block as a page shows it: its HTML (empty for none) and the version it was
+/// rendered from, which labels `part/above` so a frontend can tell when it holds a newer one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Above {
+    pub version: Option<String>,
+    pub html: String,
+}
+
+/// Joins page parts; used for the default page and for reader layouts alike. The headline
+/// block goes into its slot in `top` (after `top` if it has none: a generation published
+/// before the block existed).
+pub fn assemble<'a>(
+    top: &str,
+    above: &str,
+    fragments: impl Iterator<Item = &'a str>,
+    bottom: &str,
+) -> String {
+    let mut out = String::with_capacity(top.len() + above.len() + bottom.len() + 4096);
+    match top.split_once(names::ABOVE_SLOT) {
+        Some((before, after)) => {
+            out.push_str(before);
+            out.push_str(above);
+            out.push_str(after);
+        }
+        None => {
+            out.push_str(top);
+            out.push_str(above);
+        }
+    }
     for f in fragments {
         out.push_str(f);
     }
@@ -75,6 +105,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "page_bottom.html",
             include_str!("../../templates/page_bottom.html"),
         ),
+        // Included by page_top.html, where it leaves the slot `assemble` fills.
         (
             "headlines_block.html",
             include_str!("../../templates/headlines_block.html"),
@@ -167,20 +198,23 @@ fn description(site: &SiteConfig, sources: &[SourceView]) -> String {
     }
 }
 
-/// Renders a site from its sources' views into the objects one generation publishes: the
-/// front page, its parts and fragments (so the frontend can assemble reader layouts from the
-/// same bytes), `/api/headlines`, the site's feeds and crawler files, and the shared assets.
-pub fn publication(site: &SiteConfig, sources: &[SourceView]) -> Result<Publication, RenderError> {
-    publication_with_weather(site, sources, None)
+/// What one generation of a site is made from, besides its config.
+#[derive(Debug, Default)]
+pub struct Inputs<'a> {
+    /// The source boxes, in the site's order.
+    pub sources: &'a [SourceView],
+    /// The headline block (empty when the site has none).
+    pub above: Above,
+    /// The site's weather strip and place, when it has one.
+    pub weather: Option<&'a crate::weather::SiteWeather>,
 }
 
-/// [`publication`] with the site's weather strip, and the `weather/place` object frontends
-/// answer `/api/weather` from.
-pub fn publication_with_weather(
-    site: &SiteConfig,
-    sources: &[SourceView],
-    weather: Option<&crate::weather::SiteWeather>,
-) -> Result<Publication, RenderError> {
+/// Renders one generation of a site into the objects it publishes: the front page, its parts
+/// and fragments (so the frontend can assemble reader layouts, and pages with a newer headline
+/// block, from the same bytes), `/api/headlines`, the site's feeds and crawler files, the
+/// weather place frontends answer `/api/weather` from, and the shared assets.
+pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, RenderError> {
+    let (sources, above, weather) = (inputs.sources, &inputs.above, inputs.weather);
     let base = site.base_url();
     let generated_at = api::generated_at(sources);
     let description = description(site, sources);
@@ -213,7 +247,12 @@ pub fn publication_with_weather(
             )
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    let index = assemble(&top, fragments.iter().map(String::as_str), &bottom);
+    let index = assemble(
+        &top,
+        &above.html,
+        fragments.iter().map(String::as_str),
+        &bottom,
+    );
     let object = |name: &str, ext, bytes: Vec<u8>| Object {
         name: name.to_string(),
         label: None,
@@ -244,6 +283,10 @@ pub fn publication_with_weather(
         object(names::FAVICON, "ico", site_files::FAVICON.to_vec()),
         object(names::TOP, "html", top.into_bytes()),
         object(names::BOTTOM, "html", bottom.into_bytes()),
+        Object {
+            label: above.version.clone(),
+            ..object(names::ABOVE, "html", above.html.clone().into_bytes())
+        },
     ];
     if let Some(w) = weather {
         let doc = serde_json::to_vec(&weather::place_doc(w)).expect("plain data serializes");
@@ -284,6 +327,18 @@ mod tests {
         .remove(0)
     }
 
+    /// A generation made of `sources` alone.
+    fn of(sources: &[SourceView]) -> Publication {
+        publication(
+            &site(),
+            &Inputs {
+                sources,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
     /// The text of the object named `name`.
     fn text(p: &Publication, name: &str) -> String {
         let o = p.objects.iter().find(|o| o.name == name).unwrap();
@@ -314,7 +369,7 @@ mod tests {
 
     #[test]
     fn feed_text_is_escaped() {
-        let html = text(&publication(&site(), &[source(3)]).unwrap(), names::INDEX);
+        let html = text(&of(&[source(3)]), names::INDEX);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(
             html.contains("&lt;script&gt;alert(0)&lt;/script&gt; &amp; story"),
@@ -327,7 +382,7 @@ mod tests {
 
     #[test]
     fn entries_are_paged_by_eight_with_anchors_that_do_not_scroll() {
-        let p = publication(&site(), &[source(20)]).unwrap();
+        let p = of(&[source(20)]);
         let html = &text(&p, &names::fragment("abc"));
         assert_eq!(
             p.objects
@@ -353,7 +408,7 @@ mod tests {
     fn broken_source_gives_a_short_reason_and_keeps_entries() {
         let mut s = source(2);
         s.error = Some("error sending request for url (http://10.0.0.1/): tcp connect".into());
-        let html = text(&publication(&site(), &[s.clone()]).unwrap(), names::INDEX);
+        let html = text(&of(&[s.clone()]), names::INDEX);
         assert!(html.contains(
             "<p class=\"error\">Could not be loaded. Last success <time datetime=\"2026-11-23T10:00Z\">Nov 23, 10:00 UTC</time>.</p>"
         ), "{html}");
@@ -362,11 +417,7 @@ mod tests {
             "the raw error is for the API"
         );
         assert!(
-            text(
-                &publication(&site(), &[s.clone()]).unwrap(),
-                names::HEADLINES
-            )
-            .contains("tcp connect"),
+            text(&of(&[s.clone()]), names::HEADLINES).contains("tcp connect"),
             "the JSON keeps the full error"
         );
         assert_eq!(html.matches("<li>").count(), 2);
@@ -384,10 +435,10 @@ mod tests {
     #[test]
     fn logos_are_reserved_boxes_and_absent_without_one() {
         let mut s = source(1);
-        let html = text(&publication(&site(), &[s.clone()]).unwrap(), names::INDEX);
+        let html = text(&of(&[s.clone()]), names::INDEX);
         assert!(!html.contains("<img"), "no logo, no image");
         s.logo = Some("/assets/logo-abc.0123456789abcdef.png".into());
-        let html = text(&publication(&site(), &[s]).unwrap(), names::INDEX);
+        let html = text(&of(&[s]), names::INDEX);
         assert!(html.contains(
             "<img src=\"/assets/logo-abc.0123456789abcdef.png\" alt=\"\" width=\"24\" height=\"24\">"
         ));
@@ -395,8 +446,8 @@ mod tests {
 
     #[test]
     fn rendering_is_deterministic_and_json_is_shaped() {
-        let a = publication(&site(), &[source(3)]).unwrap();
-        let b = publication(&site(), &[source(3)]).unwrap();
+        let a = of(&[source(3)]);
+        let b = of(&[source(3)]);
         for (x, y) in a.objects.iter().zip(&b.objects) {
             assert_eq!((&x.name, &x.bytes), (&y.name, &y.bytes));
         }
@@ -417,7 +468,7 @@ mod tests {
         s.url = "http://192.168.1.10/feed.xml".into();
         s.site_url = None;
         s.link = None;
-        let p = publication(&site(), &[s]).unwrap();
+        let p = of(&[s]);
         let v: serde_json::Value = serde_json::from_str(&text(&p, names::HEADLINES)).unwrap();
         assert_eq!(v["sources"][0]["url"], serde_json::Value::Null);
         assert_eq!(v["sources"][0]["title"], "Evil <b>source</b>");
@@ -428,7 +479,7 @@ mod tests {
 
     #[test]
     fn the_page_links_its_feeds_and_names_its_sources() {
-        let p = publication(&site(), &[source(1)]).unwrap();
+        let p = of(&[source(1)]);
         let html = text(&p, names::INDEX);
         assert!(html.contains(
             "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Test &lt;Report&gt; (RSS)\" href=\"/rss\">"
@@ -443,8 +494,53 @@ mod tests {
     }
 
     #[test]
+    fn the_headline_block_is_its_own_part_between_masthead_and_sources() {
+        let above = Above {
+            version: Some("20261123T101500.123Z-0a1b2c3d".into()),
+            html: "<section class=\"headlines\">TOP STORY</section>".into(),
+        };
+        let p = publication(
+            &site(),
+            &Inputs {
+                sources: &[source(2)],
+                above: above.clone(),
+                weather: None,
+            },
+        )
+        .unwrap();
+        let html = text(&p, names::INDEX);
+        let (masthead, block, sources) = (
+            html.find("</header>").unwrap(),
+            html.find("TOP STORY").unwrap(),
+            html.find("class=\"sources\"").unwrap(),
+        );
+        assert!(masthead < block && block < sources, "{html}");
+        assert!(
+            !html.contains(names::ABOVE_SLOT),
+            "the slot is filled: {html}"
+        );
+        let part = p.objects.iter().find(|o| o.name == names::ABOVE).unwrap();
+        assert_eq!(part.label, above.version);
+        assert_eq!(part.bytes, above.html.as_bytes());
+        let top = text(&p, names::TOP);
+        assert!(top.contains(names::ABOVE_SLOT), "{top}");
+        let reassembled = assemble(
+            &top,
+            &above.html,
+            std::iter::once(text(&p, &names::fragment("abc")).as_str()),
+            &text(&p, names::BOTTOM),
+        );
+        assert_eq!(reassembled, html, "the parts make the page");
+        let none = text(&of(&[source(2)]), names::INDEX);
+        assert!(
+            !none.contains("class=\"headlines\"") && !none.contains(names::ABOVE_SLOT),
+            "{none}"
+        );
+    }
+
+    #[test]
     fn assets_are_referenced_by_hashed_name() {
-        let html = text(&publication(&site(), &[]).unwrap(), names::INDEX);
+        let html = text(&of(&[]), names::INDEX);
         let css = &crate::assets::urls()["style.css"];
         assert!(html.contains(&format!("href=\"{css}\"")), "{html}");
     }

@@ -193,10 +193,17 @@ mod tests {
             timezone: None,
         };
         let (site, w) = site_weather("<b>Detroit</b>", Some(forecast));
-        let p = crate::render::publication_with_weather(&site, &[], Some(&w)).unwrap();
+        let p = crate::render::publication(
+            &site,
+            &crate::render::Inputs {
+                weather: Some(&w),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let html = text(&p, names::INDEX);
         assert!(
-            html.contains("<p class=\"weather-place\">&lt;b&gt;Detroit&lt;&#x2f;b&gt;</p>"),
+            html.contains("<p class=\"weather-place\">&lt;b&gt;Detroit&lt;/b&gt;</p>"),
             "{html}"
         );
         assert!(
@@ -233,11 +240,18 @@ mod tests {
     #[test]
     fn a_place_without_a_forecast_yet_says_so_and_no_place_means_no_strip() {
         let (site, w) = site_weather("Detroit", None);
-        let p = crate::render::publication_with_weather(&site, &[], Some(&w)).unwrap();
+        let p = crate::render::publication(
+            &site,
+            &crate::render::Inputs {
+                weather: Some(&w),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let html = text(&p, names::INDEX);
         assert!(html.contains("No forecast yet."), "{html}");
         assert!(html.contains("Weather data by Open-Meteo.com"));
-        let p = crate::render::publication(&site, &[]).unwrap();
+        let p = crate::render::publication(&site, &Default::default()).unwrap();
         assert!(!text(&p, names::INDEX).contains("weather"));
         assert!(p.objects.iter().all(|o| o.name != names::WEATHER_PLACE));
     }

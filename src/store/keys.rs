@@ -13,7 +13,16 @@
 //! weather/index.json                          the fetcher's weather cells: fetch times, backoff
 //! weather/cells/<cell>.json                   one grid cell's forecast, fetch time and last error
 //! weather/wanted/<cell>                       a cell a reader asked for (the only key frontends write)
+//! admin/index.json                            every site's current headline block and archive
+//!                                             version: the one admin object frontends poll
+//! admin/<site>/headlines/<version>.json       one immutable version of the headline block
+//! admin/<site>/archive/<version>.json         one immutable batch of archive additions/deletions
+//! admin/<site>/archive/snapshots/<through>.json  the archive folded up to a batch (a shortcut)
+//! admin/<site>/refresh/<feed-id>.json         an admin's request to fetch a feed on the next pass
 //! ```
+//!
+//! Everything admins write is below `admin/`: a frontend with the web admin on needs write
+//! access there and nowhere else.
 
 use object_store::path::Path;
 
@@ -42,6 +51,28 @@ pub enum Key {
     WeatherCell(String),
     /// A cell a frontend asked the fetcher for.
     WeatherWanted(String),
+    /// `admin/index.json`.
+    AdminIndex,
+    /// A version of a site's headline block.
+    BlockVersion {
+        site: String,
+        version: String,
+    },
+    /// A batch of changes to a site's headline archive.
+    ArchiveBatch {
+        site: String,
+        version: String,
+    },
+    /// A site's archive folded up to and including batch `through`.
+    ArchiveSnapshot {
+        site: String,
+        through: String,
+    },
+    /// A request to fetch a feed of a site on the next pass.
+    RefreshRequest {
+        site: String,
+        feed: String,
+    },
 }
 
 impl Key {
@@ -67,6 +98,26 @@ impl Key {
     pub const WEATHER_CELLS_PREFIX: &'static str = "weather/cells/";
     /// Frontends need write access here and nowhere else.
     pub const WEATHER_WANTED_PREFIX: &'static str = "weather/wanted/";
+
+    pub const ADMIN_PREFIX: &'static str = "admin/";
+
+    /// The versions of a site's headline block.
+    pub fn block_versions_prefix(site: &str) -> String {
+        format!("admin/{site}/headlines/")
+    }
+
+    /// The batches of a site's headline archive, snapshots included (under `snapshots/`).
+    pub fn archive_prefix(site: &str) -> String {
+        format!("admin/{site}/archive/")
+    }
+
+    pub fn archive_snapshots_prefix(site: &str) -> String {
+        format!("admin/{site}/archive/snapshots/")
+    }
+
+    pub fn refresh_prefix(site: &str) -> String {
+        format!("admin/{site}/refresh/")
+    }
 
     /// The generation number of a `generations/` key, if it is one.
     pub fn parse_generation(path: &str) -> Option<u64> {
@@ -102,7 +153,12 @@ impl Key {
 
     pub fn cache_control(&self) -> &'static str {
         match self {
-            Key::Blob { .. } | Key::Asset(_) | Key::Generation(..) => CACHE_IMMUTABLE,
+            Key::Blob { .. }
+            | Key::Asset(_)
+            | Key::Generation(..)
+            | Key::BlockVersion { .. }
+            | Key::ArchiveBatch { .. }
+            | Key::ArchiveSnapshot { .. } => CACHE_IMMUTABLE,
             _ => CACHE_MUTABLE,
         }
     }
@@ -145,6 +201,15 @@ impl std::fmt::Display for Key {
             Key::WeatherIndex => write!(f, "weather/index.json"),
             Key::WeatherCell(cell) => write!(f, "weather/cells/{cell}.json"),
             Key::WeatherWanted(cell) => write!(f, "weather/wanted/{cell}"),
+            Key::AdminIndex => write!(f, "admin/index.json"),
+            Key::BlockVersion { site, version } => {
+                write!(f, "admin/{site}/headlines/{version}.json")
+            }
+            Key::ArchiveBatch { site, version } => write!(f, "admin/{site}/archive/{version}.json"),
+            Key::ArchiveSnapshot { site, through } => {
+                write!(f, "admin/{site}/archive/snapshots/{through}.json")
+            }
+            Key::RefreshRequest { site, feed } => write!(f, "admin/{site}/refresh/{feed}.json"),
         }
     }
 }
@@ -182,5 +247,38 @@ mod tests {
         assert!(a < b, "zero-padded so listing order is generation order");
         assert_eq!(Key::parse_generation(&b), Some(10));
         assert_eq!(Key::parse_generation("sites/s/generations/junk"), None);
+    }
+
+    #[test]
+    fn admin_keys_live_below_admin_and_versions_are_immutable() {
+        let v = Key::BlockVersion {
+            site: "linux".into(),
+            version: "20261123T101500.123Z-0a1b2c3d".into(),
+        };
+        assert_eq!(
+            v.to_string(),
+            "admin/linux/headlines/20261123T101500.123Z-0a1b2c3d.json"
+        );
+        assert_eq!(v.content_type(), "application/json");
+        assert_eq!(v.cache_control(), CACHE_IMMUTABLE);
+        assert!(
+            v.to_string()
+                .starts_with(&Key::block_versions_prefix("linux"))
+        );
+        assert_eq!(Key::AdminIndex.cache_control(), CACHE_MUTABLE);
+        for k in [
+            Key::AdminIndex,
+            v,
+            Key::ArchiveSnapshot {
+                site: "linux".into(),
+                through: "x".into(),
+            },
+            Key::RefreshRequest {
+                site: "linux".into(),
+                feed: "0123456789abcdef".into(),
+            },
+        ] {
+            assert!(k.to_string().starts_with(Key::ADMIN_PREFIX), "{k}");
+        }
     }
 }

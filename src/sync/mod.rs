@@ -98,6 +98,8 @@ pub enum SyncError {
     Client(String),
     #[error("rendering failed: {0}")]
     Render(#[from] crate::render::RenderError),
+    #[error("rendering the headline block failed: {0}")]
+    Headlines(String),
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -197,9 +199,15 @@ pub async fn sync(
     summary.feeds = feeds.len();
 
     let mut records = load_fetch_records(store).await?;
+    // Feeds an admin asked to refresh are fetched now, whatever their schedule.
+    let requested = crate::headlines::refresh::requested(store, &sites).await?;
     let due: Vec<(String, usize)> = feeds
         .iter()
-        .filter(|(url, _)| opts.force || records.get(*url).is_none_or(|r| schedule::is_due(r, now)))
+        .filter(|(url, _)| {
+            opts.force
+                || requested.contains(url)
+                || records.get(*url).is_none_or(|r| schedule::is_due(r, now))
+        })
         .map(|(u, h)| (u.clone(), *h))
         .collect();
     summary.not_due = feeds.len() - due.len();
@@ -296,6 +304,9 @@ pub async fn sync(
             .put(&fetch_state_key(config, opts.shard), Bytes::from(bytes))
             .await?;
         summary.state_objects_written += 1;
+        requested
+            .done(store, |url| contents.contains_key(url))
+            .await?;
     }
     summary.sites_failing = sites
         .iter()
@@ -408,7 +419,7 @@ fn select_sites<'a>(
 }
 
 /// Every shard's records, merged: per feed the most recently checked one wins, so changing
-/// the shard count loses nothing.
+/// the shard count loses nothing. Also what the admin's feed health page shows.
 pub async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
     let mut out: HashMap<String, FetchRecord> = HashMap::new();
     for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
@@ -450,7 +461,14 @@ async fn render_sites(
     now: DateTime<Utc>,
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
+    let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
+    let blocks = crate::headlines::current_blocks(store, &names).await?;
     for site in sites {
+        // The block's images are not copied into the bucket yet, so pages show the block
+        // without them rather than load them from a third-party server.
+        let images = crate::headlines::sanitize::Images::new();
+        let above = crate::headlines::render::above(blocks.get(site.name.as_str()), &images)
+            .map_err(|e| SyncError::Headlines(e.to_string()))?;
         let retention = Retention {
             keep_generations: site.keep_generations,
             grace: Duration::from_secs(site.gc_grace_secs),
@@ -476,8 +494,12 @@ async fn render_sites(
                 ));
             }
             let weather = crate::weather::site_weather(config, store, site).await?;
-            let publication =
-                crate::render::publication_with_weather(site, &views, weather.as_ref())?;
+            let inputs = crate::render::Inputs {
+                sources: &views,
+                above: above.clone(),
+                weather: weather.as_ref(),
+            };
+            let publication = crate::render::publication(site, &inputs)?;
             match publish::publish_retrying(
                 store,
                 &publication,

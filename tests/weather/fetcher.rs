@@ -49,7 +49,7 @@ async fn a_real_answer_is_stored_per_cell_and_served_on_the_page_and_the_api() {
     );
     assert!(page.contains("°F</span>"));
     assert!(page.contains("Weather data by Open-Meteo.com</a>"));
-    assert!(page.contains("href=\"https:&#x2f;&#x2f;open-meteo.com&#x2f;\""));
+    assert!(page.contains("href=\"https://open-meteo.com/\""));
     assert!(page.contains("alt=\"Clear sky\""), "{page}");
     // Icons are our own hashed assets, served by the frontend.
     let icon = page

@@ -11,7 +11,9 @@ use newsdesk::weather::Cell;
 
 use crate::mmdb::{self, city};
 use crate::provider::OpenMeteoServer;
-use crate::{config, frontend_on, get_from, markers, memory_store, sync_now, uncached};
+use crate::{
+    config, frontend_behind, frontend_on, get_from, markers, memory_store, sync_now, uncached,
+};
 
 const ANN_ARBOR: (f64, f64) = (42.2808, -83.7430);
 const BERLIN: (f64, f64) = (52.52, 13.405);
@@ -32,10 +34,9 @@ pub fn database() -> Vec<u8> {
     ])
 }
 
-fn with_geoip(trusted: &[&str]) -> WeatherOptions {
+fn with_geoip() -> WeatherOptions {
     WeatherOptions {
         geoip: Some(Arc::new(GeoIp::from_bytes(database()).unwrap())),
-        trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
         ..uncached()
     }
 }
@@ -62,7 +63,7 @@ async fn the_readers_address_picks_their_area_and_unit() {
     let store = memory_store();
     let cfg = config(&server, "");
     sync_now(&cfg, &store).await;
-    let app = frontend_on(&store, with_geoip(&[])).await;
+    let app = frontend_on(&store, with_geoip()).await;
     let router = frontend::router(app.clone());
     let ann_arbor = Cell::of(ANN_ARBOR.0, ANN_ARBOR.1).unwrap();
 
@@ -124,7 +125,7 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
     let server = OpenMeteoServer::start().await;
     let store = memory_store();
     sync_now(&config(&server, ""), &store).await;
-    let app = frontend_on(&store, with_geoip(&["127.0.0.1/32", "10.0.0.0/8"])).await;
+    let app = frontend_behind(&store, with_geoip(), &["127.0.0.1/32", "10.0.0.0/8"]).await;
     let router = frontend::router(app.clone());
     let berlin = Cell::of(BERLIN.0, BERLIN.1).unwrap();
 

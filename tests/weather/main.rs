@@ -93,10 +93,16 @@ pub async fn markers(store: &Store) -> Vec<String> {
 /// A frontend on `store` that has read the bucket. A zero `cache_ttl` makes it re-read the
 /// weather index on every request, so tests see a pass's result at once.
 pub async fn frontend_on(store: &Store, weather: WeatherOptions) -> Arc<App> {
+    frontend_behind(store, weather, &[]).await
+}
+
+/// [`frontend_on`] behind the proxies `trusted` (networks whose forwarding headers count).
+pub async fn frontend_behind(store: &Store, weather: WeatherOptions, trusted: &[&str]) -> Arc<App> {
     let app = App::new(
         store.clone(),
         Options {
             weather,
+            trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
             ..Options::default()
         },
     );

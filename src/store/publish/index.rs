@@ -1,12 +1,16 @@
-//! The site index (`sites.json`), shared by every deployment that publishes to the bucket.
-//! A fetcher adds or updates its own sites and never drops another's: the index is merged,
-//! written conditionally where the store can (`If-Match`), and elsewhere written, read back
-//! and merged again until it holds what was asked (see SCALING.md for what that guarantees).
+//! The shared indexes of the bucket: small JSON documents that several writers change at once
+//! and frontends poll. The site index (`sites.json`) is one: a fetcher adds or updates its own
+//! sites and never drops another's. The admin index (`admin/index.json`, see
+//! `crate::headlines`) is another. Each is merged, not overwritten: written conditionally where
+//! the store can (`If-Match`), and elsewhere written, read back and merged again until it holds
+//! what was asked ([`update_json`]; see SCALING.md for what that guarantees).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::PublishStats;
 use super::gc::Tombstone;
@@ -20,13 +24,21 @@ const SETTLE: Duration = Duration::from_millis(250);
 
 /// The index and its store ETag; an empty index if there is none yet.
 pub async fn read(store: &Store) -> Result<(SiteIndex, Option<String>), StoreError> {
-    match store.get_with_etag(&Key::SiteIndex).await? {
-        None => Ok((SiteIndex::default(), None)),
+    read_json(store, &Key::SiteIndex).await
+}
+
+/// A shared JSON document and its store ETag; the default (empty) document if there is none.
+pub async fn read_json<T: DeserializeOwned + Default>(
+    store: &Store,
+    key: &Key,
+) -> Result<(T, Option<String>), StoreError> {
+    match store.get_with_etag(key).await? {
+        None => Ok((T::default(), None)),
         Some((bytes, etag)) => {
             serde_json::from_slice(&bytes)
                 .map(|i| (i, etag))
                 .map_err(|source| StoreError::Corrupt {
-                    key: Key::SiteIndex.to_string(),
+                    key: key.to_string(),
                     source,
                 })
         }
@@ -47,8 +59,25 @@ pub fn merged(index: &SiteIndex, sites: &[SiteEntry]) -> SiteIndex {
 
 /// Adds or updates `sites` in the index. Writes nothing when it already says so.
 pub async fn register(store: &Store, sites: &[SiteEntry]) -> Result<PublishStats, StoreError> {
-    let mut stats = PublishStats::default();
-    let added = update(store, &mut stats, |index| merged(index, sites)).await?;
+    let mut added: Vec<String> = vec![];
+    let (_, stats) = update_json(
+        store,
+        &Key::SiteIndex,
+        "the site index",
+        |index: &SiteIndex| {
+            let wanted = merged(index, sites);
+            if wanted == *index {
+                return None;
+            }
+            for s in &wanted.sites {
+                if !index.sites.iter().any(|c| c.name == s.name) && !added.contains(&s.name) {
+                    added.push(s.name.clone());
+                }
+            }
+            Some(wanted)
+        },
+    )
+    .await?;
     // A site added back before its grace period ended keeps its objects.
     for name in added {
         store.delete(&Key::Tombstone(name).path()).await?;
@@ -79,56 +108,62 @@ pub async fn remove(
             Bytes::from(serde_json::to_vec_pretty(&tombstone).expect("plain data serializes")),
         )
         .await?;
-    let mut stats = PublishStats::default();
-    update(store, &mut stats, |index| {
-        let mut out = index.clone();
-        out.sites.retain(|s| s.name != site);
-        out
-    })
+    update_json(
+        store,
+        &Key::SiteIndex,
+        "the site index",
+        |index: &SiteIndex| {
+            let mut out = index.clone();
+            out.sites.retain(|s| s.name != site);
+            (out != *index).then_some(out)
+        },
+    )
     .await?;
     Ok(true)
 }
 
-/// Applies `change` to the index until the stored index shows it. Returns the names of sites
-/// the change added.
+/// Applies `change` to the shared document at `key` until the stored document shows it, and
+/// returns the document as last read or written, with what was written.
 ///
-/// Without conditional writes, a deployment that read the index just before this one wrote
-/// it can write its own version over it: so after writing, this waits [`SETTLE`] (far longer
-/// than anyone's read-to-write gap) and reads back, merging again if the change is gone.
-async fn update(
+/// `change` gets the current document and returns the one wanted, or `None` when there is
+/// nothing (more) to write: the change is there already, or it no longer applies (a
+/// compare-and-set whose expected value moved on: the caller reads the outcome from the
+/// returned document). It must be safe to call again on a newer document.
+///
+/// Where the store honours conditional writes the document is replaced with `If-Match`, and a
+/// lost race reads and merges again. Without them, a writer that read the document just before
+/// this one wrote it can write its own version over it: so after writing, this waits
+/// [`SETTLE`] (far longer than anyone's read-to-write gap) and reads back, merging again if the
+/// change is gone.
+pub async fn update_json<T>(
     store: &Store,
-    stats: &mut PublishStats,
-    change: impl Fn(&SiteIndex) -> SiteIndex,
-) -> Result<Vec<String>, StoreError> {
-    let mut added = vec![];
+    key: &Key,
+    what: &str,
+    mut change: impl FnMut(&T) -> Option<T>,
+) -> Result<(T, PublishStats), StoreError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let mut stats = PublishStats::default();
     for attempt in 1.. {
-        let (current, etag) = read(store).await?;
-        let wanted = change(&current);
-        if wanted == current {
-            return Ok(added);
-        }
+        let (current, etag) = read_json::<T>(store, key).await?;
+        let Some(wanted) = change(&current) else {
+            return Ok((current, stats));
+        };
         if attempt > ATTEMPTS {
             break;
         }
         if attempt > 1 {
-            tracing::info!(
-                attempt,
-                "the site index changed concurrently; merging again"
-            );
-        }
-        for s in &wanted.sites {
-            if !current.sites.iter().any(|c| c.name == s.name) && !added.contains(&s.name) {
-                added.push(s.name.clone());
-            }
+            tracing::info!(attempt, key = %key, "{what} changed concurrently; merging again");
         }
         let bytes = Bytes::from(serde_json::to_vec_pretty(&wanted).expect("plain data serializes"));
         let len = bytes.len() as u64;
-        match store.put_if(&Key::SiteIndex, bytes, etag.as_deref()).await {
+        match store.put_if(key, bytes, etag.as_deref()).await {
             Ok(_) => {
                 stats.objects_written += 1;
                 stats.bytes_written += len;
                 if store.supports_conditional_writes() {
-                    return Ok(added);
+                    return Ok((wanted, stats));
                 }
                 tokio::time::sleep(SETTLE).await;
             }
@@ -138,10 +173,10 @@ async fn update(
         }
     }
     Err(StoreError::GaveUp {
-        what: "updating the site index".into(),
+        what: format!("updating {what}"),
         attempts: ATTEMPTS,
         source: Box::new(StoreError::Conflict {
-            key: Key::SiteIndex.to_string(),
+            key: key.to_string(),
         }),
     })
 }

@@ -1,13 +1,45 @@
-//! Who the reader is and where: their address (the peer, or `X-Forwarded-For` when the peer
-//! is a trusted proxy) and, with a MaxMind-format database (`--geoip`), their country and
-//! approximate position.
+//! Who is asking: the client's address and whether the request came over https. Forwarding
+//! headers (`X-Forwarded-For`, `X-Forwarded-Proto`) are believed only from the proxies the
+//! operator names (`--trusted-proxy`); from anyone else they are the client's own words. Used
+//! for the reader's area (GeoIP weather), the admin's login rate limit and the session
+//! cookie's `Secure` flag.
 
-use std::net::IpAddr;
-use std::path::Path;
+use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use ipnetwork::IpNetwork;
-use maxminddb::geoip2;
+
+/// What is known of the client of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client {
+    /// `None` when the connection's address is unknown (a request made in-process).
+    pub addr: Option<IpAddr>,
+    pub https: bool,
+}
+
+/// The client of a request: the peer (from the serving loop's `ConnectInfo`), or for a trusted
+/// proxy the address it forwards for.
+pub fn client(parts: &Parts, trusted: &[IpNetwork]) -> Client {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical());
+    let via_proxy = peer.is_some_and(|p| trusted.iter().any(|n| n.contains(p)));
+    let forwarded_https = || {
+        parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    };
+    Client {
+        addr: client_ip(peer, &parts.headers, trusted),
+        https: parts.uri.scheme_str() == Some("https") || (via_proxy && forwarded_https()),
+    }
+}
 
 /// The reader's address. Only a trusted peer's `X-Forwarded-For` counts, read from the right:
 /// each trusted proxy appends the address it got the request from, so the right-most address
@@ -40,85 +72,10 @@ pub fn client_ip(
     Some(nearest)
 }
 
-/// What a GeoIP database says about an address.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Located {
-    /// ISO 3166-1 alpha-2.
-    pub country: Option<String>,
-    pub city: Option<String>,
-    /// Only when the database is sure to within [`MAX_ACCURACY_KM`].
-    pub position: Option<(f64, f64)>,
-}
-
-/// A position less precise than this is a country's or region's centre, where nobody lives:
-/// such readers get the site's place instead.
-pub const MAX_ACCURACY_KM: u16 = 500;
-
-/// A MaxMind DB (GeoLite2/GeoIP2 City or Country), held in memory.
-pub struct GeoIp {
-    reader: maxminddb::Reader<Vec<u8>>,
-}
-
-impl std::fmt::Debug for GeoIp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GeoIp({})", self.reader.metadata().database_type)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("cannot read the GeoIP database {path}: {source}")]
-pub struct GeoIpError {
-    path: String,
-    source: maxminddb::MaxMindDbError,
-}
-
-impl GeoIp {
-    pub fn open(path: &Path) -> Result<GeoIp, GeoIpError> {
-        maxminddb::Reader::open_readfile(path)
-            .map(|reader| GeoIp { reader })
-            .map_err(|source| GeoIpError {
-                path: path.display().to_string(),
-                source,
-            })
-    }
-
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<GeoIp, GeoIpError> {
-        maxminddb::Reader::from_source(bytes)
-            .map(|reader| GeoIp { reader })
-            .map_err(|source| GeoIpError {
-                path: "(in memory)".into(),
-                source,
-            })
-    }
-
-    /// What the database knows of `ip`; `None` when nothing (or an IPv6 address in an IPv4
-    /// database).
-    pub fn lookup(&self, ip: IpAddr) -> Option<Located> {
-        let record = self
-            .reader
-            .lookup(ip)
-            .ok()?
-            .decode::<geoip2::City>()
-            .ok()??;
-        let loc = &record.location;
-        let precise = loc.accuracy_radius.is_none_or(|r| r <= MAX_ACCURACY_KM);
-        let position = match (loc.latitude, loc.longitude) {
-            (Some(lat), Some(lon)) if precise => Some((lat, lon)),
-            _ => None,
-        };
-        let located = Located {
-            country: record.country.iso_code.map(str::to_string),
-            city: record.city.names.english.map(str::to_string),
-            position,
-        };
-        (located != Located::default()).then_some(located)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use axum::http::{HeaderValue, Request};
 
     fn nets(list: &[&str]) -> Vec<IpNetwork> {
         list.iter().map(|s| s.parse().unwrap()).collect()
@@ -174,5 +131,33 @@ mod tests {
             client_ip(ip("::ffff:127.0.0.1"), &h, &trusted),
             ip("198.51.100.9")
         );
+    }
+
+    #[test]
+    fn forwarded_proto_counts_only_from_a_trusted_proxy() {
+        let parts = |peer: &str| {
+            let (mut parts, ()) = Request::get("/admin/login")
+                .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+                .header("x-forwarded-proto", "https")
+                .body(())
+                .unwrap()
+                .into_parts();
+            parts
+                .extensions
+                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            parts
+        };
+        let trusted = nets(&["10.0.0.0/8"]);
+        let direct = client(&parts("198.51.100.1:5000"), &trusted);
+        assert_eq!(direct.addr, ip("198.51.100.1"));
+        assert!(
+            !direct.https,
+            "a client's own X-Forwarded-Proto is not believed"
+        );
+        let via = client(&parts("10.1.2.3:5000"), &trusted);
+        assert_eq!(via.addr, ip("198.51.100.7"), "the nearest untrusted hop");
+        assert!(via.https);
+        let mapped = client(&parts("[::ffff:10.0.0.1]:1"), &trusted);
+        assert!(mapped.https, "an IPv4-mapped proxy address is the proxy");
     }
 }

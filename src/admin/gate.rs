@@ -1,0 +1,142 @@
+//! What every admin request passes before its handler: the admin must be on (else 404) and the
+//! Host must name a site; a page needs a session (else it sends the browser to the login); a
+//! form needs a session (401), to come from this site (403) and to bring the session's CSRF
+//! token (403).
+
+use std::sync::Arc;
+
+use axum::http::header;
+use axum::http::request::Parts;
+use chrono::Utc;
+
+use super::session::Session;
+use super::{Admin, AdminError, csrf};
+use crate::frontend::App;
+use crate::frontend::client::{Client, client};
+use crate::frontend::live::LiveSite;
+use crate::store::Store;
+use crate::store::manifest::SiteEntry;
+
+/// An admin request that passed the gate.
+pub struct Ctx {
+    pub app: Arc<App>,
+    /// The site the Host names.
+    pub site: SiteEntry,
+    /// Its live generation, if it has one.
+    pub live: Option<Arc<LiveSite>>,
+    pub session: Session,
+    /// The token the page's forms carry.
+    pub csrf: String,
+    pub client: Client,
+}
+
+impl Ctx {
+    pub fn admin(&self) -> &Admin {
+        self.app
+            .admin
+            .as_ref()
+            .expect("the gate checked the admin is on")
+    }
+
+    pub fn store(&self) -> &Store {
+        self.app.live.store()
+    }
+
+    /// Who edits, as version histories name it.
+    pub fn author(&self) -> String {
+        self.session.author(self.admin().config.key())
+    }
+
+    /// The site's stylesheet, if its generation is loaded.
+    pub fn stylesheet(&self) -> Option<String> {
+        stylesheet(self.live.as_deref())
+    }
+}
+
+pub fn stylesheet(live: Option<&LiveSite>) -> Option<String> {
+    live?
+        .manifest
+        .assets
+        .get("style.css")
+        .map(|s| format!("/assets/{s}"))
+}
+
+/// The admin, or 404 when it is off.
+pub fn admin(app: &App) -> Result<&Admin, AdminError> {
+    app.admin.as_ref().ok_or(AdminError::NotFound)
+}
+
+/// The site the request's Host names (the default site for an unknown host).
+pub fn site(app: &App, parts: &Parts) -> Result<(SiteEntry, Option<Arc<LiveSite>>), AdminError> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.host());
+    let snapshot = app.live.snapshot();
+    let state = snapshot.site_for_host(host).ok_or_else(|| {
+        AdminError::Unavailable("no site in the bucket yet: run the fetcher first".into())
+    })?;
+    Ok((state.entry.clone(), state.live.clone()))
+}
+
+fn session(admin: &Admin, parts: &Parts) -> Option<Session> {
+    Session::from_headers(&parts.headers, admin.config.key(), Utc::now())
+}
+
+fn ctx(app: Arc<App>, parts: &Parts, session: Session) -> Result<Ctx, AdminError> {
+    let admin = admin(&app)?;
+    let csrf = csrf::token(&session, admin.config.key());
+    let client = client(parts, &app.options.trusted_proxies);
+    let (site, live) = site(&app, parts)?;
+    Ok(Ctx {
+        app,
+        site,
+        live,
+        session,
+        csrf,
+        client,
+    })
+}
+
+/// A page: needs a session, else the login.
+pub fn page(app: Arc<App>, parts: &Parts) -> Result<Ctx, AdminError> {
+    let session = session(admin(&app)?, parts).ok_or(AdminError::LogIn)?;
+    ctx(app, parts, session)
+}
+
+/// A form post: needs a session, this site as its origin and the session's CSRF token.
+pub fn form(app: Arc<App>, parts: &Parts, fields: &[(String, String)]) -> Result<Ctx, AdminError> {
+    let admin = admin(&app)?;
+    let session = session(admin, parts).ok_or(AdminError::Unauthorized)?;
+    if !csrf::same_origin(&parts.headers) {
+        return Err(AdminError::Forbidden(
+            "a form from another site was refused",
+        ));
+    }
+    if !csrf::check(&session, admin.config.key(), field(fields, "csrf")) {
+        return Err(AdminError::Forbidden(
+            "the form's security token is missing or wrong (reload the page and try again)",
+        ));
+    }
+    ctx(app, parts, session)
+}
+
+/// The first value of a form field.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A value of a query parameter (no decoding: only used for version names and numbers).
+pub fn query<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
