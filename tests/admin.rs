@@ -668,8 +668,7 @@ async fn two_admins_saving_at_once_both_keep_their_version_and_the_loser_is_told
         .get(&format!("/admin/history?version={b_version}"), Some(&cb))
         .await;
     assert!(
-        version_page.body.contains("&lt;p&gt;B&lt;&#x2f;p&gt;")
-            || version_page.body.contains("&lt;p&gt;B&lt;/p&gt;"),
+        version_page.body.contains("&lt;p&gt;B&lt;/p&gt;"),
         "the source is shown escaped: {}",
         version_page.body
     );
@@ -745,9 +744,7 @@ async fn the_feed_health_page_shows_failures_and_asks_for_refreshes() {
         feeds.body
     );
     assert!(
-        feeds
-            .body
-            .contains(&server.url("/broken.xml").replace('/', "&#x2f;"))
+        feeds.body.contains(&server.url("/broken.xml"))
             || feeds.body.contains(&server.url("/broken.xml"))
     );
     let id = newsdesk::model::feed_id(&server.url("/broken.xml"));

@@ -801,3 +801,180 @@ fn the_cli_edits_the_archive_and_render_picks_the_block_up() {
         assert!(html.contains("<p>Rendered</p>"), "{html}");
     });
 }
+
+/// An RSS feed whose items are `(title, link)`.
+fn feed_of(name: &str, items: &[(&str, &str)]) -> Behavior {
+    let items: String = items
+        .iter()
+        .enumerate()
+        .map(|(i, (title, link))| {
+            format!("<item><title>{title}</title><link>{link}</link><guid>{name}-{i}</guid></item>")
+        })
+        .collect();
+    Behavior::Feed {
+        body: format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>{items}</channel></rss>"
+        )
+        .into_bytes(),
+        content_type: "application/rss+xml",
+        etag: None,
+    }
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+
+#[tokio::test]
+async fn a_scheduled_pick_becomes_the_block_with_its_lead_image_copied_and_is_archived() {
+    let store = memory_store();
+    let server = FeedServer::start().await;
+    let story = server.url("/articles/kernel");
+    // The same story in three sources, one more in one: the three-source story leads.
+    for (i, name) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        let mut items = vec![(
+            "Linux kernel 7.0 released with new scheduler",
+            story.as_str(),
+        )];
+        let other = server.url(&format!("/articles/other{i}"));
+        if i == 0 {
+            items.push(("Unrelated gardening tips for winter", other.as_str()));
+        }
+        server.set(&format!("/{name}.xml"), feed_of(name, &items));
+    }
+    server.set(
+        "/articles/kernel",
+        Behavior::Custom {
+            headers: vec![("content-type", "text/html".into())],
+            body: format!(
+                "<html><head><meta property=\"og:image\" content=\"{}\"></head><body>story</body></html>",
+                server.url("/img/tux.png")
+            )
+            .into_bytes(),
+        },
+    );
+    server.set(
+        "/img/tux.png",
+        Behavior::Custom {
+            headers: vec![("content-type", "image/png".into())],
+            body: PNG.to_vec(),
+        },
+    );
+    let urls: Vec<String> = ["alpha", "beta", "gamma"]
+        .iter()
+        .map(|n| server.url(&format!("/{n}.xml")))
+        .collect();
+    let mut toml = common::config_toml(&urls);
+    toml.push_str("\n[sites.headlines]\nschedule = \"0 0 6 * * *\"\n");
+    let config = newsdesk::config::parse(&toml, "test").unwrap();
+
+    sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    let current = blocks::current(&store, "test").await.unwrap().unwrap();
+    assert_eq!(current.author, blocks::AUTO);
+    let Block::Items { items } = &current.block else {
+        panic!("a pick is a list of headlines: {:?}", current.block)
+    };
+    assert_eq!(
+        items[0].title,
+        "Linux kernel 7.0 released with new scheduler"
+    );
+    assert_eq!(items[0].url, story);
+    let archive = Archive::load(&store, "test").await.unwrap();
+    assert!(
+        archive.entries().iter().any(|e| e.url == story),
+        "the pick is archived"
+    );
+
+    let app = frontend(&store).await;
+    let (_, html) = page(&app, "/").await;
+    let block_at = html.find("Linux kernel 7.0 released").unwrap();
+    assert!(block_at < html.find("class=\"sources\"").unwrap());
+    let img = html
+        .split("<img src=\"")
+        .find_map(|s| {
+            s.split('"')
+                .next()
+                .filter(|p| p.starts_with("/assets/headline."))
+        })
+        .expect("the lead image is the bucket's copy");
+    assert!(!html.contains("/img/tux.png"), "never hotlinked");
+    let (status, bytes) = frontend_get(&app, img).await;
+    assert_eq!((status, &bytes[..]), (200, PNG));
+    assert_eq!(server.hits("/img/tux.png"), 1);
+
+    // The next pass is before the next tick: no new pick, no new image fetch.
+    sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        blocks::current(&store, "test")
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        current.version
+    );
+    assert_eq!(server.hits("/img/tux.png"), 1);
+}
+
+#[tokio::test]
+async fn an_admin_block_s_image_is_copied_by_the_next_pass_and_never_hotlinked() {
+    let store = memory_store();
+    let (server, config) = published(&store).await;
+    server.set(
+        "/pic.png",
+        Behavior::Custom {
+            headers: vec![("content-type", "image/png".into())],
+            body: PNG.to_vec(),
+        },
+    );
+    server.set(
+        "/not-an-image.png",
+        Behavior::Custom {
+            headers: vec![("content-type", "image/png".into())],
+            body: b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+        },
+    );
+    let block = Block::from_items(vec![
+        Item {
+            title: "Lead".into(),
+            url: "https://news.example/lead".into(),
+            image: Some(server.url("/pic.png")),
+        },
+        Item {
+            title: "Second".into(),
+            url: "https://news.example/second".into(),
+            image: Some(server.url("/not-an-image.png")),
+        },
+    ])
+    .unwrap();
+    blocks::save(&store, "test", block, "web:a", None, None, Utc::now())
+        .await
+        .unwrap();
+    // `render` fetches nothing: the block shows without its image until a pass copies it.
+    render_only(&config, &store, None).await.unwrap();
+    let (_, html) = page(&frontend(&store).await, "/").await;
+    assert!(
+        html.contains(">Lead<") && !html.contains("/assets/headline."),
+        "{html}"
+    );
+    assert_eq!(server.hits("/pic.png"), 0);
+
+    sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    let (_, html) = page(&frontend(&store).await, "/").await;
+    assert!(html.contains("src=\"/assets/headline."), "{html}");
+    assert!(
+        !html.contains("/pic.png") && !html.contains("not-an-image"),
+        "{html}"
+    );
+    assert_eq!(server.hits("/pic.png"), 1);
+    // A failed copy is not retried on every pass.
+    let tries = server.hits("/not-an-image.png");
+    sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(server.hits("/not-an-image.png"), tries);
+    assert_eq!(server.hits("/pic.png"), 1, "a copy is made once");
+}

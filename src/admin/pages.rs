@@ -11,8 +11,7 @@ use super::AdminError;
 use super::gate::Ctx;
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, src) in [
+    let mut env = crate::render::environment(&[
         (
             "admin/base.html",
             include_str!("../../templates/admin/base.html"),
@@ -41,10 +40,8 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "admin/feeds.html",
             include_str!("../../templates/admin/feeds.html"),
         ),
-    ] {
-        env.add_template(name, src)
-            .expect("embedded templates are valid");
-    }
+    ]);
+    // Admins read exact times, to the second.
     env.add_filter("when", |s: String| -> String {
         s.parse::<chrono::DateTime<chrono::Utc>>()
             .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())

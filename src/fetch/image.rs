@@ -13,6 +13,8 @@ use super::{FetchFailure, HttpClient};
 /// An image that passed the checks, with the type its bytes say it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
+    /// The URL it was asked for (before any redirect): what a page or block names it by.
+    pub url: String,
     pub bytes: Bytes,
     /// `png`, `jpg`, `gif`, `webp` or `ico`.
     pub ext: &'static str,
@@ -67,6 +69,7 @@ impl HttpClient {
             ));
         };
         Ok(Image {
+            url: url.to_string(),
             bytes: fetched.body,
             ext,
             content_type,

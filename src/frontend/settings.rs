@@ -18,10 +18,7 @@ use super::{App, site};
 use crate::render::choices::{FONTS, THEMES};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    env.add_template("config.html", include_str!("../../templates/config.html"))
-        .expect("embedded template is valid");
-    env
+    crate::render::environment(&[("config.html", include_str!("../../templates/config.html"))])
 });
 
 /// One theme or font of the form.

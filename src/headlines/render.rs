@@ -15,8 +15,7 @@ use super::block::{Block, BlockVersion};
 use super::sanitize::{self, Images};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, src) in [
+    crate::render::environment(&[
         (
             "headlines_block.html",
             include_str!("../../templates/headlines_block.html"),
@@ -25,11 +24,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "old_headlines.html",
             include_str!("../../templates/old_headlines.html"),
         ),
-    ] {
-        env.add_template(name, src)
-            .expect("embedded templates are valid");
-    }
-    env
+    ])
 });
 
 fn render(template: &'static str, ctx: Value) -> Result<String, HeadlinesError> {
@@ -200,11 +195,7 @@ mod tests {
             ("https://e.org/2.jpg".into(), "/assets/h2.0123.jpg".into()),
         ]);
         let html = block_html(&items(), &images).unwrap();
-        assert!(
-            html.contains(r#"<img src="&#x2f;assets&#x2f;h1.0123.jpg""#)
-                || html.contains(r#"<img src="/assets/h1.0123.jpg""#),
-            "{html}"
-        );
+        assert!(html.contains(r#"<img src="/assets/h1.0123.jpg""#), "{html}");
         assert!(
             !html.contains("h2.0123"),
             "only the first headline has a picture: {html}"

@@ -93,8 +93,7 @@ pub fn assemble<'a>(
 }
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, src) in [
+    environment(&[
         (
             "page_top.html",
             include_str!("../../templates/page_top.html"),
@@ -110,7 +109,15 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "headlines_block.html",
             include_str!("../../templates/headlines_block.html"),
         ),
-    ] {
+    ])
+});
+
+/// A minijinja environment holding `templates`, with the house formatter and filters: every
+/// page newsdesk renders (published pages, the frontend's `/config`, `/old_headlines` and admin
+/// pages) escapes and formats the same way.
+pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, src) in templates {
         env.add_template(name, src)
             .expect("embedded templates are valid");
     }
@@ -148,7 +155,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .unwrap_or(s)
     });
     env
-});
+}
 
 /// Text escaped for HTML content and quoted attributes.
 pub fn html_escape(s: &str) -> String {

@@ -9,6 +9,7 @@
 //! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
 //!                                             share of the feeds
+//! state/headlines.json                       when each site last picked its headlines, image copies
 //! removed/<site>.json                         a site taken out of the index, deleted after its grace
 //! weather/index.json                          the fetcher's weather cells: fetch times, backoff
 //! weather/cells/<cell>.json                   one grid cell's forecast, fetch time and last error
@@ -45,6 +46,8 @@ pub enum Key {
     /// `deployment/shard`, e.g. `3f2a9c1d/0-of-1`.
     FetchState(String),
     Tombstone(String),
+    /// `state/headlines.json`: the fetcher's scheduled picks and headline image copies.
+    HeadlineState,
     /// The weather cells the fetcher keeps, read by frontends to know which cells exist.
     WeatherIndex,
     /// A cell id (see `crate::weather::Cell`).
@@ -198,6 +201,7 @@ impl std::fmt::Display for Key {
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
             Key::FetchState(label) => write!(f, "state/fetch/{label}.json"),
             Key::Tombstone(site) => write!(f, "removed/{site}.json"),
+            Key::HeadlineState => write!(f, "state/headlines.json"),
             Key::WeatherIndex => write!(f, "weather/index.json"),
             Key::WeatherCell(cell) => write!(f, "weather/cells/{cell}.json"),
             Key::WeatherWanted(cell) => write!(f, "weather/wanted/{cell}"),

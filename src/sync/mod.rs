@@ -14,11 +14,13 @@ use crate::fetch::HttpClient;
 use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
 use crate::store::manifest::SiteEntry;
-use crate::store::publish::{self, PublishStats, Retention};
+use crate::store::publish::{self, PublishStats};
 use crate::store::{Key, Store, StoreError};
 
+mod headlines;
 mod logos;
 mod progress;
+mod render;
 mod update;
 pub use progress::{FeedDone, FeedOutcome, Progress};
 use update::{FeedResult, Limits, Outcome, update_feed};
@@ -215,10 +217,9 @@ pub async fn sync(
         p.fetching(due.len());
     }
 
+    let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
     if !due.is_empty() {
-        let client =
-            HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
         let bounds = Bounds {
             min: Duration::from_secs(config.fetch.min_interval_secs),
             max: Duration::from_secs(config.fetch.max_interval_secs),
@@ -332,7 +333,15 @@ pub async fn sync(
         .map(|url| records.get(url).and_then(|r| r.next_fetch))
         .min()
         .flatten();
-    render_sites(config, store, &sites, &records, contents, now, &mut summary).await?;
+    let pass = render::Pass {
+        config,
+        store,
+        client: Some(&client),
+        records: &records,
+        fresh: contents,
+        now,
+    };
+    render::sites(&pass, &sites, &mut summary).await?;
     finish(config, store, now, &mut summary).await?;
     summary.store_ops = store.ops() - ops_before;
     Ok(summary)
@@ -387,16 +396,15 @@ pub async fn render_only(
     let records = load_fetch_records(store).await?;
     let now = Utc::now();
     let mut summary = SyncSummary::default();
-    render_sites(
+    let pass = render::Pass {
         config,
         store,
-        &sites,
-        &records,
-        HashMap::new(),
+        client: None,
+        records: &records,
+        fresh: HashMap::new(),
         now,
-        &mut summary,
-    )
-    .await?;
+    };
+    render::sites(&pass, &sites, &mut summary).await?;
     finish(config, store, now, &mut summary).await?;
     Ok(summary)
 }
@@ -446,99 +454,6 @@ pub async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRe
         }
     }
     Ok(out)
-}
-
-/// Renders and publishes each site, recording in `summary` what became of it.
-///
-/// `fresh` holds the contents this pass fetched; every other feed's is read from the store,
-/// again after each lost race against another publisher, so its news are not published over.
-async fn render_sites(
-    config: &Config,
-    store: &Store,
-    sites: &[&SiteConfig],
-    records: &HashMap<String, FetchRecord>,
-    fresh: HashMap<String, FeedContent>,
-    now: DateTime<Utc>,
-    summary: &mut SyncSummary,
-) -> Result<(), SyncError> {
-    let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
-    let blocks = crate::headlines::current_blocks(store, &names).await?;
-    for site in sites {
-        // The block's images are not copied into the bucket yet, so pages show the block
-        // without them rather than load them from a third-party server.
-        let images = crate::headlines::sanitize::Images::new();
-        let above = crate::headlines::render::above(blocks.get(site.name.as_str()), &images)
-            .map_err(|e| SyncError::Headlines(e.to_string()))?;
-        let retention = Retention {
-            keep_generations: site.keep_generations,
-            grace: Duration::from_secs(site.gc_grace_secs),
-        };
-        let mut attempt = 1;
-        let published = loop {
-            let mut views = Vec::with_capacity(site.feeds.len());
-            for feed in &site.feeds {
-                let url = feed.url.as_str();
-                let content = match fresh.get(url) {
-                    Some(c) => c.clone(),
-                    None => store
-                        .get_json(&Key::FeedContent(feed_id(url)))
-                        .await?
-                        .unwrap_or_else(|| FeedContent::empty(url)),
-                };
-                let history = feed.history.unwrap_or(config.fetch.history);
-                views.push(crate::render::source_view(
-                    feed,
-                    &content,
-                    records.get(url),
-                    history,
-                ));
-            }
-            let weather = crate::weather::site_weather(config, store, site).await?;
-            let inputs = crate::render::Inputs {
-                sources: &views,
-                above: above.clone(),
-                weather: weather.as_ref(),
-            };
-            let publication = crate::render::publication(site, &inputs)?;
-            match publish::publish_retrying(
-                store,
-                &publication,
-                &retention,
-                now,
-                publish::RetryPolicy::default(),
-            )
-            .await
-            {
-                Err(StoreError::Conflict { key }) if attempt < publish::CONFLICT_ATTEMPTS => {
-                    tracing::info!(site = %site.name, key, attempt, "another publisher went first; rendering again on top of it");
-                    attempt += 1;
-                }
-                other => break other?,
-            }
-        };
-        let stats = published.stats;
-        match published.outcome {
-            publish::Outcome::Live(generation) => {
-                summary.sites_published += 1;
-                tracing::info!(site = %site.name, generation, objects = stats.objects_written, bytes = stats.bytes_written, "published");
-            }
-            publish::Outcome::Held { live, recorded } => {
-                summary.sites_pinned.push((site.name.to_string(), live));
-                tracing::info!(site = %site.name, live, recorded, "pinned by a rollback: the live site stays; `newsdesk-fetcher release` publishes the newest content");
-            }
-            publish::Outcome::Unchanged => {}
-        }
-        if let Some(e) = published.gc_error {
-            let warning = format!(
-                "site {} is live; garbage collection failed and the next pass tries again: {e}",
-                site.name
-            );
-            tracing::warn!(site = %site.name, error = %e, "garbage collection failed; the site is live");
-            summary.warnings.push(warning);
-        }
-        summary.publish.add(stats);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
