@@ -331,6 +331,14 @@ async fn render_puts_the_current_block_in_the_published_pages_at_once() {
         html.find("src0 story number 0").unwrap(),
     );
     assert!(block < sources, "the block is above the source boxes");
+    for feed in ["/rss", "/feed.json"] {
+        let (status, text) = page(&app, feed).await;
+        assert_eq!(status, 200);
+        assert!(
+            text.contains("Kernel 7.0 released") && text.contains("https://news.example/0"),
+            "the site's feeds carry the headlines: {feed}"
+        );
+    }
     assert!(
         !html.contains("news.example/0.jpg"),
         "images are never hotlinked: {html}"

@@ -78,6 +78,35 @@ pub fn above(
     })
 }
 
+/// The stories of `current` (a block of headlines; an HTML block has none) as entries for the
+/// site's feeds, dated when the block was made so rendering stays deterministic.
+pub fn as_source(current: Option<&BlockVersion>) -> Option<crate::render::SourceView> {
+    let Block::Items { items } = &current?.block else {
+        return None;
+    };
+    let when = current?.created_at;
+    Some(crate::render::SourceView {
+        id: "headlines".into(),
+        title: "Headlines".into(),
+        url: String::new(),
+        site_url: None,
+        link: None,
+        logo: None,
+        last_success: Some(when),
+        error: None,
+        error_reason: None,
+        error_kind: None,
+        entries: items
+            .iter()
+            .map(|i| crate::render::EntryView {
+                title: i.title.clone(),
+                link: Some(i.url.clone()),
+                published: Some(when),
+            })
+            .collect(),
+    })
+}
+
 /// Archived headlines shown per page of `/old_headlines`.
 pub const OLD_PER_PAGE: usize = 60;
 

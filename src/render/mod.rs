@@ -214,6 +214,9 @@ pub struct Inputs<'a> {
     pub above: Above,
     /// The site's weather strip and place, when it has one.
     pub weather: Option<&'a crate::weather::SiteWeather>,
+    /// The headline block's stories as entries, for the site's feeds (`/rss`, `/feed.json`),
+    /// which list them with the sources' newest.
+    pub headlines: Option<SourceView>,
 }
 
 /// Renders one generation of a site into the objects it publishes: the front page, its parts
@@ -222,6 +225,7 @@ pub struct Inputs<'a> {
 /// weather place frontends answer `/api/weather` from, and the shared assets.
 pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, RenderError> {
     let (sources, above, weather) = (inputs.sources, &inputs.above, inputs.weather);
+    let in_feeds: Vec<SourceView> = inputs.headlines.iter().chain(sources).cloned().collect();
     let base = site.base_url();
     let generated_at = api::generated_at(sources);
     let description = description(site, sources);
@@ -275,11 +279,11 @@ pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, Re
     let mut objects = vec![
         object(names::INDEX, "html", index.into_bytes()),
         object(names::HEADLINES, "json", api::headlines_json(site, sources)),
-        object(names::RSS, "rss", feeds::rss(&channel, sources)),
+        object(names::RSS, "rss", feeds::rss(&channel, &in_feeds)),
         object(
             names::JSON_FEED,
             "jsonfeed",
-            feeds::json_feed(&channel, sources),
+            feeds::json_feed(&channel, &in_feeds),
         ),
         object(
             names::SITEMAP,
@@ -511,7 +515,7 @@ mod tests {
             &Inputs {
                 sources: &[source(2)],
                 above: above.clone(),
-                weather: None,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -94,6 +94,7 @@ pub(super) async fn sites(
                 sources: &views,
                 above: above.clone(),
                 weather: weather.as_ref(),
+                headlines: crate::headlines::render::as_source(block),
             };
             let publication = crate::render::publication(site, &inputs)?;
             match publish::publish_retrying(
