@@ -11,6 +11,8 @@
 #
 #   scripts/bench-scale.sh                         # 50 sites x 40 feeds x 40 entries
 #   scripts/bench-scale.sh --sites 250 --feeds 40  # 10,000 feeds
+#   PERF_DATA=/tmp/p.data scripts/bench-scale.sh   # also profile the first publish (perf record)
+#   KEEP=1 scripts/bench-scale.sh                  # leave the feeds and the bucket for a look
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
         --sites) SITES=$2; shift 2 ;;
         --feeds) FEEDS=$2; shift 2 ;;
         --entries) ENTRIES=$2; shift 2 ;;
-        -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "bench-scale: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -46,7 +48,7 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 cleanup() {
     [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
-    rm -rf "$tmp"
+    if [ -n "${KEEP:-}" ]; then echo "bench-scale: kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
@@ -135,6 +137,10 @@ echo
 echo "$SITES sites x $FEEDS feeds x $ENTRIES entries = $total feeds (release build, file:// bucket)"
 printf '%-18s %9s %8s  %-34s %s\n' case "CPU s" "RSS MB" "objects written" "bucket requests"
 report "first publish" sync
+if [ -n "${PERF_DATA:-}" ]; then
+    rm -rf "$tmp/bucket"
+    perf record -q -g -o "$PERF_DATA" "${fetcher[@]}" sync >/dev/null 2>&1 || true
+fi
 cp "$tmp/changed.xml" "$tmp/feeds/s0/f0.xml"
 report "one changed feed" sync --force
 report "nothing due" sync

@@ -78,6 +78,7 @@ async fn a_store_failing_mid_publish_leaves_the_live_site_and_the_next_run_finis
             label: None,
             ext: "html",
             bytes: "<!doctype html><p>new</p>".into(),
+            compress: true,
         }],
         shared: vec![],
     };

@@ -264,11 +264,14 @@ pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, Re
         fragments.iter().map(String::as_str),
         &bottom,
     );
+    // Names starting with `/` are pages readers are sent as they are: worth precompressing.
+    // The rest are parts only assembled into pages.
     let object = |name: &str, ext, bytes: Vec<u8>| Object {
         name: name.to_string(),
         label: None,
         ext,
         bytes: bytes.into(),
+        compress: name.starts_with('/'),
     };
     let channel = feeds::Channel {
         title: &site.title,

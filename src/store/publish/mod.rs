@@ -47,6 +47,9 @@ pub struct Object {
     /// The file extension, which decides the content type (`html`, `json`, `xml`, ...).
     pub ext: &'static str,
     pub bytes: Bytes,
+    /// Whether readers are sent it as it is, so Brotli and gzip variants are worth storing
+    /// (a part only assembled into pages is read as identity bytes).
+    pub compress: bool,
 }
 
 /// An object shared by every site (an asset), stored once under `assets/<stored>`.
@@ -216,7 +219,7 @@ pub async fn publish(
         .map(|o| Named {
             name: o.name.clone(),
             label: o.label.clone(),
-            object: content_addressed(site, &o.bytes, o.ext),
+            object: content_addressed(site, &o.bytes, o.ext, o.compress),
         })
         .collect();
     manifest.assets = publication
@@ -247,7 +250,7 @@ pub async fn publish(
         }
     }
     for (object, bytes) in pending {
-        for (suffix, bytes) in encode_variants(bytes, &object.content_type) {
+        for (suffix, bytes) in encode_variants(bytes, !object.encodings.is_empty()) {
             uploads.push((
                 Key::Blob {
                     site: site.to_string(),
@@ -264,7 +267,8 @@ pub async fn publish(
         .iter()
         .filter(|s| !known_assets.contains(&s.stored))
     {
-        for (suffix, bytes) in encode_variants(&shared.bytes, content_type_for(&shared.name)) {
+        let worth_it = compress::worth_it(&shared.bytes, content_type_for(&shared.name));
+        for (suffix, bytes) in encode_variants(&shared.bytes, worth_it) {
             uploads.push((Key::Asset(format!("{}{suffix}", shared.stored)), bytes));
         }
     }
@@ -399,10 +403,10 @@ async fn put_all(store: &Store, uploads: Vec<(Key, Bytes)>) -> Result<PublishSta
 
 /// Hashes `bytes` into an object reference; which variants it has follows from its type and
 /// size alone, so it is known before anything is compressed.
-fn content_addressed(site: &str, bytes: &[u8], ext: &str) -> ObjectRef {
+fn content_addressed(site: &str, bytes: &[u8], ext: &str, compress: bool) -> ObjectRef {
     let hash = hex::encode(&Sha256::digest(bytes)[..16]);
     let content_type = content_type_for(&format!("x.{ext}"));
-    let encodings = if compress::worth_it(bytes, content_type) {
+    let encodings = if compress && compress::worth_it(bytes, content_type) {
         vec!["br".into(), "gzip".into()]
     } else {
         vec![]
@@ -425,10 +429,10 @@ fn blob_name(object: &ObjectRef) -> &str {
     object.key.rsplit('/').next().unwrap_or(&object.key)
 }
 
-/// Identity bytes plus Brotli and gzip variants for compressible types worth it.
-fn encode_variants(bytes: &Bytes, content_type: &str) -> Vec<(&'static str, Bytes)> {
+/// Identity bytes, plus Brotli and gzip variants when `compressed`.
+fn encode_variants(bytes: &Bytes, compressed: bool) -> Vec<(&'static str, Bytes)> {
     let mut out = vec![("", bytes.clone())];
-    if compress::worth_it(bytes, content_type) {
+    if compressed {
         out.push((".br", Bytes::from(compress::brotli(bytes, Effort::Publish))));
         out.push((".gz", Bytes::from(compress::gzip(bytes, Effort::Publish))));
     }
