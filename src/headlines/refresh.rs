@@ -1,6 +1,7 @@
 //! Forced refreshes: an admin asks for a feed to be fetched on the fetcher's next pass,
-//! whatever its schedule, by writing `admin/<site>/refresh/<feed id>.json`. The fetcher lists
-//! the requests of the sites it passes over, fetches those feeds and deletes the requests.
+//! whatever its schedule, by writing `admin/_refresh/<site>/<feed id>.json`. The fetcher lists
+//! every site's requests at once (one listing a pass, whatever the number of sites), fetches
+//! those feeds and deletes the requests.
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -108,28 +109,41 @@ impl Requested {
     }
 }
 
-/// The refresh requests of `sites` (one listing per site); a request naming no feed of its
-/// site (one removed from the config since) is deleted.
+/// The refresh requests of `sites`, from one listing; a request naming no feed of its site
+/// (one removed from the config since) is deleted. Requests for other deployments' sites are
+/// left to them.
 pub async fn requested(
     store: &Store,
     sites: &[&crate::config::SiteConfig],
 ) -> Result<Requested, StoreError> {
     let mut out = Requested::default();
-    for site in sites {
-        let name = site.name.as_str();
-        for (feed, _) in pending(store, name).await? {
-            match site
-                .feeds
-                .iter()
-                .find(|f| crate::model::feed_id(f.url.as_str()) == feed)
-            {
-                Some(f) => out
-                    .by_url
-                    .entry(f.url.as_str().to_string())
-                    .or_default()
-                    .push((name.to_string(), feed)),
-                None => done(store, name, &feed).await?,
-            }
+    for meta in store.list(Key::REFRESH_PREFIX).await? {
+        let Some((name, feed)) = meta
+            .location
+            .as_ref()
+            .strip_prefix(Key::REFRESH_PREFIX)
+            .and_then(|rest| rest.strip_suffix(".json"))
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
+        };
+        let Some(site) = sites.iter().find(|s| s.name.as_str() == name) else {
+            continue;
+        };
+        if !is_feed_id(feed) {
+            continue;
+        }
+        match site
+            .feeds
+            .iter()
+            .find(|f| crate::model::feed_id(f.url.as_str()) == feed)
+        {
+            Some(f) => out
+                .by_url
+                .entry(f.url.as_str().to_string())
+                .or_default()
+                .push((name.to_string(), feed.to_string())),
+            None => done(store, name, feed).await?,
         }
     }
     Ok(out)

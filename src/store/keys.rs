@@ -19,7 +19,8 @@
 //! admin/<site>/headlines/<version>.json       one immutable version of the headline block
 //! admin/<site>/archive/<version>.json         one immutable batch of archive additions/deletions
 //! admin/<site>/archive/snapshots/<through>.json  the archive folded up to a batch (a shortcut)
-//! admin/<site>/refresh/<feed-id>.json         an admin's request to fetch a feed on the next pass
+//! admin/_refresh/<site>/<feed-id>.json        an admin's request to fetch a feed on the next pass
+//!                                             (one prefix for every site: one listing a pass)
 //! ```
 //!
 //! Everything admins write is below `admin/`: a frontend with the web admin on needs write
@@ -118,8 +119,12 @@ impl Key {
         format!("admin/{site}/archive/snapshots/")
     }
 
+    /// Every site's refresh requests (`_` cannot start a site name, so no site's files are
+    /// under it).
+    pub const REFRESH_PREFIX: &'static str = "admin/_refresh/";
+
     pub fn refresh_prefix(site: &str) -> String {
-        format!("admin/{site}/refresh/")
+        format!("{}{site}/", Key::REFRESH_PREFIX)
     }
 
     /// The generation number of a `generations/` key, if it is one.
@@ -213,7 +218,9 @@ impl std::fmt::Display for Key {
             Key::ArchiveSnapshot { site, through } => {
                 write!(f, "admin/{site}/archive/snapshots/{through}.json")
             }
-            Key::RefreshRequest { site, feed } => write!(f, "admin/{site}/refresh/{feed}.json"),
+            Key::RefreshRequest { site, feed } => {
+                write!(f, "{}{site}/{feed}.json", Key::REFRESH_PREFIX)
+            }
         }
     }
 }
