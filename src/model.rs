@@ -122,6 +122,9 @@ pub struct FetchRecord {
     /// When new entries appeared, newest last, bounded: drives the adaptive interval.
     #[serde(default)]
     pub news_times: Vec<DateTime<Utc>>,
+    /// When the feed's stored content last changed: its version, for every shard's renderer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_updated: Option<DateTime<Utc>>,
     /// The source's logo, fetched rarely (see `sync::logos`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<LogoRecord>,

@@ -10,11 +10,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use bytes::Bytes;
 use common::{Behavior, FeedServer};
 use newsdesk::frontend::{self, App, Options};
-use newsdesk::model::FetchRecord;
 use newsdesk::store::{Key, Role, Store};
+use newsdesk::sync::state::ShardState;
 use newsdesk::sync::{SyncOptions, sync};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -228,15 +227,13 @@ async fn make_logos_due(store: &Store) {
             .unwrap()
             .to_string();
         let key = Key::FetchState(label);
-        let mut records: BTreeMap<String, FetchRecord> =
-            store.get_json(&key).await.unwrap().unwrap();
-        for r in records.values_mut() {
+        let mut state: ShardState = store.get_json(&key).await.unwrap().unwrap();
+        for r in state.feeds.values_mut() {
             if let Some(logo) = &mut r.logo {
                 logo.next_check = Some(chrono::Utc::now() - chrono::Duration::hours(1));
             }
         }
-        store
-            .put(&key, Bytes::from(serde_json::to_vec(&records).unwrap()))
+        newsdesk::sync::state::save(store, &key, &state)
             .await
             .unwrap();
     }

@@ -400,6 +400,7 @@ async fn concurrent_deployments_keep_both_sites(kind: &str) {
         name: name.into(),
         title: name.into(),
         hosts: vec![format!("{name}.example")],
+        generation: None,
     };
     for round in 0..3 {
         let (a, b) = (entry(&format!("a{round}")), entry(&format!("b{round}")));

@@ -192,6 +192,7 @@ mod tests {
                 name: name.into(),
                 title: name.into(),
                 hosts: vec![host.into()],
+                generation: None,
             })
         }
     }

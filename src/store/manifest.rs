@@ -117,4 +117,9 @@ pub struct SiteEntry {
     pub name: String,
     pub title: String,
     pub hosts: Vec<String>,
+    /// The site's live generation, so a frontend reads a manifest only when it moved: one
+    /// conditional GET of this index per poll, whatever the number of sites. Absent from
+    /// indexes written before it existed (their frontends read every manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
 }

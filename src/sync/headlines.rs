@@ -54,6 +54,10 @@ pub struct HeadlineState {
     /// Image URL → its copy.
     #[serde(default)]
     pub images: BTreeMap<String, ImageCopy>,
+    /// Per site, the block version last seen and the images it names, so a pass need not read
+    /// the block to know them.
+    #[serde(default)]
+    pub block_images: BTreeMap<String, (String, Vec<String>)>,
 }
 
 impl HeadlineState {
@@ -67,6 +71,30 @@ impl HeadlineState {
     pub async fn save(&self, store: &Store) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(self).expect("plain data serializes");
         store.put(&Key::HeadlineState, Bytes::from(bytes)).await
+    }
+
+    /// The images of `site`'s block `version` if this state saw that version; `Some(vec![])`
+    /// for a site without a block.
+    pub fn known_images(&self, site: &str, version: Option<&str>) -> Option<Vec<String>> {
+        let Some(version) = version else {
+            return Some(vec![]);
+        };
+        self.block_images
+            .get(site)
+            .filter(|(v, _)| v == version)
+            .map(|(_, urls)| urls.clone())
+    }
+
+    pub fn remember_images(&mut self, site: &str, version: Option<&str>, urls: &[String]) {
+        match version {
+            Some(v) => {
+                self.block_images
+                    .insert(site.to_string(), (v.to_string(), urls.to_vec()));
+            }
+            None => {
+                self.block_images.remove(site);
+            }
+        }
     }
 
     /// The copies of `urls` there are, as the block renderer takes them.
@@ -139,11 +167,19 @@ async fn store_image(store: &Store, image: &Image) -> Result<String, StoreError>
     Ok(asset)
 }
 
-/// Runs `site`'s scheduled pick, on `contents` (its feeds' stored contents, in its order), if
-/// one is due: the picked stories become the current block
-/// (author `auto`) and go into the archive; the lead image is stored as a copy. Returns the new
-/// block version, or `None` when no pick was due or no story qualified.
-pub async fn pick_if_due(
+/// Whether `site`'s scheduled pick is due.
+pub fn pick_due(site: &SiteConfig, state: &HeadlineState, now: DateTime<Utc>) -> bool {
+    site.headlines.as_ref().is_some_and(|config| {
+        let last = state.last_pick.get(site.name.as_str()).copied();
+        picker::schedule::is_due(&config.schedule, last, now)
+    })
+}
+
+/// Runs `site`'s scheduled pick on `contents` (its feeds' stored contents, in its order): the
+/// picked stories become the current block (author `auto`) and go into the archive; the lead
+/// image is stored as a copy. Returns the new block version, or `None` when no story
+/// qualified (or the site has no automatic headlines).
+pub async fn pick(
     store: &Store,
     client: &HttpClient,
     site: &SiteConfig,
@@ -156,9 +192,6 @@ pub async fn pick_if_due(
     };
     let name = site.name.as_str();
     let last_pick = state.last_pick.get(name).copied();
-    if !picker::schedule::is_due(&config.schedule, last_pick, now) {
-        return Ok(None);
-    }
     let candidates: Vec<Candidate> = site
         .feeds
         .iter()

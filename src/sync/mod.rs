@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
@@ -15,14 +14,18 @@ use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
 use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats};
-use crate::store::{Key, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 mod headlines;
+mod inputs;
 mod logos;
 mod progress;
 mod render;
+pub mod state;
 mod update;
 pub use progress::{FeedDone, FeedOutcome, Progress};
+use state::ShardState;
+pub use state::load_fetch_records;
 use update::{FeedResult, Limits, Outcome, update_feed};
 
 /// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
@@ -70,17 +73,6 @@ impl Shard {
     }
 }
 
-/// The key of this deployment's share of the fetch state: named after the config's sites, so
-/// two configs publishing to one bucket never write over each other's validators, schedule
-/// and health.
-fn fetch_state_key(config: &Config, shard: Shard) -> Key {
-    use sha2::{Digest, Sha256};
-    let mut names: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
-    names.sort_unstable();
-    let deployment = hex::encode(&Sha256::digest(names.join("\n").as_bytes())[..4]);
-    Key::FetchState(format!("{deployment}/{}", shard.label()))
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Only this site's feeds and pages.
@@ -123,6 +115,8 @@ pub struct SyncSummary {
     /// Sites whose every feed is failing after this pass (their pages keep the last good
     /// entries): `sync` exits non-zero for them.
     pub sites_failing: Vec<String>,
+    /// Sites made live at a new generation: `(site, generation)`.
+    pub live: Vec<(String, u64)>,
     /// Sites held at an older generation by a rollback: `(site, live generation)`.
     pub sites_pinned: Vec<(String, u64)>,
     /// The weather step (`None` without `[weather]`, or on a shard other than 0).
@@ -200,7 +194,9 @@ pub async fn sync(
     feeds.retain(|url, _| opts.shard.owns(url));
     summary.feeds = feeds.len();
 
-    let mut records = load_fetch_records(store).await?;
+    let state_key = state::key(config, opts.shard);
+    let loaded = state::load(store, Some(&state_key)).await?;
+    let mut records = loaded.records;
     // Feeds an admin asked to refresh are fetched now, whatever their schedule.
     let requested = crate::headlines::refresh::requested(store, &sites).await?;
     let due: Vec<(String, usize)> = feeds
@@ -288,23 +284,6 @@ pub async fn sync(
             now,
         )
         .await?;
-        // This shard's records, in one object: a pass with no news writes only this.
-        let all_feeds: Vec<&str> = config
-            .sites
-            .iter()
-            .flat_map(|s| &s.feeds)
-            .map(|f| f.url.as_str())
-            .collect();
-        let mine: BTreeMap<&str, &FetchRecord> = all_feeds
-            .into_iter()
-            .filter(|u| opts.shard.owns(u))
-            .filter_map(|u| records.get(u).map(|r| (u, r)))
-            .collect();
-        let bytes = serde_json::to_vec(&mine).expect("plain data serializes");
-        store
-            .put(&fetch_state_key(config, opts.shard), Bytes::from(bytes))
-            .await?;
-        summary.state_objects_written += 1;
         requested
             .done(store, |url| contents.contains_key(url))
             .await?;
@@ -333,6 +312,7 @@ pub async fn sync(
         .map(|url| records.get(url).and_then(|r| r.next_fetch))
         .min()
         .flatten();
+    let fetched_any = !contents.is_empty();
     let pass = render::Pass {
         config,
         store,
@@ -340,8 +320,27 @@ pub async fn sync(
         records: &records,
         fresh: contents,
         now,
+        force: false,
     };
-    render::sites(&pass, &sites, &mut summary).await?;
+    let mut rendered = loaded.rendered.clone();
+    render::sites(&pass, &sites, &mut rendered, &mut summary).await?;
+    // This shard's records and digests, in one object: written when a feed was checked or a
+    // site rendered; a pass with nothing due writes nothing.
+    if fetched_any || rendered != loaded.rendered {
+        let mine = ShardState {
+            feeds: config
+                .sites
+                .iter()
+                .flat_map(|s| &s.feeds)
+                .map(|f| f.url.as_str())
+                .filter(|u| opts.shard.owns(u))
+                .filter_map(|u| records.get(u).map(|r| (u.to_string(), r.clone())))
+                .collect(),
+            rendered,
+        };
+        state::save(store, &state_key, &mine).await?;
+        summary.state_objects_written += 1;
+    }
     finish(config, store, now, &mut summary).await?;
     summary.store_ops = store.ops() - ops_before;
     Ok(summary)
@@ -362,6 +361,11 @@ async fn finish(
             name: s.name.to_string(),
             title: s.title.clone(),
             hosts: s.hosts.clone(),
+            generation: summary
+                .live
+                .iter()
+                .find(|(name, _)| name == s.name.as_str())
+                .map(|(_, g)| *g),
         })
         .collect();
     summary
@@ -396,6 +400,8 @@ pub async fn render_only(
     let records = load_fetch_records(store).await?;
     let now = Utc::now();
     let mut summary = SyncSummary::default();
+    // Everything is rendered again; what this renders is not recorded as any shard's.
+    let mut rendered = Default::default();
     let pass = render::Pass {
         config,
         store,
@@ -403,8 +409,9 @@ pub async fn render_only(
         records: &records,
         fresh: HashMap::new(),
         now,
+        force: true,
     };
-    render::sites(&pass, &sites, &mut summary).await?;
+    render::sites(&pass, &sites, &mut rendered, &mut summary).await?;
     finish(config, store, now, &mut summary).await?;
     Ok(summary)
 }
@@ -424,36 +431,6 @@ fn select_sites<'a>(
             Ok(vec![site])
         }
     }
-}
-
-/// Every shard's records, merged: per feed the most recently checked one wins, so changing
-/// the shard count loses nothing. Also what the admin's feed health page shows.
-pub async fn load_fetch_records(store: &Store) -> Result<HashMap<String, FetchRecord>, StoreError> {
-    let mut out: HashMap<String, FetchRecord> = HashMap::new();
-    for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
-        // `state/fetch/<deployment>/<shard>.json` (and the older `state/fetch/<shard>.json`).
-        let Some(label) = meta
-            .location
-            .as_ref()
-            .strip_prefix(Key::FETCH_STATE_PREFIX)
-            .and_then(|l| l.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let shard: BTreeMap<String, FetchRecord> = store
-            .get_json(&Key::FetchState(label.to_string()))
-            .await?
-            .unwrap_or_default();
-        for (url, rec) in shard {
-            let newer = out
-                .get(&url)
-                .is_none_or(|old| rec.last_checked > old.last_checked);
-            if newer {
-                out.insert(url, rec);
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

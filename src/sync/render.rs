@@ -2,17 +2,19 @@
 //! its pages rendered from the stored state and published. After a lost race against another
 //! publisher the site is rendered again on top of the winner's state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{SyncError, SyncSummary, headlines};
+use super::{SyncError, SyncSummary, headlines, inputs};
 use crate::config::{Config, SiteConfig};
 use crate::fetch::HttpClient;
+use crate::headlines::AdminIndex;
 use crate::model::{FeedContent, FetchRecord, feed_id};
 use crate::store::publish::{self, Retention};
 use crate::store::{Key, Store, StoreError};
+use crate::weather::state::Index as WeatherIndex;
 
 /// What rendering a pass's sites needs.
 pub(super) struct Pass<'a> {
@@ -24,15 +26,20 @@ pub(super) struct Pass<'a> {
     /// The contents this pass fetched; every other feed's is read from the store.
     pub fresh: HashMap<String, FeedContent>,
     pub now: DateTime<Utc>,
+    /// Render every site, whatever its digest says (`render`).
+    pub force: bool,
 }
 
-/// Renders and publishes each site, recording in `summary` what became of it.
+/// Renders and publishes each site whose inputs changed since this shard last published it
+/// (every site with `force`), recording in `rendered` the digest of what it published and in
+/// `summary` what became of it.
 ///
 /// `fresh` holds the contents this pass fetched; every other feed's is read from the store,
 /// again after each lost race against another publisher, so its news are not published over.
 pub(super) async fn sites(
     pass: &Pass<'_>,
     sites: &[&SiteConfig],
+    rendered: &mut BTreeMap<String, String>,
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
     let Pass {
@@ -42,29 +49,68 @@ pub(super) async fn sites(
         records,
         ref fresh,
         now,
+        force,
     } = *pass;
-    let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
-    let mut blocks = crate::headlines::current_blocks(store, &names).await?;
+    let (admin_index, _) = AdminIndex::read(store).await?;
     let mut headline_state = headlines::HeadlineState::load(store).await?;
     let state_before = headline_state.clone();
+    let weather_index = weather_index(config, sites, store).await?;
     for site in sites {
         let name = site.name.as_str();
-        let mut contents = site_contents(store, site, fresh).await?;
+        let mut contents = None;
+        let mut block = None;
         if let Some(client) = client
-            && let Some(picked) =
-                headlines::pick_if_due(store, client, site, &contents, &mut headline_state, now)
-                    .await?
+            && headlines::pick_due(site, &headline_state, now)
         {
-            blocks.insert(name.to_string(), picked);
+            let got = site_contents(store, site, fresh).await?;
+            block = headlines::pick(store, client, site, &got, &mut headline_state, now).await?;
+            contents = Some(got);
         }
-        let block = blocks.get(name);
-        let image_urls = block.map(|b| b.block.image_urls()).unwrap_or_default();
+        let block_version = match &block {
+            Some(b) => Some(b.version.clone()),
+            None => admin_index.block(name).map(str::to_string),
+        };
+        // The block's images: known from the last pass for the same version, else read with it.
+        let image_urls = match headline_state.known_images(name, block_version.as_deref()) {
+            Some(urls) => urls,
+            None => {
+                if block.is_none()
+                    && let Some(v) = &block_version
+                {
+                    block = crate::headlines::blocks::get(store, name, v).await?;
+                }
+                let urls = block
+                    .as_ref()
+                    .map(|b| b.block.image_urls())
+                    .unwrap_or_default();
+                headline_state.remember_images(name, block_version.as_deref(), &urls);
+                urls
+            }
+        };
         if let Some(client) = client {
             headline_state
                 .copy_images(store, client, &image_urls, now)
                 .await?;
         }
-        let above = crate::headlines::render::above(block, &headline_state.copies(&image_urls))
+        let copies = headline_state.copies(&image_urls);
+        let extras = inputs::Extras {
+            block: block_version.as_deref(),
+            images: (!copies.is_empty()).then(|| format!("{copies:?}")),
+            weather: weather_index
+                .as_ref()
+                .and_then(|i| site_cell_state(site, i)),
+        };
+        let digest = inputs::digest(config, site, records, &extras);
+        if !force && rendered.get(name) == Some(&digest) {
+            continue;
+        }
+        if block.is_none()
+            && let Some(v) = &block_version
+        {
+            block = crate::headlines::blocks::get(store, name, v).await?;
+        }
+        let block = block.as_ref();
+        let above = crate::headlines::render::above(block, &copies)
             .map_err(|e| SyncError::Headlines(e.to_string()))?;
         let retention = Retention {
             keep_generations: site.keep_generations,
@@ -72,9 +118,10 @@ pub(super) async fn sites(
         };
         let mut attempt = 1;
         let published = loop {
-            if attempt > 1 {
-                contents = site_contents(store, site, fresh).await?;
-            }
+            let contents = match contents.take() {
+                Some(c) if attempt == 1 => c,
+                _ => site_contents(store, site, fresh).await?,
+            };
             let views: Vec<_> = site
                 .feeds
                 .iter()
@@ -114,9 +161,11 @@ pub(super) async fn sites(
             }
         };
         let stats = published.stats;
+        rendered.insert(name.to_string(), digest);
         match published.outcome {
             publish::Outcome::Live(generation) => {
                 summary.sites_published += 1;
+                summary.live.push((name.to_string(), generation));
                 tracing::info!(site = %site.name, generation, objects = stats.objects_written, bytes = stats.bytes_written, "published");
             }
             publish::Outcome::Held { live, recorded } => {
@@ -140,6 +189,32 @@ pub(super) async fn sites(
         summary.state_objects_written += 1;
     }
     Ok(())
+}
+
+/// The weather index, when a site of the pass shows weather: its cells' fetch times go into
+/// the sites' digests.
+async fn weather_index(
+    config: &Config,
+    sites: &[&SiteConfig],
+    store: &Store,
+) -> Result<Option<WeatherIndex>, StoreError> {
+    if config.weather.is_none() || sites.iter().all(|s| s.weather.is_none()) {
+        return Ok(None);
+    }
+    match store.get_json::<WeatherIndex>(&Key::WeatherIndex).await {
+        Ok(index) => Ok(index),
+        // The weather step rewrites a broken index; until then the pages render as they are.
+        Err(StoreError::Corrupt { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The state of `site`'s weather cell that its page depends on.
+fn site_cell_state(site: &SiteConfig, index: &WeatherIndex) -> Option<String> {
+    let place = site.weather.as_ref()?;
+    let cell = crate::weather::Cell::of(place.lat.0, place.lon.0).ok()?;
+    let state = index.cells.get(&cell.id())?;
+    Some(format!("{:?} {}", state.fetched_at, state.failures))
 }
 
 /// The stored content of each of `site`'s feeds, in its order: this pass's fetch where there

@@ -181,6 +181,9 @@ pub(super) async fn update_feed(
             )
             .await?;
     }
+    // The version of what is stored, also when this pass found it already there (written by a
+    // pass killed before it recorded it): a site showing the feed is rendered again.
+    record.content_updated = content.updated_at;
     Ok(FeedResult {
         record,
         content,

@@ -155,6 +155,7 @@ async fn a_site_listed_but_never_published_gets_503_not_the_default_page() {
         name: "late".into(),
         title: "Late Report".into(),
         hosts: vec!["late.example".into()],
+        generation: None,
     });
     store
         .put(&Key::SiteIndex, serde_json::to_vec(&index).unwrap().into())

@@ -195,6 +195,22 @@ async fn a_generation_whose_pages_are_missing_is_not_switched_to() {
         .put(&key, serde_json::to_vec(&manifest).unwrap().into())
         .await
         .unwrap();
+    // ... and listed in the site index, which is what sends frontends to read the manifest.
+    let mut index: newsdesk::store::manifest::SiteIndex = store
+        .get_json(&newsdesk::store::Key::SiteIndex)
+        .await
+        .unwrap()
+        .unwrap();
+    for entry in index.sites.iter_mut().filter(|e| e.name == "test") {
+        entry.generation = Some(manifest.generation);
+    }
+    store
+        .put(
+            &newsdesk::store::Key::SiteIndex,
+            serde_json::to_vec(&index).unwrap().into(),
+        )
+        .await
+        .unwrap();
 
     assert!(app.live.refresh().await.is_err());
     let after = get(&app, "/", &[]).await;

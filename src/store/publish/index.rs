@@ -45,16 +45,51 @@ pub async fn read_json<T: DeserializeOwned + Default>(
     }
 }
 
-/// `index` with `sites` added or updated in place; every other site is kept, in its order.
+/// `index` with `sites` added or updated in place; every other site is kept, in its order. A
+/// site's generation only goes forward: an entry without one, or with an older one (a slower
+/// publisher), keeps the index's.
 pub fn merged(index: &SiteIndex, sites: &[SiteEntry]) -> SiteIndex {
     let mut out = index.clone();
     for site in sites {
         match out.sites.iter_mut().find(|s| s.name == site.name) {
-            Some(existing) => *existing = site.clone(),
+            Some(existing) => {
+                let generation = existing.generation.max(site.generation);
+                *existing = SiteEntry {
+                    generation,
+                    ..site.clone()
+                };
+            }
             None => out.sites.push(site.clone()),
         }
     }
     out
+}
+
+/// Records that `site` is live at `generation` (after a rollback or release), if it is listed.
+pub async fn set_generation(
+    store: &Store,
+    site: &str,
+    generation: u64,
+) -> Result<PublishStats, StoreError> {
+    let (_, stats) = update_json(
+        store,
+        &Key::SiteIndex,
+        "the site index",
+        |index: &SiteIndex| {
+            let entry = index.sites.iter().find(|s| s.name == site)?;
+            (entry.generation < Some(generation)).then(|| {
+                merged(
+                    index,
+                    &[SiteEntry {
+                        generation: Some(generation),
+                        ..entry.clone()
+                    }],
+                )
+            })
+        },
+    )
+    .await?;
+    Ok(stats)
 }
 
 /// Adds or updates `sites` in the index. Writes nothing when it already says so.
@@ -79,8 +114,16 @@ pub async fn register(store: &Store, sites: &[SiteEntry]) -> Result<PublishStats
     )
     .await?;
     // A site added back before its grace period ended keeps its objects.
-    for name in added {
-        store.delete(&Key::Tombstone(name).path()).await?;
+    if !added.is_empty() {
+        for meta in store.list(Key::TOMBSTONES_PREFIX).await? {
+            let name = meta
+                .location
+                .filename()
+                .and_then(|f| f.strip_suffix(".json"));
+            if name.is_some_and(|n| added.iter().any(|a| a == n)) {
+                store.delete(&meta.location).await?;
+            }
+        }
     }
     Ok(stats)
 }
@@ -190,6 +233,7 @@ mod tests {
             name: name.into(),
             title: name.to_uppercase(),
             hosts: vec![host.into()],
+            generation: None,
         }
     }
 
@@ -205,5 +249,21 @@ mod tests {
         let names: Vec<&str> = out.sites.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"], "order kept, new sites appended");
         assert_eq!(out.sites[1].hosts, ["new.example"]);
+        let live = |g| SiteEntry {
+            generation: g,
+            ..entry("a", "a.example")
+        };
+        let at_5 = merged(&index, &[live(Some(5))]);
+        assert_eq!(at_5.sites[0].generation, Some(5));
+        assert_eq!(
+            merged(&at_5, &[live(None)]).sites[0].generation,
+            Some(5),
+            "an entry without a generation keeps the index's"
+        );
+        assert_eq!(
+            merged(&at_5, &[live(Some(4))]).sites[0].generation,
+            Some(5),
+            "generations never go back"
+        );
     }
 }

@@ -163,6 +163,7 @@ async fn make_current(
     manifest.published_at = now;
     manifest.previous = Some(live.generation);
     make_live(store, &mut manifest, live.generation, etag).await?;
+    super::index::set_generation(store, &manifest.site, manifest.generation).await?;
     Ok(Moved {
         content_of,
         live: manifest.generation,
