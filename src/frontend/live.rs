@@ -11,6 +11,7 @@
 //! ([`crate::headlines::watch`]); a page whose generation has an older headline block than the
 //! current one is assembled here with the new block, like a reader layout.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -30,9 +31,8 @@ use super::sites::{Problem, SiteState, Snapshot};
 pub struct LiveSite {
     pub entry: SiteEntry,
     pub manifest: Arc<Manifest>,
-    /// Every object served at its own path (`/`, `/api/headlines`, ...), every variant held
-    /// in memory.
-    pub pages: BTreeMap<String, Arc<Page>>,
+    /// Every object served at its own path (`/`, `/api/headlines`, ...).
+    pub pages: BTreeMap<String, Served>,
     /// The source boxes, in the site's order.
     pub fragments: Vec<Fragment>,
     /// The version of the headline block this generation was rendered with (the label of
@@ -40,6 +40,17 @@ pub struct LiveSite {
     above_version: Option<String>,
     /// Store ETag of the manifest, for the next conditional GET.
     etag: Option<String>,
+}
+
+/// How a site's page is held.
+#[derive(Debug, Clone)]
+pub enum Served {
+    /// Every variant in memory for as long as the generation is live: served even while the
+    /// bucket is down.
+    Pinned(Arc<Page>),
+    /// Through the bounded object cache: the site's pages did not fit in the share of
+    /// `--cache-mb` for pinned pages.
+    Cached(ObjectRef),
 }
 
 /// A source box of a site, for reader layouts.
@@ -69,9 +80,15 @@ impl LiveSite {
             .collect()
     }
 
-    /// The page served at `path`, if the site has one.
-    pub fn page(&self, path: &str) -> Option<&Arc<Page>> {
-        self.pages.get(path)
+    /// Bytes the site's pinned pages hold.
+    pub fn pinned_bytes(&self) -> u64 {
+        self.pages
+            .values()
+            .map(|p| match p {
+                Served::Pinned(page) => page.weight() as u64,
+                Served::Cached(_) => 0,
+            })
+            .sum()
     }
 
     /// The version of the headline block this generation was rendered with.
@@ -102,6 +119,10 @@ pub struct Live {
     /// Fragments, page parts and assets by key and encodings.
     objects: moka::future::Cache<String, Arc<Page>>,
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
+    /// Bytes of pages held pinned, over all sites.
+    pin_budget: u64,
+    /// Which site's manifest this poll reads in any case (round robin).
+    turn: AtomicUsize,
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
     /// When "cannot read the index" and "no site to serve" were last logged.
@@ -113,14 +134,16 @@ pub struct Live {
 }
 
 impl Live {
-    /// `cache_bytes` bounds both caches: three quarters for objects, a quarter for layouts.
+    /// `cache_bytes` bounds what the frontend holds of the bucket, whatever the number of
+    /// sites: half for pages pinned in memory, three eighths for the object cache, an eighth
+    /// for assembled layouts.
     pub fn new(store: Store, cache_bytes: u64) -> Self {
         let objects = moka::future::Cache::builder()
-            .max_capacity(cache_bytes - cache_bytes / 4)
+            .max_capacity(cache_bytes / 8 * 3)
             .weigher(|k: &String, v: &Arc<Page>| weight(k.len() + v.weight()))
             .build();
         let layouts = moka::future::Cache::builder()
-            .max_capacity(cache_bytes / 4)
+            .max_capacity(cache_bytes / 8)
             .weigher(|k: &LayoutKey, v: &Arc<Page>| weight(k.0.len() + 2 * k.3.len() + v.weight()))
             .build();
         Live {
@@ -128,6 +151,8 @@ impl Live {
             snapshot: Default::default(),
             objects,
             layouts,
+            pin_budget: cache_bytes / 2,
+            turn: AtomicUsize::new(0),
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -153,10 +178,21 @@ impl Live {
 
     /// Bytes held by the object and layout caches (after applying pending inserts, which moka
     /// otherwise counts lazily).
-    pub async fn cache_bytes(&self) -> (u64, u64) {
+    pub async fn cache_bytes(&self) -> (u64, u64, u64) {
         self.objects.run_pending_tasks().await;
         self.layouts.run_pending_tasks().await;
-        (self.objects.weighted_size(), self.layouts.weighted_size())
+        let pinned = self
+            .snapshot()
+            .sites
+            .iter()
+            .filter_map(|s| s.live.as_ref())
+            .map(|l| l.pinned_bytes())
+            .sum();
+        (
+            self.objects.weighted_size(),
+            self.layouts.weighted_size(),
+            pinned,
+        )
     }
 
     /// Re-reads the site index and manifests, conditionally. Whatever fails keeps what it had:
@@ -189,10 +225,35 @@ impl Live {
         };
         self.index_warned.clear();
         let now = Instant::now();
-        let mut sites = Vec::with_capacity(index.sites.len());
-        for entry in &index.sites {
+        // A manifest is read only when the index says its site moved to another generation
+        // (or does not say: an index from before generations were listed), so a poll costs a
+        // constant number of requests whatever the number of sites. One site per poll, in
+        // turn, is read anyway: it heals an index update lost to a race on a store without
+        // conditional writes.
+        let turn = self.turn.fetch_add(1, Ordering::Relaxed) % index.sites.len().max(1);
+        let mut sites: Vec<SiteState> = Vec::with_capacity(index.sites.len());
+        for (i, entry) in index.sites.iter().enumerate() {
+            let pinned: u64 = sites
+                .iter()
+                .filter_map(|s| s.live.as_ref())
+                .map(|l| l.pinned_bytes())
+                .sum();
+            let allowance = self.pin_budget.saturating_sub(pinned);
             let previous = old.sites.iter().find(|s| s.entry.name == entry.name);
-            sites.push(self.refresh_site(entry, previous, now).await);
+            let current = previous.filter(|p| {
+                p.problem.is_none()
+                    && entry.generation.is_some()
+                    && p.live.as_ref().map(|l| l.manifest.generation) == entry.generation
+            });
+            match current {
+                Some(p) if i != turn => sites.push(SiteState {
+                    entry: entry.clone(),
+                    live: p.live.as_ref().map(|l| l.with_entry(entry)),
+                    read_at: Some(now),
+                    ..p.clone()
+                }),
+                _ => sites.push(self.refresh_site(entry, previous, allowance, now).await),
+            }
         }
         let new = Snapshot {
             sites,
@@ -247,6 +308,7 @@ impl Live {
         &self,
         entry: &SiteEntry,
         previous: Option<&SiteState>,
+        allowance: u64,
         now: Instant,
     ) -> SiteState {
         let mut state = match previous {
@@ -257,7 +319,7 @@ impl Live {
             None => SiteState::new(entry.clone()),
         };
         let served = state.live.take();
-        match self.load_site(entry, served.as_ref()).await {
+        match self.load_site(entry, served.as_ref(), allowance).await {
             Ok(Some(site)) => {
                 if matches!(state.problem, Some(Problem::Failed(_))) {
                     tracing::info!(site = %entry.name, generation = site.manifest.generation,
@@ -315,6 +377,7 @@ impl Live {
         &self,
         entry: &SiteEntry,
         previous: Option<&Arc<LiveSite>>,
+        allowance: u64,
     ) -> Result<Option<Arc<LiveSite>>, Arc<StoreError>> {
         let key = Key::Manifest(entry.name.clone());
         let (bytes, etag) = match self
@@ -336,19 +399,37 @@ impl Live {
             Fetch::Found { bytes, etag } => (bytes, etag),
         };
         let manifest: Manifest = parse(&key, &bytes)?;
-        let mut pages = BTreeMap::new();
+        // Every page is read before the generation is switched to; they are pinned if they fit
+        // in what is left of the budget, else left in the object cache.
+        let mut loaded = Vec::new();
         for named in manifest.named_with("/") {
             // The same page as before (a new generation that did not change it): keep it.
-            let kept = previous.and_then(|p| {
-                (p.manifest.object(&named.name) == Some(&named.object))
-                    .then(|| p.pages.get(&named.name).cloned())
-                    .flatten()
+            let kept = previous.and_then(|p| match p.pages.get(&named.name)? {
+                Served::Pinned(page) if p.manifest.object(&named.name) == Some(&named.object) => {
+                    Some(page.clone())
+                }
+                _ => None,
             });
             let page = match kept {
                 Some(page) => page,
                 None => Arc::new(Page::load(&self.store, &named.object).await?),
             };
-            pages.insert(named.name.clone(), page);
+            loaded.push((named, page));
+        }
+        let weight: u64 = loaded.iter().map(|(_, p)| p.weight() as u64).sum();
+        let pin = weight <= allowance;
+        if !pin {
+            tracing::debug!(site = %entry.name, weight, allowance, "pages served through the object cache");
+        }
+        let mut pages = BTreeMap::new();
+        for (named, page) in loaded {
+            let served = if pin {
+                Served::Pinned(page)
+            } else {
+                self.objects.insert(object_key(&named.object), page).await;
+                Served::Cached(named.object.clone())
+            };
+            pages.insert(named.name.clone(), served);
         }
         if !pages.contains_key(names::INDEX) {
             return Err(Arc::new(StoreError::Missing {
@@ -403,7 +484,7 @@ impl Live {
     /// An immutable object with the variants `obj` lists, from the cache or the store (one
     /// load per key at a time). `Ok(None)` when the store does not have it.
     pub async fn object(&self, obj: &ObjectRef) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
-        let key = format!("{}|{}", obj.key, obj.encodings.join(","));
+        let key = object_key(obj);
         if let Some(p) = self.objects.get(&key).await {
             self.counters.object_hits.inc();
             return Ok(Some(p));
@@ -422,6 +503,19 @@ impl Live {
                 self.counters.bucket_errors.inc();
                 Err(e)
             }
+        }
+    }
+
+    /// The page `site` serves at `path`: pinned, or through the object cache.
+    pub async fn page(
+        &self,
+        site: &LiveSite,
+        path: &str,
+    ) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
+        match site.pages.get(path) {
+            None => Ok(None),
+            Some(Served::Pinned(page)) => Ok(Some(page.clone())),
+            Some(Served::Cached(obj)) => self.object(obj).await,
         }
     }
 
@@ -512,6 +606,11 @@ impl Live {
 /// as mojibake.
 fn text(page: &Page) -> &str {
     std::str::from_utf8(&page.identity.body).unwrap_or_default()
+}
+
+/// The object cache's key: the object and the variants it is loaded with.
+fn object_key(obj: &ObjectRef) -> String {
+    format!("{}|{}", obj.key, obj.encodings.join(","))
 }
 
 fn weight(bytes: usize) -> u32 {

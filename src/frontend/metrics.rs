@@ -81,6 +81,7 @@ type Routes = [RouteStats; ROUTES.len()];
 type CacheLabel = [(&'static str, &'static str); 1];
 const OBJECTS: CacheLabel = [("cache", "objects")];
 const LAYOUTS: CacheLabel = [("cache", "layouts")];
+const PINNED: CacheLabel = [("cache", "pinned")];
 
 /// Counters the bucket-facing side ([`super::live::Live`]) bumps: each series is created here,
 /// once, so bumping one is an atomic add.
@@ -143,7 +144,7 @@ impl Metrics {
         );
         registry.register(
             "newsdesk_cache_bytes",
-            "Bytes held, by cache (live pages are held outside both)",
+            "Bytes held, by cache: pinned live pages, objects, assembled layouts (together within --cache-mb)",
             cache_bytes.clone(),
         );
         registry.register(
@@ -186,10 +187,14 @@ impl Metrics {
     }
 
     /// Every series, in the Prometheus text format.
-    fn encode(&self, (objects, layouts): (u64, u64)) -> Result<String, std::fmt::Error> {
+    fn encode(
+        &self,
+        (objects, layouts, pinned): (u64, u64, u64),
+    ) -> Result<String, std::fmt::Error> {
         let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.cache_bytes.get_or_create(&OBJECTS).set(bytes(objects));
         self.cache_bytes.get_or_create(&LAYOUTS).set(bytes(layouts));
+        self.cache_bytes.get_or_create(&PINNED).set(bytes(pinned));
         let mut out = String::with_capacity(8192);
         prometheus_text::encode(&mut out, &self.registry)?;
         Ok(out)
@@ -409,7 +414,7 @@ mod tests {
                 .sum::<u64>(),
             2
         );
-        let text = m.encode((0, 0)).unwrap();
+        let text = m.encode((0, 0, 0)).unwrap();
         assert!(
             text.contains("newsdesk_http_requests_total{route=\"other\",status=\"404\"} 1"),
             "{text}"

@@ -226,8 +226,8 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
             }
         }
     }
-    let page = site.page(names::INDEX).ok_or(Error::NotFound)?;
-    Ok(respond::page(page, headers, respond::FRONT))
+    let page = served(&app, &site, names::INDEX).await?;
+    Ok(respond::page(&page, headers, respond::FRONT))
 }
 
 /// A page the site published under its path (the manifest's names that start with `/`).
@@ -238,8 +238,17 @@ async fn published(State(app): State<Arc<App>>, req: Request) -> Result<Response
     }
     let headers = req.headers();
     let site = site(&app, headers, req.uri())?;
-    let page = site.page(req.uri().path()).ok_or(Error::NotFound)?;
-    Ok(respond::page(page, headers, respond::PAGE))
+    let page = served(&app, &site, req.uri().path()).await?;
+    Ok(respond::page(&page, headers, respond::PAGE))
+}
+
+/// The page `site` serves at `path`; 404 when it has none, 503 when the bucket cannot give it.
+async fn served(app: &App, site: &LiveSite, path: &str) -> Result<Arc<page::Page>, Error> {
+    match app.live.page(site, path).await {
+        Ok(Some(page)) => Ok(page),
+        Ok(None) => Err(Error::NotFound),
+        Err(e) => Err(Error::Unavailable(e.to_string())),
+    }
 }
 
 /// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside
