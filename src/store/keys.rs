@@ -8,7 +8,8 @@
 //! assets/<name>.<sha256>.<ext>[.br|.gz]       CSS/JS/images: immutable, shared by all sites
 //! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
-//!                                             share of the feeds
+//!                                             share of the feeds, and the digest each site was
+//!                                             last published from (what a pass reads first)
 //! state/headlines.json                       when each site last picked its headlines, image copies
 //! removed/<site>.json                         a site taken out of the index, deleted after its grace
 //! weather/index.json                          the fetcher's weather cells: fetch times, backoff
