@@ -230,7 +230,6 @@ mod tests {
         let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         FeedDone {
             url: url.into(),
-            title: None,
             outcome: FeedOutcome::Failed(FeedError {
                 kind: kind.into(),
                 message: message.into(),

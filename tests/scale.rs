@@ -80,8 +80,9 @@ fn bucket() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
-/// The requests a pass with nothing due makes, after a first publish of `sites` sites.
-async fn nothing_due(sites: usize) -> SyncSummary {
+/// The passes after a first publish of `sites` sites: one with nothing due, then one that
+/// checks every feed (`--force`) and gets a 304 for each.
+async fn calm_passes(sites: usize) -> (SyncSummary, SyncSummary) {
     let server = feeds_for(sites).await;
     let (_dir, url) = bucket();
     let config = config(&server, sites);
@@ -95,13 +96,19 @@ async fn nothing_due(sites: usize) -> SyncSummary {
         sites * FEEDS_PER_SITE + 1,
         "no early re-fetch"
     );
-    again
+    let checked = pass(&config, &Store::open(&url, Role::Fetcher).unwrap(), true).await;
+    assert_eq!(
+        checked.not_modified,
+        sites * FEEDS_PER_SITE + 1,
+        "{checked}"
+    );
+    (again, checked)
 }
 
 #[tokio::test]
-async fn a_pass_with_nothing_due_reads_a_handful_of_objects_whatever_the_number_of_feeds() {
-    let small = nothing_due(2).await;
-    let large = nothing_due(12).await;
+async fn a_pass_with_nothing_new_reads_a_handful_of_objects_whatever_the_number_of_feeds() {
+    let (small, small_checked) = calm_passes(2).await;
+    let (large, large_checked) = calm_passes(12).await;
     for s in [&small, &large] {
         assert_eq!(s.sites_published, 0, "nothing rendered: {s}");
         assert_eq!(
@@ -116,6 +123,16 @@ async fn a_pass_with_nothing_due_reads_a_handful_of_objects_whatever_the_number_
         (small.store_ops.reads, small.store_ops.lists),
         (large.store_ops.reads, large.store_ops.lists),
         "7 feeds or 37, the same requests:\n{small}\n{large}"
+    );
+    // Checking every feed and finding nothing new reads no feed's stored entries and renders
+    // nothing: the same reads at either size, and one write (the fetch state).
+    for s in [&small_checked, &large_checked] {
+        assert_eq!(s.sites_published, 0, "{s}");
+        assert_eq!((s.store_ops.writes, s.store_ops.deletes), (1, 0), "{s}");
+    }
+    assert_eq!(
+        small_checked.store_ops.reads, large_checked.store_ops.reads,
+        "{small_checked}\n{large_checked}"
     );
 }
 

@@ -215,6 +215,7 @@ pub async fn sync(
 
     let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
+    let mut checked = std::collections::HashSet::new();
     if !due.is_empty() {
         let bounds = Bounds {
             min: Duration::from_secs(config.fetch.min_interval_secs),
@@ -264,7 +265,10 @@ pub async fn sync(
                 }
             }
             summary.state_objects_written += usize::from(r.content_written);
-            contents.insert(r.record.url.clone(), r.content);
+            checked.insert(r.record.url.clone());
+            if let Some(content) = r.content {
+                contents.insert(r.record.url.clone(), content);
+            }
             records.insert(r.record.url.clone(), r.record);
         }
         // Logos: looked for rarely, so most passes fetch none.
@@ -284,9 +288,7 @@ pub async fn sync(
             now,
         )
         .await?;
-        requested
-            .done(store, |url| contents.contains_key(url))
-            .await?;
+        requested.done(store, |url| checked.contains(url)).await?;
     }
     summary.sites_failing = sites
         .iter()
@@ -312,7 +314,7 @@ pub async fn sync(
         .map(|url| records.get(url).and_then(|r| r.next_fetch))
         .min()
         .flatten();
-    let fetched_any = !contents.is_empty();
+    let fetched_any = !checked.is_empty();
     let pass = render::Pass {
         config,
         store,

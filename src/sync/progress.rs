@@ -17,8 +17,6 @@ pub trait Progress: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedDone {
     pub url: String,
-    /// The feed's own title, as last stored (`None` before its first good fetch).
-    pub title: Option<String>,
     pub outcome: FeedOutcome,
     /// When it is fetched next: after a failure, the retry.
     pub next_fetch: Option<DateTime<Utc>>,
@@ -39,7 +37,6 @@ impl super::update::FeedResult {
         use super::update::Outcome;
         FeedDone {
             url: self.record.url.clone(),
-            title: self.content.title.clone(),
             outcome: match &self.outcome {
                 Outcome::Fetched(n) => FeedOutcome::Fetched { new_entries: *n },
                 Outcome::NotModified => FeedOutcome::NotModified,

@@ -61,7 +61,9 @@ pub(super) enum Outcome {
 
 pub(super) struct FeedResult {
     pub(super) record: FetchRecord,
-    pub(super) content: FeedContent,
+    /// The merged content, when a body came back (else the stored one is unchanged and was
+    /// not read).
+    pub(super) content: Option<FeedContent>,
     pub(super) content_written: bool,
     pub(super) outcome: Outcome,
 }
@@ -92,15 +94,12 @@ pub(super) async fn update_feed(
         tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
         fetched
     };
-    // Read after the fetch, so feeds waiting for a permit hold no stored history in memory.
-    let key = Key::FeedContent(feed_id(&url));
-    let stored: FeedContent = store
-        .get_json(&key)
-        .await?
-        .unwrap_or_else(|| FeedContent::empty(&url));
     let jitter = jitter(&url, now);
     record.last_checked = Some(now);
-    let mut content = stored.clone();
+    // The stored history, read only when a body came back to merge into it, and after the
+    // fetch, so feeds waiting for a permit hold none in memory.
+    let key = Key::FeedContent(feed_id(&url));
+    let mut merged: Option<(FeedContent, FeedContent)> = None;
     let outcome = match fetched {
         Ok(resp) => {
             record.final_url = (resp.final_url != parsed_url).then(|| resp.final_url.to_string());
@@ -125,6 +124,10 @@ pub(super) async fn update_feed(
                     let body = crate::feed::decode_charset(body, resp.charset.as_deref());
                     match crate::feed::parse(&body, &resp.final_url, now) {
                         Ok(feed) => {
+                            let stored: FeedContent = store
+                                .get_json(&key)
+                                .await?
+                                .unwrap_or_else(|| FeedContent::empty(&url));
                             record.etag = resp.etag.clone();
                             record.last_modified = resp.last_modified.clone();
                             record.last_success = Some(now);
@@ -132,13 +135,17 @@ pub(super) async fn update_feed(
                             // Never below what is stored: another deployment's site may show
                             // more of this feed than any site of this config does.
                             let keep = history.max(stored.entries.len());
-                            let merged =
+                            let entries =
                                 crate::feed::merge::merge(&stored.entries, feed.entries, keep);
-                            let new = crate::feed::merge::count_new(&stored.entries, &merged);
-                            content.title = feed.title;
-                            content.site_url = feed.site_url;
-                            content.image = feed.image;
-                            content.entries = merged;
+                            let new = crate::feed::merge::count_new(&stored.entries, &entries);
+                            let content = FeedContent {
+                                title: feed.title,
+                                site_url: feed.site_url,
+                                image: feed.image,
+                                entries,
+                                ..stored.clone()
+                            };
+                            merged = Some((stored, content));
                             let hint = resp.max_age.max(feed.ttl_secs).map(Duration::from_secs);
                             schedule::on_success(
                                 &mut record,
@@ -171,23 +178,31 @@ pub(super) async fn update_feed(
         }
         Err(failure) => failed(&mut record, failure, bounds, now, jitter),
     };
-    let changed = content != stored;
-    if changed {
-        content.updated_at = Some(now);
-        store
-            .put(
-                &key,
-                Bytes::from(serde_json::to_vec(&content).expect("plain data serializes")),
-            )
-            .await?;
-    }
-    // The version of what is stored, also when this pass found it already there (written by a
-    // pass killed before it recorded it): a site showing the feed is rendered again.
-    record.content_updated = content.updated_at;
+    let mut content_written = false;
+    let content = match merged {
+        None => None,
+        Some((stored, mut content)) => {
+            if content != stored {
+                content.updated_at = Some(now);
+                store
+                    .put(
+                        &key,
+                        Bytes::from(serde_json::to_vec(&content).expect("plain data serializes")),
+                    )
+                    .await?;
+                content_written = true;
+            }
+            // The version of what is stored, also when this pass found it already there
+            // (written by a pass killed before it recorded it): a site showing the feed is
+            // rendered again.
+            record.content_updated = content.updated_at;
+            Some(content)
+        }
+    };
     Ok(FeedResult {
         record,
         content,
-        content_written: changed,
+        content_written,
         outcome,
     })
 }
