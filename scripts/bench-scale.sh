@@ -58,13 +58,16 @@ import os, sys
 tmp, sites, feeds, entries, port = sys.argv[1], *map(int, sys.argv[2:6])
 
 def feed(site, n, count):
+    # The channel's link is the feed's own host, so logo discovery asks nginx (a 404), not a
+    # name the machine cannot resolve.
+    home = f"http://127.0.1.{site + 1}:{port}/"
     items = "".join(
         f"<item><title>Site {site} source {n} story {i}: a headline of typical length for a news site</title>"
         f"<link>https://s{site}-f{n}.example/story/{i}</link><guid>s{site}-f{n}-{i}</guid>"
         f"<pubDate>Mon, 23 Nov 2026 {i // 60 % 24:02}:{i % 60:02}:00 GMT</pubDate></item>"
         for i in reversed(range(count)))
     return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Site {site} source {n}</title>'
-            f"<link>https://s{site}-f{n}.example/</link>{items}</channel></rss>")
+            f"<link>{home}</link>{items}</channel></rss>")
 
 servers = []
 with open(f"{tmp}/bench.toml", "w") as cfg:
