@@ -27,7 +27,8 @@ struct Cli {
     /// Seconds between checks for a new generation.
     #[arg(long, default_value_t = 5)]
     poll: u64,
-    /// Memory for cached objects, in MiB.
+    /// Memory for what is held of the bucket, in MiB: half for live pages, the rest for
+    /// cached objects and reader layouts (bounded whatever the number of sites).
     #[arg(long, default_value_t = 256)]
     cache_mb: u64,
     /// Report not ready when the bucket could not be read for this many seconds.
