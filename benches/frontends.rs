@@ -33,12 +33,23 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        frontends: 100,
-        sites: 50,
-        poll: Duration::from_secs(5),
-        publishes: 8,
-        steady: Duration::from_secs(30),
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a small smoke test.
+    let mut a = if std::env::args().any(|a| a == "--bench") {
+        Args {
+            frontends: 100,
+            sites: 50,
+            poll: Duration::from_secs(5),
+            publishes: 8,
+            steady: Duration::from_secs(30),
+        }
+    } else {
+        Args {
+            frontends: 4,
+            sites: 3,
+            poll: Duration::from_secs(1),
+            publishes: 2,
+            steady: Duration::from_secs(2),
+        }
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
