@@ -7,24 +7,34 @@ use super::*;
 use newsdesk::store::Role;
 
 /// Everything logged on this thread (the test's runtime is single-threaded) while alive.
+///
+/// One global subscriber writes each event to the capture of the thread that logged it. A
+/// subscriber per test (`set_default`) loses events now and then: a callsite first hit on
+/// another test's thread while the test's subscriber is being registered keeps an interest of
+/// "never" for the whole process.
 struct Logs {
     text: Arc<Mutex<Vec<u8>>>,
-    _guard: tracing::subscriber::DefaultGuard,
+}
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl Logs {
     fn capture() -> Logs {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::INFO)
+                .with_ansi(false)
+                .with_writer(|| Sink(CAPTURE.with(|c| c.borrow().clone())))
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+        });
         let text = Arc::new(Mutex::new(Vec::new()));
-        let sink = text.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .finish();
-        Logs {
-            text,
-            _guard: tracing::subscriber::set_default(subscriber),
-        }
+        CAPTURE.with(|c| *c.borrow_mut() = Some(text.clone()));
+        Logs { text }
     }
 
     fn text(&self) -> String {
@@ -32,11 +42,20 @@ impl Logs {
     }
 }
 
-struct Sink(Arc<Mutex<Vec<u8>>>);
+impl Drop for Logs {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+/// The capture of the logging thread, if it has one.
+struct Sink(Option<Arc<Mutex<Vec<u8>>>>);
 
 impl std::io::Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        if let Some(text) = &self.0 {
+            text.lock().unwrap().extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
