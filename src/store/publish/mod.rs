@@ -210,8 +210,8 @@ pub async fn publish(
         objects: vec![],
         assets: BTreeMap::new(),
     };
-    // Hashing decides what is new; only that is compressed (Brotli 11 is most of a publish's
-    // CPU), and only once the site is known to have changed.
+    // Hashing decides what is new; only that is compressed (compression is most of a publish's
+    // own CPU), and only once the site is known to have changed.
     let mut pending: Vec<(&ObjectRef, &Bytes)> = vec![];
     manifest.objects = publication
         .objects
