@@ -11,11 +11,10 @@
 //! ([`crate::headlines::watch`]); a page whose generation has an older headline block than the
 //! current one is assembled here with the new block, like a reader layout.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-use std::collections::BTreeMap;
 
 use crate::render::names;
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
@@ -231,29 +230,36 @@ impl Live {
         // turn, is read anyway: it heals an index update lost to a race on a store without
         // conditional writes.
         let turn = self.turn.fetch_add(1, Ordering::Relaxed) % index.sites.len().max(1);
+        let before: HashMap<&str, &SiteState> = old
+            .sites
+            .iter()
+            .map(|s| (s.entry.name.as_str(), s))
+            .collect();
         let mut sites: Vec<SiteState> = Vec::with_capacity(index.sites.len());
+        // Bytes pinned by the sites before this one: pages are pinned in index order while
+        // they fit.
+        let mut pinned = 0;
         for (i, entry) in index.sites.iter().enumerate() {
-            let pinned: u64 = sites
-                .iter()
-                .filter_map(|s| s.live.as_ref())
-                .map(|l| l.pinned_bytes())
-                .sum();
-            let allowance = self.pin_budget.saturating_sub(pinned);
-            let previous = old.sites.iter().find(|s| s.entry.name == entry.name);
+            let previous = before.get(entry.name.as_str()).copied();
             let current = previous.filter(|p| {
                 p.problem.is_none()
                     && entry.generation.is_some()
                     && p.live.as_ref().map(|l| l.manifest.generation) == entry.generation
             });
-            match current {
-                Some(p) if i != turn => sites.push(SiteState {
+            let state = match current {
+                Some(p) if i != turn => SiteState {
                     entry: entry.clone(),
                     live: p.live.as_ref().map(|l| l.with_entry(entry)),
                     read_at: Some(now),
                     ..p.clone()
-                }),
-                _ => sites.push(self.refresh_site(entry, previous, allowance, now).await),
-            }
+                },
+                _ => {
+                    let allowance = self.pin_budget.saturating_sub(pinned);
+                    self.refresh_site(entry, previous, allowance, now).await
+                }
+            };
+            pinned += state.live.as_ref().map_or(0, |l| l.pinned_bytes());
+            sites.push(state);
         }
         let new = Snapshot {
             sites,
