@@ -262,11 +262,11 @@ impl Live {
             sites.push(state);
         }
         let new = Snapshot {
-            sites,
             index_read_at: Some(now),
             index_error: None,
             index,
             index_etag,
+            ..Snapshot::of(sites)
         };
         self.log_changes(&old, &new);
         // One conditional GET for every site's headline files; a failure keeps the last good
