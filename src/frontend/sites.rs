@@ -100,7 +100,15 @@ impl Snapshot {
     /// the default site. The site may not be loaded: its hosts then get a 503, never another
     /// site's page.
     pub fn site_for_host(&self, host: Option<&str>) -> Option<&SiteState> {
-        host.and_then(|h| self.by_host.get(&strip_port(h).to_ascii_lowercase()))
+        host.map(strip_port)
+            .and_then(|h| {
+                // Hosts arrive lowercase nearly always: no allocation for those.
+                if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                    self.by_host.get(&h.to_ascii_lowercase())
+                } else {
+                    self.by_host.get(h)
+                }
+            })
             .and_then(|&i| self.sites.get(i))
             .or_else(|| self.sites.first())
     }
