@@ -74,9 +74,10 @@ python3 - "$tmp" <<'PY'
 import json, shutil, sys
 tmp = sys.argv[1]
 m = json.load(open(f"{tmp}/bucket/sites/bench/manifest.json"))
-shutil.copy(f"{tmp}/bucket/{m['index']['key']}", f"{tmp}/www/index.html")
-shutil.copy(f"{tmp}/bucket/{m['index']['key']}.gz", f"{tmp}/www/index.html.gz")
-ids = [f["id"] for f in m["fragments"]]
+index = next(o for o in m["objects"] if o["name"] == "/")
+shutil.copy(f"{tmp}/bucket/{index['key']}", f"{tmp}/www/index.html")
+shutil.copy(f"{tmp}/bucket/{index['key']}.gz", f"{tmp}/www/index.html.gz")
+ids = [o["name"].removeprefix("fragment/") for o in m["objects"] if o["name"].startswith("fragment/")]
 # Reversed, the first two hidden: a layout every request must assemble or find cached.
 layout = ".".join(list(reversed(ids[2:])) + ["!" + i for i in ids[:2]])
 open(f"{tmp}/cookie", "w").write(f"nd_layout=1:{layout}")
