@@ -3,7 +3,7 @@
 //! back. The browser's `Origin` (or `Sec-Fetch-Site`) must also name this site when it sends
 //! one; `SameSite=Strict` keeps the cookie off cross-site requests as a third line.
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 use super::session::{Key, Session};
 
@@ -26,16 +26,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     {
         return false;
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, h)| h);
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    crate::frontend::client::origin_is_host(headers)
 }
 
 #[cfg(test)]

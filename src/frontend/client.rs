@@ -7,9 +7,25 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use ipnetwork::IpNetwork;
+
+/// Whether the page a browser posts from is on this host: its `Origin`, when it sends one,
+/// must name the request's `Host`. A request without `Origin` (curl, older browsers) passes;
+/// callers decide what else they require (a token, `Sec-Fetch-Site`).
+pub fn origin_is_host(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, h)| h);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
 
 /// What is known of the client of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

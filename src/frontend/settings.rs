@@ -140,16 +140,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     {
         return false;
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, h)| h);
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    crate::frontend::client::origin_is_host(headers)
 }
 
 #[cfg(test)]
