@@ -126,7 +126,7 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
         // which makes every URL of a 480-entry page half as long again.
         match value.as_str() {
             Some(s) if *state.auto_escape() == AutoEscape::Html && !value.is_safe() => out
-                .write_str(&html_escape(s))
+                .write_str(&html_escape::encode_quoted_attribute(s))
                 .map_err(minijinja::Error::from),
             _ => minijinja::escape_formatter(out, state, value),
         }
@@ -155,22 +155,6 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
             .unwrap_or(s)
     });
     env
-}
-
-/// Text escaped for HTML content and quoted attributes.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[derive(Debug, thiserror::Error)]
