@@ -31,14 +31,7 @@ struct Row<'a> {
 /// `GET /admin/archive[?page=N]`.
 pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
     let ctx = gate::page(app, &parts)?;
-    let page: usize = match query(&parts, "page") {
-        None => 1,
-        Some(p) => p
-            .parse()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or(AdminError::NotFound)?,
-    };
+    let page = gate::page_number(&parts)?;
     let archive = Archive::load(ctx.store(), &ctx.site.name).await?;
     let all = archive.entries();
     let pages = all.len().div_ceil(PER_PAGE).max(1);

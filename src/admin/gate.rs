@@ -140,3 +140,15 @@ pub fn query<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
+
+/// The `page` query parameter of a paged list: 1 when absent, 404 unless a number from 1.
+pub fn page_number(parts: &Parts) -> Result<usize, AdminError> {
+    match query(parts, "page") {
+        None => Ok(1),
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or(AdminError::NotFound),
+    }
+}

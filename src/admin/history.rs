@@ -40,14 +40,7 @@ pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response,
     if let Some(version) = query(&parts, "version") {
         return one(&ctx, version, &base).await;
     }
-    let page: usize = match query(&parts, "page") {
-        None => 1,
-        Some(p) => p
-            .parse()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or(AdminError::NotFound)?,
-    };
+    let page = gate::page_number(&parts)?;
     let (entries, total) =
         blocks::history(ctx.store(), &ctx.site.name, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let pages = total.div_ceil(PER_PAGE).max(1);
