@@ -200,18 +200,10 @@ impl Listing {
         let prefix = Key::archive_prefix(site);
         let mut batches = vec![];
         let mut snapshots = vec![];
-        for meta in store.list(&prefix).await? {
-            let Some(name) = meta
-                .location
-                .as_ref()
-                .strip_prefix(&prefix)
-                .and_then(|n| n.strip_suffix(".json"))
-            else {
-                continue;
-            };
+        for (name, _) in store.list_names(&prefix, ".json").await? {
             match name.strip_prefix("snapshots/") {
                 Some(s) if is_version(s) => snapshots.push(s.to_string()),
-                None if is_version(name) => batches.push(name.to_string()),
+                None if is_version(&name) => batches.push(name.to_string()),
                 _ => {}
             }
         }

@@ -186,19 +186,13 @@ pub async fn get(
 pub async fn list(store: &Store, site: &str) -> Result<Vec<Listed>, StoreError> {
     let prefix = Key::block_versions_prefix(site);
     let mut out: Vec<Listed> = store
-        .list(&prefix)
+        .list_names(&prefix, ".json")
         .await?
         .into_iter()
-        .filter_map(|m| {
-            let name = m
-                .location
-                .as_ref()
-                .strip_prefix(&prefix)?
-                .strip_suffix(".json")?;
-            is_version(name).then(|| Listed {
-                version: name.to_string(),
-                size: m.size,
-            })
+        .filter(|(name, _)| is_version(name))
+        .map(|(version, m)| Listed {
+            version,
+            size: m.size,
         })
         .collect();
     out.sort_by(|a, b| b.version.cmp(&a.version));

@@ -53,17 +53,11 @@ pub async fn pending(
 ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
     let prefix = Key::refresh_prefix(site);
     Ok(store
-        .list(&prefix)
+        .list_names(&prefix, ".json")
         .await?
         .into_iter()
-        .filter_map(|m| {
-            let id = m
-                .location
-                .as_ref()
-                .strip_prefix(&prefix)?
-                .strip_suffix(".json")?;
-            is_feed_id(id).then(|| (id.to_string(), m.last_modified))
-        })
+        .filter(|(id, _)| is_feed_id(id))
+        .map(|(id, m)| (id, m.last_modified))
         .collect())
 }
 
@@ -117,14 +111,8 @@ pub async fn requested(
     sites: &[&crate::config::SiteConfig],
 ) -> Result<Requested, StoreError> {
     let mut out = Requested::default();
-    for meta in store.list(Key::REFRESH_PREFIX).await? {
-        let Some((name, feed)) = meta
-            .location
-            .as_ref()
-            .strip_prefix(Key::REFRESH_PREFIX)
-            .and_then(|rest| rest.strip_suffix(".json"))
-            .and_then(|rest| rest.split_once('/'))
-        else {
+    for (path, _) in store.list_names(Key::REFRESH_PREFIX, ".json").await? {
+        let Some((name, feed)) = path.split_once('/') else {
             continue;
         };
         let Some(site) = sites.iter().find(|s| s.name.as_str() == name) else {

@@ -386,6 +386,29 @@ impl Store {
             .await
             .map_err(|e| backend("list", &path, e))
     }
+
+    /// The objects below `prefix` whose names end in `suffix`, each with its name between the
+    /// two (one listing); any other object below the prefix is left out.
+    pub async fn list_names(
+        &self,
+        prefix: &str,
+        suffix: &str,
+    ) -> Result<Vec<(String, ObjectMeta)>, StoreError> {
+        Ok(self
+            .list(prefix)
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                let name = m
+                    .location
+                    .as_ref()
+                    .strip_prefix(prefix)?
+                    .strip_suffix(suffix)?
+                    .to_string();
+                Some((name, m))
+            })
+            .collect())
+    }
 }
 
 fn backend(op: &'static str, path: &Path, source: object_store::Error) -> StoreError {

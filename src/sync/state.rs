@@ -57,17 +57,9 @@ pub fn key(config: &Config, shard: Shard) -> Key {
 /// Reads every shard's state; `mine` says whose digests to keep.
 pub async fn load(store: &Store, mine: Option<&Key>) -> Result<Loaded, StoreError> {
     let mut out = Loaded::default();
-    for meta in store.list(Key::FETCH_STATE_PREFIX).await? {
-        // `state/fetch/<deployment>/<shard>.json` (and the older `state/fetch/<shard>.json`).
-        let Some(label) = meta
-            .location
-            .as_ref()
-            .strip_prefix(Key::FETCH_STATE_PREFIX)
-            .and_then(|l| l.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let key = Key::FetchState(label.to_string());
+    // `state/fetch/<deployment>/<shard>.json` (and the older `state/fetch/<shard>.json`).
+    for (label, _) in store.list_names(Key::FETCH_STATE_PREFIX, ".json").await? {
+        let key = Key::FetchState(label);
         let state = match store.get_json::<Stored>(&key).await? {
             Some(Stored::Now(s)) => s,
             Some(Stored::Before(feeds)) => ShardState {

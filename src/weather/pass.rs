@@ -103,19 +103,12 @@ async fn run(
     let (mut index, etag) = load_index(store, summary).await?;
     let before = index.clone();
     let markers: Vec<Marker> = store
-        .list(Key::WEATHER_WANTED_PREFIX)
+        .list_names(Key::WEATHER_WANTED_PREFIX, "")
         .await?
         .into_iter()
-        .filter_map(|m| {
-            let name = m
-                .location
-                .as_ref()
-                .strip_prefix(Key::WEATHER_WANTED_PREFIX)?
-                .to_string();
-            Some(Marker {
-                name,
-                at: m.last_modified,
-            })
+        .map(|(name, m)| Marker {
+            name,
+            at: m.last_modified,
         })
         .collect();
     let defaults: Vec<Cell> = sites

@@ -105,15 +105,8 @@ pub struct Tombstone {
 pub async fn sweep_removed(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut deleted = 0;
     let mut listed: Option<Vec<String>> = None;
-    for meta in store.list(Key::TOMBSTONES_PREFIX).await? {
-        let Some(site) = meta
-            .location
-            .filename()
-            .and_then(|f| f.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let key = Key::Tombstone(site.to_string());
+    for (site, _) in store.list_names(Key::TOMBSTONES_PREFIX, ".json").await? {
+        let key = Key::Tombstone(site.clone());
         let Some(t) = store.get_json::<Tombstone>(&key).await? else {
             continue;
         };

@@ -115,12 +115,8 @@ pub async fn register(store: &Store, sites: &[SiteEntry]) -> Result<PublishStats
     .await?;
     // A site added back before its grace period ended keeps its objects.
     if !added.is_empty() {
-        for meta in store.list(Key::TOMBSTONES_PREFIX).await? {
-            let name = meta
-                .location
-                .filename()
-                .and_then(|f| f.strip_suffix(".json"));
-            if name.is_some_and(|n| added.iter().any(|a| a == n)) {
+        for (name, meta) in store.list_names(Key::TOMBSTONES_PREFIX, ".json").await? {
+            if added.contains(&name) {
                 store.delete(&meta.location).await?;
             }
         }
