@@ -274,20 +274,12 @@ async fn a_new_generation_reaches_a_frontend_on_its_next_poll() {
 }
 
 async fn get(app: &std::sync::Arc<App>, host: &str) -> (u16, String) {
-    use tower::ServiceExt;
     let req = axum::http::Request::get("/")
         .header(axum::http::header::HOST, host)
         .body(axum::body::Body::empty())
         .unwrap();
-    let resp = newsdesk::frontend::router(app.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let reply = common::send(newsdesk::frontend::router(app.clone()), req).await;
+    (reply.status.as_u16(), reply.text())
 }
 
 #[tokio::test]

@@ -348,15 +348,42 @@ pub async fn frontend_get(app: &Arc<newsdesk::frontend::App>, path: &str) -> (u1
         .header(header::HOST, "test.example")
         .body(Body::empty())
         .unwrap();
-    let resp = tower::ServiceExt::oneshot(newsdesk::frontend::router(app.clone()), req)
+    let reply = send(newsdesk::frontend::router(app.clone()), req).await;
+    (reply.status.as_u16(), reply.body)
+}
+
+/// A response of the frontend's router, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+}
+
+/// `req` through `router`, in-process.
+pub async fn send(router: axum::Router, req: axum::http::Request<Body>) -> Reply {
+    let resp = tower::ServiceExt::oneshot(router, req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
         .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (
+        .unwrap()
+        .to_vec();
+    Reply {
         status,
-        axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec(),
-    )
+        headers,
+        body,
+    }
 }

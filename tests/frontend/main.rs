@@ -15,47 +15,17 @@ use std::io::Read;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::{Behavior, FeedServer, generated_rss};
+use axum::http::{Request, StatusCode, header};
+use common::{Behavior, FeedServer, Reply, generated_rss};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::Store;
 use newsdesk::sync::{SyncOptions, sync};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tower::ServiceExt;
 
 const SOURCES: usize = 4;
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(&name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or("")
-    }
-}
-
 async fn send(app: &Arc<App>, req: Request<Body>) -> Reply {
-    let resp = frontend::router(app.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    common::send(frontend::router(app.clone()), req).await
 }
 
 async fn get(app: &Arc<App>, path: &str, headers: &[(&str, &str)]) -> Reply {

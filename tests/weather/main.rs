@@ -3,6 +3,8 @@
 //! in-process, with the reader's address set as the serving loop sets it (`ConnectInfo`).
 
 mod api;
+#[path = "../common/mod.rs"]
+mod common;
 mod fetcher;
 mod geoip;
 mod mmdb;
@@ -14,8 +16,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{Request, header};
 use chrono::{DateTime, Utc};
+pub use common::Reply;
 use newsdesk::config::Config;
 use newsdesk::frontend::weather::WeatherOptions;
 use newsdesk::frontend::{self, App, Options};
@@ -23,7 +26,6 @@ use newsdesk::store::{Key, Role, Store};
 use newsdesk::sync::{SyncOptions, SyncSummary, sync};
 use newsdesk::weather::{Cell, CellRecord, Index, PassSummary};
 use provider::OpenMeteoServer;
-use tower::ServiceExt;
 
 /// The site's place.
 pub const DETROIT: (f64, f64) = (42.33, -83.05);
@@ -117,25 +119,6 @@ pub fn uncached() -> WeatherOptions {
     }
 }
 
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    pub fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
-    }
-}
-
 /// A GET through the frontend's router, from `peer` (as the serving loop records it) with
 /// extra `headers`.
 pub async fn get_from(
@@ -153,18 +136,7 @@ pub async fn get_from(
         let addr: SocketAddr = peer.parse().unwrap();
         req.extensions_mut().insert(ConnectInfo(addr));
     }
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    common::send(router.clone(), req).await
 }
 
 pub async fn get(app: &Arc<App>, path: &str) -> Reply {
