@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::answer::parse_answer;
-use super::config::LlmConfig;
 use super::similar::Story;
+use crate::config::picker::LlmConfig;
 
 /// The largest answer read; a chat completion naming three numbers is a few hundred bytes.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;

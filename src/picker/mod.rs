@@ -14,7 +14,6 @@
 //! pick, not from the last edit.
 
 pub mod answer;
-pub mod config;
 pub mod head;
 pub mod llm;
 pub mod og_image;

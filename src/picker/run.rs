@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::config::{HeadlinesConfig, PickerKind};
 use super::og_image::{Image, lead_image};
 use super::similar::{self, Story};
 use super::{Candidate, Pick, PickedBefore, Settings, Via, Why, llm, schedule};
+use crate::config::picker::{HeadlinesConfig, PickerKind};
 use crate::fetch::HttpClient;
 
 /// Everything one site's pick depends on; nothing here reads a clock.

@@ -8,7 +8,6 @@
 //! [`state`] what is stored, [`plan`] and [`pass`] what one `sync` does.
 
 pub mod cell;
-pub mod config;
 pub mod open_meteo;
 pub mod openweather;
 pub mod pass;
@@ -21,9 +20,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use crate::config::weather::{Place, ProviderKind, WeatherConfig};
 use crate::fetch::{FetchFailure, HttpClient};
 pub use cell::Cell;
-pub use config::{Place, ProviderKind, WeatherConfig};
 pub use pass::{PassSummary, refresh};
 pub use state::{CellRecord, Index};
 

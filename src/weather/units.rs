@@ -1,15 +1,7 @@
 //! Units: forecasts are stored in °C and mm; a reader sees °C or °F by their country. Pure.
 //! The page's script (`assets/weather.js`) applies the same formulas.
 
-use serde::{Deserialize, Serialize};
-
-/// A temperature unit as a reader chooses it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Unit {
-    #[default]
-    C,
-    F,
-}
+pub use crate::config::weather::Unit;
 
 impl Unit {
     /// `celsius` in this unit, rounded to a whole degree as the strip shows it.

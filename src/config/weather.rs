@@ -1,9 +1,8 @@
 //! The `[weather]` table (provider and politeness limits) and a site's `[sites.weather]` place.
 //! Out-of-range coordinates are refused while parsing, so the error names the key and line.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::units::Unit;
 use crate::config::HttpUrl;
 
 /// `[weather]`: without it there is no weather at all.
@@ -140,6 +139,14 @@ pub fn validate(
         }
     }
     Ok(())
+}
+
+/// A temperature unit as a reader chooses it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unit {
+    #[default]
+    C,
+    F,
 }
 
 #[cfg(test)]

@@ -9,8 +9,11 @@ use std::path::Path;
 use serde::Deserialize;
 use url::Url;
 
+pub mod picker;
+pub mod weather;
+
 /// The embedded default config: real feeds, used when no `--config` is given.
-pub const DEFAULT_CONFIG: &str = include_str!("../sites/default.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../sites/default.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -29,7 +32,7 @@ pub struct Config {
     #[serde(default)]
     pub fetch: FetchConfig,
     /// Weather provider and limits; `None`: no weather at all.
-    pub weather: Option<crate::weather::config::WeatherConfig>,
+    pub weather: Option<weather::WeatherConfig>,
     pub sites: Vec<SiteConfig>,
 }
 
@@ -97,9 +100,9 @@ pub struct SiteConfig {
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
     /// Automatic headlines on a schedule; none without the table.
-    pub headlines: Option<crate::picker::config::HeadlinesConfig>,
+    pub headlines: Option<picker::HeadlinesConfig>,
     /// The site's default place for the weather strip; `None`: no strip.
-    pub weather: Option<crate::weather::config::Place>,
+    pub weather: Option<weather::Place>,
 }
 
 impl SiteConfig {
@@ -279,7 +282,7 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
                 line_of(text, bad.needle, llm_pickers)
             ));
         }
-        llm_pickers += usize::from(headlines.picker == crate::picker::config::PickerKind::Llm);
+        llm_pickers += usize::from(headlines.picker == picker::PickerKind::Llm);
     }
     let mut names = HashSet::new();
     // A repeated value is reported where it repeats: these count how often each exact spelling
@@ -343,7 +346,7 @@ fn validate(config: &Config, text: &str) -> Result<(), String> {
             }
         }
     }
-    crate::weather::config::validate(config, |needle| line_of(text, needle, 0))?;
+    weather::validate(config, |needle| line_of(text, needle, 0))?;
     Ok(())
 }
 
