@@ -25,7 +25,9 @@ fn store() -> Store {
 }
 
 async fn record(store: &Store, url: &str) -> FetchRecord {
-    let all = newsdesk::sync::load_fetch_records(store).await.unwrap();
+    let all = newsdesk::store::fetch_state::load_fetch_records(store)
+        .await
+        .unwrap();
     all.get(url).expect("fetch state stored").clone()
 }
 

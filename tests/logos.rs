@@ -12,8 +12,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Behavior, FeedServer};
 use newsdesk::frontend::{self, App, Options};
+use newsdesk::store::fetch_state::ShardState;
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::state::ShardState;
 use newsdesk::sync::{SyncOptions, sync};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -233,7 +233,7 @@ async fn make_logos_due(store: &Store) {
                 logo.next_check = Some(chrono::Utc::now() - chrono::Duration::hours(1));
             }
         }
-        newsdesk::sync::state::save(store, &key, &state)
+        newsdesk::store::fetch_state::save(store, &key, &state)
             .await
             .unwrap();
     }

@@ -37,7 +37,7 @@ struct Row {
 pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
     let ctx = gate::page(app, &parts)?;
     let store = ctx.store();
-    let records = crate::sync::load_fetch_records(store).await?;
+    let records = crate::store::fetch_state::load_fetch_records(store).await?;
     let by_id: HashMap<String, _> = records.values().map(|r| (feed_id(&r.url), r)).collect();
     let requested: HashMap<String, DateTime<Utc>> = refresh::pending(store, &ctx.site.name)
         .await?

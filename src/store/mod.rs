@@ -3,6 +3,7 @@
 //! `file:///abs/path` (default), `s3://BUCKET[/PREFIX]?endpoint=..&region=..` and `memory://`.
 //! Every key is made in [`keys`]; the publish protocol lives in [`publish`].
 
+pub mod fetch_state;
 pub mod keys;
 pub mod manifest;
 pub mod publish;

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use crate::config::{Config, SiteConfig};
 use crate::fetch::HttpClient;
 use crate::fetch::schedule::{self, Bounds};
-use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
+use crate::model::{FeedContent, FeedError, FetchRecord};
 use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats};
 use crate::store::{Store, StoreError};
@@ -21,57 +21,11 @@ mod inputs;
 mod logos;
 mod progress;
 mod render;
-pub mod state;
 mod update;
+pub use crate::store::fetch_state::Shard;
+use crate::store::fetch_state::{self as state, ShardState, load_fetch_records};
 pub use progress::{FeedDone, FeedOutcome, Progress};
-use state::ShardState;
-pub use state::load_fetch_records;
 use update::{FeedResult, Limits, Outcome, update_feed};
-
-/// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl Default for Shard {
-    fn default() -> Self {
-        Shard { index: 0, count: 1 }
-    }
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    /// `I/N` with `0 <= I < N`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (i, n) = s.split_once('/').ok_or("shard must be I/N, e.g. 0/2")?;
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard index {i:?} is not a number"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard count {n:?} is not a number"))?;
-        if count == 0 || index >= count {
-            return Err(format!("shard {s:?}: need 0 <= I < N"));
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl Shard {
-    pub fn owns(&self, url: &str) -> bool {
-        let id = feed_id(url);
-        let h = u64::from_str_radix(&id, 16).unwrap_or(0);
-        h % u64::from(self.count) == u64::from(self.index)
-    }
-
-    fn label(&self) -> String {
-        format!("{}-of-{}", self.index, self.count)
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {

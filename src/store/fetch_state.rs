@@ -1,7 +1,7 @@
 //! What the fetcher remembers between passes, in the bucket: per deployment and shard one
 //! object, `state/fetch/<deployment>/<I>-of-<N>.json`, holding the fetch record (validators,
 //! schedule, health) of every feed the shard owns and, per site, the digest of the inputs of
-//! the generation it last published ([`super::inputs`]). A pass reads every such object once
+//! the generation it last published (`fetcher::inputs`). A pass reads every such object once
 //! (a feed's most recently checked record wins, so changing shards or configs loses nothing)
 //! and writes its own only when something in it changed.
 
@@ -10,10 +10,55 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::Shard;
 use crate::config::Config;
 use crate::model::FetchRecord;
+use crate::model::feed_id;
 use crate::store::{Key, Store, StoreError};
+
+/// Which part of the feeds this fetcher owns: feeds are split by a stable hash of their URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    /// `I/N` with `0 <= I < N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (i, n) = s.split_once('/').ok_or("shard must be I/N, e.g. 0/2")?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count {n:?} is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {s:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    pub fn owns(&self, url: &str) -> bool {
+        let id = feed_id(url);
+        let h = u64::from_str_radix(&id, 16).unwrap_or(0);
+        h % u64::from(self.count) == u64::from(self.index)
+    }
+
+    pub(crate) fn label(&self) -> String {
+        format!("{}-of-{}", self.index, self.count)
+    }
+}
 
 /// One deployment's shard's state, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
