@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{App, Options};
 use newsdesk::store::{OpCounts, Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,7 +1,12 @@
-//! What both binaries share on the command line: the store URL and logging (text or JSON
-//! lines on stderr, `--log-format` / `NEWSDESK_LOG_FORMAT`).
+//! What both binaries share on the command line: the store URL, logging (text or JSON
+//! lines on stderr, `--log-format` / `NEWSDESK_LOG_FORMAT`) through one [`Console`] (so a log
+//! line printed while the fetcher's progress bar is drawn appears above it instead of tearing
+//! it), and the shutdown signal.
 
-use crate::report::Console;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use indicatif::ProgressBar;
 
 /// `file://$PWD/data/bucket`: the embedded default store.
 pub fn default_store_url() -> String {
@@ -109,4 +114,62 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// Stderr, shared by the log and the progress bar. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Console {
+    bar: Arc<Mutex<Option<ProgressBar>>>,
+}
+
+impl Console {
+    /// Writes whole lines to stderr, above the bar if one is drawn.
+    pub fn write(&self, bytes: &[u8]) {
+        let bar = self.bar.lock().expect("console lock").clone();
+        let write = || {
+            let _ = std::io::stderr().lock().write_all(bytes);
+        };
+        match bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    pub(crate) fn show(&self, bar: Option<ProgressBar>) {
+        *self.bar.lock().expect("console lock") = bar;
+    }
+}
+
+/// One log event, buffered so it reaches stderr in one piece.
+pub struct ConsoleLine {
+    console: Console,
+    buf: Vec<u8>,
+}
+
+impl Write for ConsoleLine {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ConsoleLine {
+    fn drop(&mut self) {
+        if !self.buf.is_empty() {
+            self.console.write(&self.buf);
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Console {
+    type Writer = ConsoleLine;
+    fn make_writer(&'a self) -> ConsoleLine {
+        ConsoleLine {
+            console: self.clone(),
+            buf: Vec::with_capacity(256),
+        }
+    }
 }

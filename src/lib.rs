@@ -8,20 +8,17 @@
 //! the headline files ([`headlines`]) in the bucket through the frontend's web admin
 //! ([`admin`]) or the fetcher's CLI.
 
-pub mod admin;
 pub mod assets;
 pub mod cli;
 pub mod compress;
 pub mod config;
 pub mod feed;
 pub mod fetch;
+pub mod fetcher;
 pub mod frontend;
 pub mod headlines;
 pub mod model;
 pub mod picker;
 pub mod render;
-pub mod report;
-pub mod run;
 pub mod store;
-pub mod sync;
 pub mod weather;

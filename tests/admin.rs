@@ -14,11 +14,11 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{Behavior, FeedServer, generated_rss};
-use newsdesk::admin::{AdminConfig, auth};
+use newsdesk::fetcher::{SyncOptions, sync};
+use newsdesk::frontend::admin::{AdminConfig, auth};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::headlines::{AdminIndex, blocks, refresh};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -9,9 +9,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::{Behavior, FeedServer, config_for};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::model::{FeedContent, feed_id};
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 
 /// Feeds of the corpus whose entries reach the page. Every other one is listed, with why, in
 /// SCALING.md; change both together.

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::{Behavior, FeedServer, config_for, frontend_get, generated_rss, resetting_server};
 use newsdesk::config::Config;
+use newsdesk::fetcher::{SyncOptions, SyncSummary, sync};
 use newsdesk::model::{FeedContent, feed_id};
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{SyncOptions, SyncSummary, sync};
 
 /// Client total timeout of `config_for` plus a generous margin for a loaded CI machine.
 const PASS_BOUND: Duration = Duration::from_secs(3 + 12);

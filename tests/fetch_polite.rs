@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{Behavior, FeedServer, api_headlines, config_for, generated_rss};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::model::FetchRecord;
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 
 fn force() -> SyncOptions {
     SyncOptions {

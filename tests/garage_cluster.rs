@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use bucket::{Cluster, assert_complete_site, feed, feeds, force, get};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{App, Options};
 use newsdesk::store::publish::{Object, Publication, RetryPolicy, publish_retrying};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 
 /// Base port of the cluster: nodes use 39600..39611, apart from the single node of test.sh.
 const PORT: u16 = 39600;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use common::{Behavior, FeedServer, frontend_get, generated_rss};
+use newsdesk::fetcher::{SyncOptions, render_only, sync};
 use newsdesk::frontend::{App, Options};
 use newsdesk::headlines::{
     AdminIndex, Archive, Block, Entry, Item, SaveOutcome, archive, blocks, refresh,
@@ -18,7 +19,6 @@ use newsdesk::headlines::{
 use newsdesk::render::names;
 use newsdesk::store::publish::live_manifest;
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, render_only, sync};
 
 fn html(s: &str) -> Block {
     Block::from_html(s).unwrap()

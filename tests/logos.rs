@@ -11,10 +11,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Behavior, FeedServer};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::fetch_state::ShardState;
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use serde_json::Value;
 use tower::ServiceExt;
 

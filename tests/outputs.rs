@@ -13,9 +13,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{Behavior, FeedServer, generated_rss};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use serde_json::Value;
 use tower::ServiceExt;
 

@@ -6,9 +6,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Behavior, FeedServer, config_for};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use tower::ServiceExt;
 
 async fn get(
@@ -302,7 +302,7 @@ async fn run_syncs_on_its_schedule_until_shutdown() {
         force: true,
         ..Default::default()
     };
-    newsdesk::run::run(&config, &store, &opts, stop).await;
+    newsdesk::fetcher::run::run(&config, &store, &opts, stop).await;
     assert!(
         server.hits("/rss2.xml") >= 2,
         "a pass at start and at least one tick: {}",

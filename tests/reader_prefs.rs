@@ -9,9 +9,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{FeedServer, config_for, generated_rss};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use tower::ServiceExt;
 
 async fn send(app: &Arc<App>, req: Request<Body>) -> (StatusCode, HeaderMap, String) {

@@ -7,10 +7,10 @@ mod common;
 
 use common::{Behavior, FeedServer, generated_rss};
 use newsdesk::config::Config;
+use newsdesk::fetcher::{SyncOptions, SyncSummary, sync};
 use newsdesk::frontend::{App, Options};
 use newsdesk::store::manifest::Manifest;
 use newsdesk::store::{Key, OpCounts, Role, Store};
-use newsdesk::sync::{SyncOptions, SyncSummary, sync};
 
 const FEEDS_PER_SITE: usize = 3;
 

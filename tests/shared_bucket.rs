@@ -8,9 +8,9 @@ use std::process::Command;
 
 use common::{Behavior, FeedServer, generated_rss};
 use newsdesk::config::{self, Config};
+use newsdesk::fetcher::{SyncOptions, render_only, sync};
 use newsdesk::store::publish::{self, live_manifest};
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{SyncOptions, render_only, sync};
 
 fn rss(name: &str, n: usize) -> Behavior {
     Behavior::Feed {

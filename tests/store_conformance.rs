@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use bucket::{assert_complete_site, feed, feeds, force};
 use newsdesk::config::Config;
+use newsdesk::fetcher::{Shard, SyncOptions, sync};
 use newsdesk::store::manifest::Manifest;
 use newsdesk::store::publish::{self, live_manifest};
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{Shard, SyncOptions, sync};
 
 const FEEDS: usize = 30;
 

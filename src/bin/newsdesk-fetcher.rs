@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsdesk::cli::{LogArgs, LogFormat, Logging};
 use newsdesk::config::{self, Config};
-use newsdesk::report::{self, SyncReport};
+use newsdesk::fetcher::report::{self, SyncReport};
+use newsdesk::fetcher::{self, Shard, SyncOptions};
 use newsdesk::store::publish::{index, pin};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{self, Shard, SyncOptions};
 
 /// Parsing feeds allocates many small strings; mimalloc takes ~18% off the CPU per feed
 /// (scripts/bench-parse.sh, SCALING.md).
@@ -89,7 +89,7 @@ enum Command {
         grace_secs: u64,
     },
     /// The headline block and its archive: show, set, edit, history, restore, archive.
-    Headlines(newsdesk::headlines::cli::Args),
+    Headlines(newsdesk::fetcher::headlines_cli::Args),
 }
 
 /// Exit codes (also in the README): systemd shows any but 0 as a failed run.
@@ -139,7 +139,7 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
                 shard,
                 progress: Some(progress.clone()),
             };
-            let result = sync::sync(&config, &store, &opts).await;
+            let result = fetcher::sync(&config, &store, &opts).await;
             progress.clear();
             let summary = result?;
             print!(
@@ -169,11 +169,12 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
                 shard,
                 progress: None,
             };
-            newsdesk::run::run(&config, &store, &opts, newsdesk::cli::shutdown_signal()).await;
+            newsdesk::fetcher::run::run(&config, &store, &opts, newsdesk::cli::shutdown_signal())
+                .await;
         }
         Command::Render { site } => {
             let config = load_config(cli.config.as_ref())?;
-            let summary = sync::render_only(&config, &store, site.as_deref()).await?;
+            let summary = fetcher::render_only(&config, &store, site.as_deref()).await?;
             println!(
                 "render: {} sites published; {} objects written ({} bytes)",
                 summary.sites_published,
@@ -206,10 +207,14 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
                     .collect(),
                 None => vec![],
             };
-            let done =
-                newsdesk::headlines::cli::run(args, &store, &config_sites, &mut std::io::stdout())
-                    .await?;
-            if done == newsdesk::headlines::cli::Done::NotCurrent {
+            let done = newsdesk::fetcher::headlines_cli::run(
+                args,
+                &store,
+                &config_sites,
+                &mut std::io::stdout(),
+            )
+            .await?;
+            if done == newsdesk::fetcher::headlines_cli::Done::NotCurrent {
                 return Ok(ExitCode::from(exit::NOT_CURRENT));
             }
         }
@@ -229,7 +234,7 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
 }
 
 /// The exit code of a pass: warnings are printed, failing feeds make it non-zero.
-fn finished(summary: &sync::SyncSummary, log: &Logging) -> ExitCode {
+fn finished(summary: &fetcher::SyncSummary, log: &Logging) -> ExitCode {
     for w in &summary.warnings {
         log.warn(w);
     }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use newsdesk::admin::{AdminConfig, auth};
+use newsdesk::frontend::admin::{AdminConfig, auth};
 use newsdesk::frontend::weather::{GeoIp, WeatherOptions};
 use newsdesk::frontend::{self, Options};
 use newsdesk::store::{Role, Store};

@@ -8,7 +8,7 @@
 //! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
 //!
 //! Each poll also re-reads the headline files of every site with one conditional GET
-//! ([`crate::headlines::watch`]); a page whose generation has an older headline block than the
+//! ([`crate::frontend::headlines`]); a page whose generation has an older headline block than the
 //! current one is assembled here with the new block, like a reader layout.
 
 use std::collections::{BTreeMap, HashMap};
@@ -129,7 +129,7 @@ pub struct Live {
     none_warned: Throttle,
     pub counters: CacheCounters,
     /// The headline files: each site's current block and its archive.
-    pub headlines: crate::headlines::watch::Watch,
+    pub headlines: crate::frontend::headlines::Watch,
 }
 
 impl Live {
@@ -547,7 +547,7 @@ impl Live {
         site: &LiveSite,
         visible: Vec<u16>,
         prefs: Prefs,
-        above: Option<&crate::headlines::watch::CurrentBlock>,
+        above: Option<&crate::frontend::headlines::CurrentBlock>,
     ) -> Result<Arc<Page>, Arc<StoreError>> {
         let key = (
             site.entry.name.clone(),

@@ -4,14 +4,17 @@
 //! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
 //! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
 //! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
-//! The web admin (`/admin/...`, off unless configured) is [`crate::admin`]; `/old_headlines`
+//! The web admin (`/admin/...`, off unless configured) is [`crate::frontend::admin`]; `/old_headlines`
 //! and the headline block a page is composed with come from [`crate::headlines`].
 
+pub mod admin;
 pub mod client;
 pub mod conn;
+pub mod headlines;
 pub mod layout;
 pub mod live;
 pub mod metrics;
+pub mod old_headlines;
 pub mod page;
 pub mod respond;
 pub mod serve;
@@ -62,7 +65,7 @@ pub struct Options {
     /// Proxies in front whose forwarding headers are believed (see [`client`]).
     pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
     /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
-    pub admin: Option<Arc<crate::admin::AdminConfig>>,
+    pub admin: Option<Arc<crate::frontend::admin::AdminConfig>>,
 }
 
 impl Default for Options {
@@ -90,7 +93,7 @@ pub struct App {
     connections: Arc<tokio::sync::Semaphore>,
     pub weather: weather::Weather,
     /// The web admin's per-process state, when it is on.
-    pub admin: Option<crate::admin::Admin>,
+    pub admin: Option<crate::frontend::admin::Admin>,
 }
 
 impl App {
@@ -105,7 +108,10 @@ impl App {
         Arc::new(App {
             metrics: metrics::Metrics::new(live.clone()),
             weather: weather::Weather::new(store.clone(), options.weather.clone()),
-            admin: options.admin.clone().map(crate::admin::Admin::new),
+            admin: options
+                .admin
+                .clone()
+                .map(crate::frontend::admin::Admin::new),
             live,
             options,
             connections,
@@ -141,7 +147,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/{name}", get(asset))
         .route("/config", get(settings::show).post(settings::save))
         .route("/api/weather", get(weather::api))
-        .route("/old_headlines", get(crate::headlines::old_page::handler))
+        .route(
+            "/old_headlines",
+            get(crate::frontend::old_headlines::handler),
+        )
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::handler))
@@ -149,7 +158,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(published)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
-        .nest("/admin", crate::admin::router())
+        .nest("/admin", crate::frontend::admin::router())
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

@@ -18,14 +18,10 @@
 pub mod archive;
 pub mod block;
 pub mod blocks;
-pub mod cli;
 pub mod index;
-pub mod old_page;
 pub mod refresh;
-pub mod render;
 pub mod sanitize;
 pub mod version;
-pub mod watch;
 
 use std::collections::BTreeMap;
 

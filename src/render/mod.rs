@@ -19,6 +19,7 @@ pub mod choices;
 #[cfg(test)]
 mod contrast;
 pub mod feeds;
+pub mod headlines;
 pub mod site_files;
 mod view;
 pub use view::{EntryView, SourceView, public_url, source_view};

@@ -16,9 +16,9 @@ use std::sync::Mutex;
 
 use cdp::Tab;
 use common::{Behavior, FeedServer, generated_rss};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::{SyncOptions, sync};
 use serde_json::Value;
 
 /// One Chromium at a time: the machine has two cores and each test starts its own browser.

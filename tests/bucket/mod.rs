@@ -12,11 +12,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use newsdesk::config::Config;
+use newsdesk::fetcher::SyncOptions;
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::manifest::Manifest;
 use newsdesk::store::publish::live_manifest;
 use newsdesk::store::{Role, Store};
-use newsdesk::sync::SyncOptions;
 use tower::ServiceExt;
 
 use crate::common::{Behavior, FeedServer, config_for, generated_rss};

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Behavior, FeedServer, Reply, generated_rss};
+use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::Store;
-use newsdesk::sync::{SyncOptions, sync};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SOURCES: usize = 4;

@@ -120,7 +120,7 @@ async fn a_failed_refresh_keeps_the_last_good_forecast(mode: Mode, kind: &str, s
     pass(&cfg, &store, later + chrono::Duration::minutes(10)).await;
     assert_eq!(server.requests().len(), n, "asked again during the backoff");
 
-    newsdesk::sync::render_only(&cfg, &store, None)
+    newsdesk::fetcher::render_only(&cfg, &store, None)
         .await
         .unwrap();
     let app = frontend_on(&store, uncached()).await;

@@ -20,10 +20,10 @@ use axum::http::{Request, header};
 use chrono::{DateTime, Utc};
 pub use common::Reply;
 use newsdesk::config::Config;
+use newsdesk::fetcher::{SyncOptions, SyncSummary, sync};
 use newsdesk::frontend::weather::WeatherOptions;
 use newsdesk::frontend::{self, App, Options};
 use newsdesk::store::{Key, Role, Store};
-use newsdesk::sync::{SyncOptions, SyncSummary, sync};
 use newsdesk::weather::{Cell, CellRecord, Index, PassSummary};
 use provider::OpenMeteoServer;
 

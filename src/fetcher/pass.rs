@@ -16,16 +16,10 @@ use crate::store::manifest::SiteEntry;
 use crate::store::publish::{self, PublishStats};
 use crate::store::{Store, StoreError};
 
-mod headlines;
-mod inputs;
-mod logos;
-mod progress;
-mod render;
-mod update;
-pub use crate::store::fetch_state::Shard;
-use crate::store::fetch_state::{self as state, ShardState, load_fetch_records};
-pub use progress::{FeedDone, FeedOutcome, Progress};
-use update::{FeedResult, Limits, Outcome, update_feed};
+use super::progress::Progress;
+use super::update::{FeedResult, Limits, Outcome, update_feed};
+use super::{logos, render};
+use crate::store::fetch_state::{self as state, Shard, ShardState, load_fetch_records};
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {

@@ -2,78 +2,20 @@
 //! otherwise) while feeds are fetched, then a table of the feeds that failed and why.
 //!
 //! [`SyncReport`] is the pass's [`Progress`] hook; [`failure_table`] is pure, so the table is
-//! tested on events. [`Console`] is the stderr every log line goes through, so a log line
-//! printed while the bar is drawn appears above it instead of tearing it.
+//! tested on events. The bar is drawn through [`Console`], the stderr every log line goes through.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::sync::{FeedDone, FeedOutcome, Progress};
+use super::{FeedDone, FeedOutcome, Progress};
+use crate::cli::Console;
 
 /// Without a bar, a progress line at most this often: a quick pass logs none.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
-
-/// Stderr, shared by the log and the progress bar. Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct Console {
-    bar: Arc<Mutex<Option<ProgressBar>>>,
-}
-
-impl Console {
-    /// Writes whole lines to stderr, above the bar if one is drawn.
-    pub fn write(&self, bytes: &[u8]) {
-        let bar = self.bar.lock().expect("console lock").clone();
-        let write = || {
-            let _ = std::io::stderr().lock().write_all(bytes);
-        };
-        match bar {
-            Some(bar) => bar.suspend(write),
-            None => write(),
-        }
-    }
-
-    fn show(&self, bar: Option<ProgressBar>) {
-        *self.bar.lock().expect("console lock") = bar;
-    }
-}
-
-/// One log event, buffered so it reaches stderr in one piece.
-pub struct ConsoleLine {
-    console: Console,
-    buf: Vec<u8>,
-}
-
-impl Write for ConsoleLine {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for ConsoleLine {
-    fn drop(&mut self) {
-        if !self.buf.is_empty() {
-            self.console.write(&self.buf);
-        }
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Console {
-    type Writer = ConsoleLine;
-    fn make_writer(&'a self) -> ConsoleLine {
-        ConsoleLine {
-            console: self.clone(),
-            buf: Vec::with_capacity(256),
-        }
-    }
-}
 
 /// Watches one `sync` pass: draws the bar (or logs progress lines) and keeps the failures.
 #[derive(Debug)]

@@ -110,7 +110,7 @@ pub(super) async fn sites(
             block = crate::headlines::blocks::get(store, name, v).await?;
         }
         let block = block.as_ref();
-        let above = crate::headlines::render::above(block, &copies)
+        let above = crate::render::headlines::above(block, &copies)
             .map_err(|e| SyncError::Headlines(e.to_string()))?;
         let retention = Retention {
             keep_generations: site.keep_generations,
@@ -141,7 +141,7 @@ pub(super) async fn sites(
                 sources: &views,
                 above: above.clone(),
                 weather: weather.as_ref(),
-                headlines: crate::headlines::render::as_source(block),
+                headlines: crate::render::headlines::as_source(block),
             };
             let publication = crate::render::publication(site, &inputs)?;
             match publish::publish_retrying(

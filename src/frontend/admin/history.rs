@@ -18,7 +18,8 @@ use super::{AdminError, pages};
 use crate::frontend::App;
 use crate::headlines::sanitize::Images;
 use crate::headlines::version::is_version;
-use crate::headlines::{AdminIndex, HeadlinesError, blocks, render};
+use crate::headlines::{AdminIndex, HeadlinesError, blocks};
+use crate::render::headlines as render;
 
 const PER_PAGE: usize = 20;
 

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use super::archive::Archive;
-use super::index::AdminIndex;
-use super::sanitize::Images;
-use super::{blocks, render};
-use crate::frontend::page::Page;
+use super::page::Page;
+use crate::headlines::archive::Archive;
+use crate::headlines::blocks;
+use crate::headlines::index::AdminIndex;
+use crate::headlines::sanitize::Images;
+use crate::render::headlines as render;
 use crate::store::{Fetch, Key, Store, StoreError};
 
 /// A site's current headline block, rendered for pages (without images: those come with the

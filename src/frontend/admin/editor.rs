@@ -19,7 +19,8 @@ use super::{AdminError, pages};
 use crate::frontend::App;
 use crate::headlines::sanitize::Images;
 use crate::headlines::version::is_version;
-use crate::headlines::{Block, BlockVersion, InputError, Item, SaveOutcome, blocks, render};
+use crate::headlines::{Block, BlockVersion, InputError, Item, SaveOutcome, blocks};
+use crate::render::headlines as render;
 
 #[derive(Serialize, Default)]
 struct ItemRow {

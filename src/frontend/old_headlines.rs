@@ -7,10 +7,10 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::response::Response;
 
-use super::render;
 use crate::frontend::page::Page;
 use crate::frontend::respond::{self, Error};
 use crate::frontend::{App, site};
+use crate::render::headlines as render;
 
 /// The page number asked for: `None` for anything but `page=<1..>` (or no query).
 fn page_number(query: Option<&str>) -> Option<usize> {

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 
-use super::archive::{self, Archive, Entry};
-use super::version::random_hex;
-use super::{AdminIndex, Block, HeadlinesError, InputError, Saved, blocks};
+use crate::headlines::archive::{self, Archive, Entry};
+use crate::headlines::version::random_hex;
+use crate::headlines::{AdminIndex, Block, HeadlinesError, InputError, Saved, blocks};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]

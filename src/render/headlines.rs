@@ -9,10 +9,10 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::HeadlinesError;
-use super::archive::Entry;
-use super::block::{Block, BlockVersion};
-use super::sanitize::{self, Images};
+use crate::headlines::HeadlinesError;
+use crate::headlines::archive::Entry;
+use crate::headlines::block::{Block, BlockVersion};
+use crate::headlines::sanitize::{self, Images};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     crate::render::environment(&[

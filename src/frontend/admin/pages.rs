@@ -14,31 +14,31 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = crate::render::environment(&[
         (
             "admin/base.html",
-            include_str!("../../templates/admin/base.html"),
+            include_str!("../../../templates/admin/base.html"),
         ),
         (
             "admin/login.html",
-            include_str!("../../templates/admin/login.html"),
+            include_str!("../../../templates/admin/login.html"),
         ),
         (
             "admin/headlines.html",
-            include_str!("../../templates/admin/headlines.html"),
+            include_str!("../../../templates/admin/headlines.html"),
         ),
         (
             "admin/history.html",
-            include_str!("../../templates/admin/history.html"),
+            include_str!("../../../templates/admin/history.html"),
         ),
         (
             "admin/version.html",
-            include_str!("../../templates/admin/version.html"),
+            include_str!("../../../templates/admin/version.html"),
         ),
         (
             "admin/archive.html",
-            include_str!("../../templates/admin/archive.html"),
+            include_str!("../../../templates/admin/archive.html"),
         ),
         (
             "admin/feeds.html",
-            include_str!("../../templates/admin/feeds.html"),
+            include_str!("../../../templates/admin/feeds.html"),
         ),
     ]);
     // Admins read exact times, to the second.

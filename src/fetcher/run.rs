@@ -6,8 +6,8 @@ use std::future::Future;
 use chrono::Utc;
 
 use crate::config::Config;
+use crate::fetcher::{SyncOptions, sync};
 use crate::store::Store;
-use crate::sync::{SyncOptions, sync};
 
 /// Runs passes until `shutdown` resolves; a pass in progress is finished first.
 pub async fn run(

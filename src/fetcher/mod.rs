@@ -1,0 +1,20 @@
+//! The fetcher program: one pass ([`pass`]) fetches what is due, merges it into each feed's
+//! stored history ([`update`]), refreshes logos, weather and the headline block ([`logos`],
+//! [`headlines`]), and renders and publishes every site whose inputs changed ([`inputs`],
+//! [`render`]). [`run`] repeats passes on a schedule, [`report`] shows a person how a pass went,
+//! and [`headlines_cli`] is the `headlines` command that edits the headline files.
+
+mod headlines;
+pub mod headlines_cli;
+mod inputs;
+mod logos;
+mod pass;
+mod progress;
+mod render;
+pub mod report;
+pub mod run;
+mod update;
+
+pub use crate::store::fetch_state::Shard;
+pub use pass::{SyncError, SyncOptions, SyncSummary, render_only, sync};
+pub use progress::{FeedDone, FeedOutcome, Progress};
