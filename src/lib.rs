@@ -8,6 +8,7 @@
 //! the headline files ([`headlines`]) in the bucket through the frontend's web admin
 //! ([`admin`]) or the fetcher's CLI.
 
+pub mod address;
 pub mod assets;
 pub mod cli;
 pub mod compress;

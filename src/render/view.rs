@@ -97,8 +97,8 @@ pub fn source_view(
 pub fn public_url(url: &str) -> Option<&str> {
     let parsed = url::Url::parse(url).ok()?;
     let public = match parsed.host()? {
-        url::Host::Ipv4(ip) => !crate::fetch::guard::is_forbidden(ip.into()),
-        url::Host::Ipv6(ip) => !crate::fetch::guard::is_forbidden(ip.into()),
+        url::Host::Ipv4(ip) => !crate::address::is_forbidden(ip.into()),
+        url::Host::Ipv6(ip) => !crate::address::is_forbidden(ip.into()),
         url::Host::Domain(d) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             let internal = [".localhost", ".local", ".internal", ".lan", ".home.arpa"];
