@@ -65,7 +65,7 @@ pub struct Options {
     /// Proxies in front whose forwarding headers are believed (see [`client`]).
     pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
     /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
-    pub admin: Option<Arc<crate::frontend::admin::AdminConfig>>,
+    pub admin: Option<Arc<admin::AdminConfig>>,
 }
 
 impl Default for Options {
@@ -93,7 +93,7 @@ pub struct App {
     connections: Arc<tokio::sync::Semaphore>,
     pub weather: weather::Weather,
     /// The web admin's per-process state, when it is on.
-    pub admin: Option<crate::frontend::admin::Admin>,
+    pub admin: Option<Arc<admin::Admin>>,
 }
 
 impl App {
@@ -108,10 +108,14 @@ impl App {
         Arc::new(App {
             metrics: metrics::Metrics::new(live.clone()),
             weather: weather::Weather::new(store.clone(), options.weather.clone()),
-            admin: options
-                .admin
-                .clone()
-                .map(crate::frontend::admin::Admin::new),
+            admin: options.admin.clone().map(|config| {
+                Arc::new(admin::Admin::new(
+                    config,
+                    live.clone(),
+                    options.trusted_proxies.clone(),
+                    options.poll,
+                ))
+            }),
             live,
             options,
             connections,
@@ -158,7 +162,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(published)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
-        .nest("/admin", crate::frontend::admin::router())
+        .nest("/admin", admin::router(app.admin.clone()))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

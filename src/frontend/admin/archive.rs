@@ -14,8 +14,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::gate::{self, field, query};
-use super::{AdminError, pages};
-use crate::frontend::App;
+use super::{Admin, AdminError, pages};
 use crate::headlines::archive::{self, Archive, Entry};
 
 const PER_PAGE: usize = 50;
@@ -29,8 +28,8 @@ struct Row<'a> {
 }
 
 /// `GET /admin/archive[?page=N]`.
-pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(app, &parts)?;
+pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
+    let ctx = gate::page(admin, &parts)?;
     let page = gate::page_number(&parts)?;
     let archive = Archive::load(ctx.store(), &ctx.site.name).await?;
     let all = archive.entries();
@@ -71,11 +70,11 @@ pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response,
 
 /// `POST /admin/archive`: `action=add` with `title`, `url`, `image`; or `action=delete` with `id`.
 pub async fn change(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(app, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields)?;
     let store = ctx.store();
     let site = ctx.site.name.as_str();
     let now = Utc::now();

@@ -15,8 +15,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::gate::{self, Ctx, field, query};
-use super::{AdminError, pages};
-use crate::frontend::App;
+use super::{Admin, AdminError, pages};
 use crate::headlines::sanitize::Images;
 use crate::headlines::version::is_version;
 use crate::headlines::{Block, BlockVersion, InputError, Item, SaveOutcome, blocks};
@@ -103,11 +102,11 @@ fn outcome_notice(parts: &Parts, poll: u64) -> (Option<String>, Option<String>) 
 }
 
 /// `GET /admin/headlines`.
-pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(app, &parts)?;
+pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
+    let ctx = gate::page(admin, &parts)?;
     // From the bucket, not this frontend's copy: the base of the next save must be current.
     let current = blocks::current(ctx.store(), &ctx.site.name).await?;
-    let (notice, problem) = outcome_notice(&parts, ctx.app.options.poll.as_secs().max(1));
+    let (notice, problem) = outcome_notice(&parts, ctx.admin.poll.as_secs().max(1));
     let shown = Shown {
         current: current.as_ref(),
         block: current.as_ref().map(|c| &c.block),
@@ -146,11 +145,11 @@ fn posted(fields: &[(String, String)]) -> (Result<Block, InputError>, Vec<ItemRo
 /// `POST /admin/headlines`: saves the block; 413 for oversized input, 400 for other bad input
 /// (the form comes back with what was typed and why).
 pub async fn save(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(app, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields)?;
     let base = match field(&fields, "base").unwrap_or_default() {
         "" => None,
         v if is_version(v) => Some(v.to_string()),

@@ -16,8 +16,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::gate::{self, field, query};
-use super::{AdminError, pages};
-use crate::frontend::App;
+use super::{Admin, AdminError, pages};
 use crate::headlines::refresh;
 use crate::model::feed_id;
 
@@ -34,8 +33,8 @@ struct Row {
 }
 
 /// `GET /admin/feeds`.
-pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(app, &parts)?;
+pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
+    let ctx = gate::page(admin, &parts)?;
     let store = ctx.store();
     let records = crate::store::fetch_state::load_fetch_records(store).await?;
     let by_id: HashMap<String, _> = records.values().map(|r| (feed_id(&r.url), r)).collect();
@@ -75,11 +74,11 @@ pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response,
 
 /// `POST /admin/feeds` with `feed` (a source id of the site).
 pub async fn refresh(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(app, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields)?;
     let feed = field(&fields, "feed").unwrap_or_default();
     let known = ctx
         .live

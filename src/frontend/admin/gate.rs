@@ -1,5 +1,5 @@
-//! What every admin request passes before its handler: the admin must be on (else 404) and the
-//! Host must name a site; a page needs a session (else it sends the browser to the login); a
+//! What every admin request passes before its handler (the router answers 404 to every path
+//! while the admin is off): the Host must name a site; a page needs a session (else it sends the browser to the login); a
 //! form needs a session (401), to come from this site (403) and to bring the session's CSRF
 //! token (403).
 
@@ -11,7 +11,6 @@ use chrono::Utc;
 
 use super::session::Session;
 use super::{Admin, AdminError, csrf};
-use crate::frontend::App;
 use crate::frontend::client::{Client, client};
 use crate::frontend::live::LiveSite;
 use crate::store::Store;
@@ -19,7 +18,7 @@ use crate::store::manifest::SiteEntry;
 
 /// An admin request that passed the gate.
 pub struct Ctx {
-    pub app: Arc<App>,
+    pub admin: Arc<Admin>,
     /// The site the Host names.
     pub site: SiteEntry,
     /// Its live generation, if it has one.
@@ -31,20 +30,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn admin(&self) -> &Admin {
-        self.app
-            .admin
-            .as_ref()
-            .expect("the gate checked the admin is on")
-    }
-
     pub fn store(&self) -> &Store {
-        self.app.live.store()
+        self.admin.live.store()
     }
 
     /// Who edits, as version histories name it.
     pub fn author(&self) -> String {
-        self.session.author(self.admin().config.key())
+        self.session.author(self.admin.config.key())
     }
 
     /// The site's stylesheet, if its generation is loaded.
@@ -61,19 +53,17 @@ pub fn stylesheet(live: Option<&LiveSite>) -> Option<String> {
         .map(|s| format!("/assets/{s}"))
 }
 
-/// The admin, or 404 when it is off.
-pub fn admin(app: &App) -> Result<&Admin, AdminError> {
-    app.admin.as_ref().ok_or(AdminError::NotFound)
-}
-
 /// The site the request's Host names (the default site for an unknown host).
-pub fn site(app: &App, parts: &Parts) -> Result<(SiteEntry, Option<Arc<LiveSite>>), AdminError> {
+pub fn site(
+    admin: &Admin,
+    parts: &Parts,
+) -> Result<(SiteEntry, Option<Arc<LiveSite>>), AdminError> {
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.host());
-    let snapshot = app.live.snapshot();
+    let snapshot = admin.live.snapshot();
     let state = snapshot.site_for_host(host).ok_or_else(|| {
         AdminError::Unavailable("no site in the bucket yet: run the fetcher first".into())
     })?;
@@ -84,13 +74,12 @@ fn session(admin: &Admin, parts: &Parts) -> Option<Session> {
     Session::from_headers(&parts.headers, admin.config.key(), Utc::now())
 }
 
-fn ctx(app: Arc<App>, parts: &Parts, session: Session) -> Result<Ctx, AdminError> {
-    let admin = admin(&app)?;
+fn ctx(admin: Arc<Admin>, parts: &Parts, session: Session) -> Result<Ctx, AdminError> {
     let csrf = csrf::token(&session, admin.config.key());
-    let client = client(parts, &app.options.trusted_proxies);
-    let (site, live) = site(&app, parts)?;
+    let client = client(parts, &admin.trusted_proxies);
+    let (site, live) = site(&admin, parts)?;
     Ok(Ctx {
-        app,
+        admin,
         site,
         live,
         session,
@@ -100,15 +89,18 @@ fn ctx(app: Arc<App>, parts: &Parts, session: Session) -> Result<Ctx, AdminError
 }
 
 /// A page: needs a session, else the login.
-pub fn page(app: Arc<App>, parts: &Parts) -> Result<Ctx, AdminError> {
-    let session = session(admin(&app)?, parts).ok_or(AdminError::LogIn)?;
-    ctx(app, parts, session)
+pub fn page(admin: Arc<Admin>, parts: &Parts) -> Result<Ctx, AdminError> {
+    let session = session(&admin, parts).ok_or(AdminError::LogIn)?;
+    ctx(admin, parts, session)
 }
 
 /// A form post: needs a session, this site as its origin and the session's CSRF token.
-pub fn form(app: Arc<App>, parts: &Parts, fields: &[(String, String)]) -> Result<Ctx, AdminError> {
-    let admin = admin(&app)?;
-    let session = session(admin, parts).ok_or(AdminError::Unauthorized)?;
+pub fn form(
+    admin: Arc<Admin>,
+    parts: &Parts,
+    fields: &[(String, String)],
+) -> Result<Ctx, AdminError> {
+    let session = session(&admin, parts).ok_or(AdminError::Unauthorized)?;
     if !csrf::same_origin(&parts.headers) {
         return Err(AdminError::Forbidden(
             "a form from another site was refused",
@@ -119,7 +111,7 @@ pub fn form(app: Arc<App>, parts: &Parts, fields: &[(String, String)]) -> Result
             "the form's security token is missing or wrong (reload the page and try again)",
         ));
     }
-    ctx(app, parts, session)
+    ctx(admin, parts, session)
 }
 
 /// The first value of a form field.

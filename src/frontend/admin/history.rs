@@ -14,8 +14,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::gate::{self, Ctx, field, query};
-use super::{AdminError, pages};
-use crate::frontend::App;
+use super::{Admin, AdminError, pages};
 use crate::headlines::sanitize::Images;
 use crate::headlines::version::is_version;
 use crate::headlines::{AdminIndex, HeadlinesError, blocks};
@@ -34,8 +33,8 @@ struct Row {
 }
 
 /// `GET /admin/history[?page=N]` or `?version=V`.
-pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(app, &parts)?;
+pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
+    let ctx = gate::page(admin, &parts)?;
     let (index, _) = AdminIndex::read(ctx.store()).await?;
     let base = index.block(&ctx.site.name).unwrap_or("").to_string();
     if let Some(version) = query(&parts, "version") {
@@ -94,11 +93,11 @@ async fn one(ctx: &Ctx, version: &str, base: &str) -> Result<Response, AdminErro
 
 /// `POST /admin/history` with `version` (and `base`, the current version the page showed).
 pub async fn restore(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(app, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields)?;
     let version = field(&fields, "version").unwrap_or_default();
     let base = match field(&fields, "base").unwrap_or_default() {
         "" => None,

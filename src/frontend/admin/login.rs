@@ -14,8 +14,7 @@ use minijinja::context;
 
 use super::gate::{self, field};
 use super::session::Session;
-use super::{AdminError, csrf, pages};
-use crate::frontend::App;
+use super::{Admin, AdminError, csrf, pages};
 use crate::frontend::client::client;
 
 fn redirect(to: &'static str, cookie: Option<String>) -> Result<Response, AdminError> {
@@ -32,18 +31,17 @@ fn redirect(to: &'static str, cookie: Option<String>) -> Result<Response, AdminE
 }
 
 /// `GET /admin/`: the editor (which sends a stranger to the login).
-pub async fn home(State(app): State<Arc<App>>) -> Result<Response, AdminError> {
-    gate::admin(&app)?;
+pub async fn home() -> Result<Response, AdminError> {
     redirect("/admin/headlines", None)
 }
 
 fn form(
-    app: &App,
+    admin: &Admin,
     parts: &Parts,
     status: StatusCode,
     problem: Option<&str>,
 ) -> Result<Response, AdminError> {
-    let (site, live) = gate::site(app, parts)?;
+    let (site, live) = gate::site(admin, parts)?;
     pages::render(
         "admin/login.html",
         status,
@@ -56,27 +54,25 @@ fn form(
 }
 
 /// `GET /admin/login`.
-pub async fn show(State(app): State<Arc<App>>, parts: Parts) -> Result<Response, AdminError> {
-    let admin = gate::admin(&app)?;
+pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
     if Session::from_headers(&parts.headers, admin.config.key(), Utc::now()).is_some() {
         return redirect("/admin/headlines", None);
     }
-    form(&app, &parts, StatusCode::OK, None)
+    form(&admin, &parts, StatusCode::OK, None)
 }
 
 /// `POST /admin/login` with the field `password`.
 pub async fn submit(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let admin = gate::admin(&app)?;
     if !csrf::same_origin(&parts.headers) {
         return Err(AdminError::Forbidden(
             "a login form from another site was refused",
         ));
     }
-    let who = client(&parts, &app.options.trusted_proxies);
+    let who = client(&parts, &admin.trusted_proxies);
     admin
         .limiter
         .attempt(who.addr, Instant::now())
@@ -85,7 +81,7 @@ pub async fn submit(
     if password.is_empty() || !admin.verify(password).await {
         tracing::warn!(client = ?who.addr, "failed admin login");
         return form(
-            &app,
+            &admin,
             &parts,
             StatusCode::UNAUTHORIZED,
             Some("Wrong password."),
@@ -101,14 +97,13 @@ pub async fn submit(
 
 /// `POST /admin/logout`: removes the cookie (the form's token must match a live session).
 pub async fn logout(
-    State(app): State<Arc<App>>,
+    State(admin): State<Arc<Admin>>,
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let admin = gate::admin(&app)?;
-    let who = client(&parts, &app.options.trusted_proxies);
+    let who = client(&parts, &admin.trusted_proxies);
     if Session::from_headers(&parts.headers, admin.config.key(), Utc::now()).is_some() {
-        gate::form(app.clone(), &parts, &fields)?;
+        gate::form(admin.clone(), &parts, &fields)?;
     }
     redirect("/admin/login", Some(Session::clear_cookie(who.https)))
 }

@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::frontend::App;
+use crate::frontend::live::Live;
 use session::Key;
 
 /// Largest request body of an admin form: 64 kB of HTML may take three times that
@@ -94,18 +94,32 @@ impl AdminConfig {
     }
 }
 
-/// The admin's state in one frontend process.
+/// The admin's state in one frontend process: its settings, what it needs of the frontend
+/// (the bucket and its sites as last polled, which proxies to believe, how often it polls),
+/// and its own limits.
 pub struct Admin {
     pub config: Arc<AdminConfig>,
+    pub live: Arc<Live>,
+    pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
+    /// How often frontends poll the bucket: how soon an edit is on the public page.
+    pub poll: Duration,
     pub limiter: ratelimit::Limiter,
     /// Password checks at once: each takes tens of milliseconds of a core and ~19 MB.
     verifying: tokio::sync::Semaphore,
 }
 
 impl Admin {
-    pub fn new(config: Arc<AdminConfig>) -> Admin {
+    pub fn new(
+        config: Arc<AdminConfig>,
+        live: Arc<Live>,
+        trusted_proxies: Vec<ipnetwork::IpNetwork>,
+        poll: Duration,
+    ) -> Admin {
         Admin {
             config,
+            live,
+            trusted_proxies,
+            poll,
             limiter: Default::default(),
             verifying: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -123,17 +137,23 @@ impl Admin {
     }
 }
 
-/// The `/admin` routes; every one answers 404 while the admin is off.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route("/", get(login::home))
-        .route("/login", get(login::show).post(login::submit))
-        .route("/logout", axum::routing::post(login::logout))
-        .route("/headlines", get(editor::show).post(editor::save))
-        .route("/history", get(history::show).post(history::restore))
-        .route("/archive", get(archive::show).post(archive::change))
-        .route("/feeds", get(feeds::show).post(feeds::refresh))
-        .fallback(|| async { AdminError::NotFound })
+/// The `/admin` routes; every one answers 404 while the admin is off (`None`).
+pub fn router<S: Clone + Send + Sync + 'static>(admin: Option<Arc<Admin>>) -> Router<S> {
+    let not_found = || async { AdminError::NotFound };
+    let routes = match admin {
+        None => Router::new().fallback(not_found),
+        Some(admin) => Router::new()
+            .route("/", get(login::home))
+            .route("/login", get(login::show).post(login::submit))
+            .route("/logout", axum::routing::post(login::logout))
+            .route("/headlines", get(editor::show).post(editor::save))
+            .route("/history", get(history::show).post(history::restore))
+            .route("/archive", get(archive::show).post(archive::change))
+            .route("/feeds", get(feeds::show).post(feeds::refresh))
+            .fallback(not_found)
+            .with_state(admin),
+    };
+    routes
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         // Admin pages show private state and carry CSRF tokens: no cache may keep them.
         .layer(SetResponseHeaderLayer::overriding(

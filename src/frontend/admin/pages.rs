@@ -68,6 +68,6 @@ pub fn base(ctx: &Ctx, notice: Option<String>, problem: Option<String>) -> Value
         csrf => &ctx.csrf,
         notice => notice,
         problem => problem,
-        poll => ctx.app.options.poll.as_secs().max(1),
+        poll => ctx.admin.poll.as_secs().max(1),
     }
 }
