@@ -1,6 +1,7 @@
 //! Talking to feed servers: one HTTP client with the fetcher's rules (timeouts, redirect limit,
 //! SSRF guard, conditional GET, body cap counted after decompression), and the schedule maths.
 
+pub mod backoff;
 pub mod guard;
 pub mod image;
 pub mod page;

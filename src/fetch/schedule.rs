@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::backoff::{Backoff, spread};
 use crate::model::FetchRecord;
 
 /// How many times of news are remembered per feed.
 pub const NEWS_HISTORY: usize = 16;
-/// The longest `Retry-After` honoured.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
@@ -64,12 +63,11 @@ pub fn on_failure(
     jitter: f64,
 ) {
     rec.consecutive_failures = rec.consecutive_failures.saturating_add(1);
-    let exp = rec.consecutive_failures.saturating_sub(1).min(20);
-    let backoff = bounds.min.saturating_mul(1u32 << exp).min(bounds.max);
-    let mut delay = spread(backoff, jitter);
-    if let Some(ra) = retry_after {
-        delay = delay.max(ra.min(MAX_RETRY_AFTER));
-    }
+    let backoff = Backoff {
+        first: bounds.min,
+        max: bounds.max,
+    };
+    let delay = backoff.wait(rec.consecutive_failures, jitter, retry_after);
     rec.next_fetch = Some(now + chrono::Duration::from_std(delay).unwrap_or_default());
 }
 
@@ -88,11 +86,6 @@ fn news_gap_estimate(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<Dura
     let mean = span / (times.len() as u32 - 1);
     let silence = (now - times[times.len() - 1]).to_std().unwrap_or_default();
     Some(mean.max(silence) / 2)
-}
-
-/// `d` scaled into [0.8, 1.2) by `jitter` in [0, 1), so feeds added together drift apart.
-fn spread(d: Duration, jitter: f64) -> Duration {
-    d.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::SiteConfig;
 use crate::fetch::HttpClient;
+use crate::fetch::backoff::{Backoff, jitter};
 use crate::fetch::image::Image;
 use crate::headlines::archive::{self, Archive};
 use crate::headlines::block::{Block, BlockVersion, Item};
@@ -27,8 +28,10 @@ use crate::store::{Key, Store, StoreError};
 /// Largest headline image copied: a lead picture, not a poster.
 pub const MAX_IMAGE_BYTES: u64 = 2 * 1024 * 1024;
 /// The wait after a failed copy; it doubles with each failure in a row, up to a day.
-const FIRST_RETRY: Duration = Duration::from_secs(15 * 60);
-const MAX_RETRY: Duration = Duration::from_secs(24 * 3600);
+const RETRY: Backoff = Backoff {
+    first: Duration::from_secs(15 * 60),
+    max: Duration::from_secs(24 * 3600),
+};
 /// Image copies remembered; the least recently needed go first.
 const MAX_IMAGES: usize = 1000;
 
@@ -133,9 +136,7 @@ impl HeadlineState {
                 }
                 Err(f) => {
                     copy.failures = copy.failures.saturating_add(1);
-                    let wait = FIRST_RETRY
-                        .saturating_mul(1 << copy.failures.saturating_sub(1).min(16))
-                        .min(MAX_RETRY);
+                    let wait = RETRY.wait(copy.failures, jitter(url), None);
                     copy.next_try =
                         Some(now + chrono::Duration::from_std(wait).unwrap_or_default());
                     tracing::warn!(image = %url, error = %f.error.message, failures = copy.failures, "headline image not copied; the block shows none until it is");

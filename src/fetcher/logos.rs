@@ -16,6 +16,7 @@ use url::Url;
 use super::update::Limits;
 use crate::config::FeedConfig;
 use crate::fetch::HttpClient;
+use crate::fetch::backoff::{Backoff, jitter};
 use crate::model::{FeedContent, FetchRecord, LogoRecord, feed_id};
 use crate::store::{Key, Store, StoreError};
 
@@ -149,9 +150,11 @@ async fn fetch_logo(
         }
     }
     logo.failures = logo.failures.saturating_add(1);
-    let wait = FIRST_RETRY
-        .saturating_mul(1 << logo.failures.saturating_sub(1).min(16))
-        .min(REFRESH);
+    let backoff = Backoff {
+        first: FIRST_RETRY,
+        max: REFRESH,
+    };
+    let wait = backoff.wait(logo.failures, jitter(feed_url), None);
     logo.next_check = Some(now + chrono_duration(wait));
     let error = if errors.is_empty() {
         "no logo URL to try".to_string()

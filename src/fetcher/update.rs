@@ -94,7 +94,7 @@ pub(super) async fn update_feed(
         tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
         fetched
     };
-    let jitter = jitter(&url, now);
+    let jitter = crate::fetch::backoff::jitter(&url);
     record.last_checked = Some(now);
     // The stored history, read only when a body came back to merge into it, and after the
     // fetch, so feeds waiting for a permit hold none in memory.
@@ -217,13 +217,4 @@ fn failed(
     record.last_error = Some(failure.error.clone());
     schedule::on_failure(record, failure.retry_after, bounds, now, jitter);
     Outcome::Failed(failure.error)
-}
-
-/// A number in [0, 1) that differs between feeds and passes, to spread their schedules.
-fn jitter(url: &str, now: DateTime<Utc>) -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write(url.as_bytes());
-    h.write_i64(now.timestamp_nanos_opt().unwrap_or(0));
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -12,10 +12,11 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use super::plan::{Limits, Marker, plan};
-use super::state::{CellState, backoff};
+use super::state::{BACKOFF, CellState};
 use super::{Cell, CellRecord, Failed, Forecast, Index, WeatherConfig, WeatherError};
 use crate::config::{Config, SiteConfig};
 use crate::fetch::HttpClient;
+use crate::fetch::backoff::{MAX_RETRY_AFTER, jitter};
 use crate::store::{Key, Store, StoreError};
 
 /// Failures in a row after which a pass stops asking the provider.
@@ -154,13 +155,13 @@ async fn run(
             Err(failed) => {
                 summary.failed += 1;
                 state.failures = state.failures.saturating_add(1);
-                let wait = backoff(state.failures, failed.retry_after);
+                let wait =
+                    BACKOFF.wait(state.failures, jitter(&id.to_string()), failed.retry_after);
                 state.next_attempt =
                     Some(now + chrono::Duration::from_std(wait).unwrap_or_default());
                 if let Some(ra) = failed.retry_after {
                     let until = now
-                        + chrono::Duration::from_std(ra.min(super::state::MAX_RETRY_AFTER))
-                            .unwrap_or_default();
+                        + chrono::Duration::from_std(ra.min(MAX_RETRY_AFTER)).unwrap_or_default();
                     index.blocked_until = index.blocked_until.max(Some(until));
                 }
                 tracing::warn!(cell = %id, kind = %failed.error.kind, error = %failed.error.message,

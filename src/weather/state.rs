@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Cell, Forecast, WeatherError};
+use crate::fetch::backoff::Backoff;
 
 /// One cell's forecast as the frontends serve it. A failed refresh keeps `forecast` and
 /// `fetched_at` and records `last_error`.
@@ -87,34 +88,26 @@ impl Index {
 /// The first retry after a failure; each further failure doubles it, up to [`MAX_BACKOFF`].
 pub const MIN_BACKOFF: Duration = Duration::from_secs(15 * 60);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(12 * 3600);
-/// The longest `Retry-After` honoured (as for feeds).
-pub const MAX_RETRY_AFTER: Duration = crate::fetch::schedule::MAX_RETRY_AFTER;
-
-/// When to try a cell again after its `failures`-th failure in a row, or later if the provider
-/// asked for it.
-pub fn backoff(failures: u32, retry_after: Option<Duration>) -> Duration {
-    let exp = failures.saturating_sub(1).min(16);
-    let delay = MIN_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);
-    delay.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER))
-}
+/// When to try a cell again after failures in a row (or later if the provider asked for it).
+pub const BACKOFF: Backoff = Backoff {
+    first: MIN_BACKOFF,
+    max: MAX_BACKOFF,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_a_cap_and_honours_retry_after() {
+    fn cells_back_off_from_a_quarter_hour_to_half_a_day() {
         let mins = |d: Duration| d.as_secs() / 60;
         assert_eq!(
-            (1..=4).map(|n| mins(backoff(n, None))).collect::<Vec<_>>(),
+            (1..=4)
+                .map(|n| mins(BACKOFF.wait(n, 0.5, None)))
+                .collect::<Vec<_>>(),
             [15, 30, 60, 120]
         );
-        assert_eq!(backoff(30, None), MAX_BACKOFF);
-        assert_eq!(mins(backoff(1, Some(Duration::from_secs(3600)))), 60);
-        assert_eq!(
-            backoff(1, Some(Duration::from_secs(9_999_999))),
-            MAX_RETRY_AFTER
-        );
+        assert_eq!(BACKOFF.wait(30, 0.5, None), MAX_BACKOFF);
     }
 
     #[test]
