@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 
@@ -171,5 +172,28 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Console {
             console: self.clone(),
             buf: Vec::with_capacity(256),
         }
+    }
+}
+
+/// A warning that repeats while its cause lasts is logged at most this often.
+pub const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// When a repeating warning was last logged, so it is logged at most every [`WARN_EVERY`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Throttle(Option<Instant>);
+
+impl Throttle {
+    /// Whether to log now (and if so, counts this as logged).
+    pub fn due(&mut self) -> bool {
+        let due = self.0.is_none_or(|t| t.elapsed() >= WARN_EVERY);
+        if due {
+            self.0 = Some(Instant::now());
+        }
+        due
+    }
+
+    /// The cause is gone: the next occurrence is logged at once.
+    pub fn clear(&mut self) {
+        self.0 = None;
     }
 }

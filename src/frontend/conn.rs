@@ -38,7 +38,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
-use super::Options;
+use super::app::Options;
 
 /// The longest `header_timeout` honoured: a head is a few hundred bytes.
 pub const MAX_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -122,7 +122,7 @@ pub async fn serve_connection(
                 }
                 break;
             }
-            () = super::serve::stopped(&mut stop), if !stopping => {
+            () = stopped(&mut stop), if !stopping => {
                 conn.as_mut().graceful_shutdown();
                 stopping = true;
             }
@@ -356,4 +356,9 @@ impl hyper::body::Body for TrackedBody {
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
     }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }

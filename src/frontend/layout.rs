@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, header};
 
 pub use crate::render::choices::Prefs;
 
-use super::live::LiveSite;
+use super::sites::LiveSite;
 
 pub const COOKIE: &str = "nd_layout";
 const VERSION: &str = "1";

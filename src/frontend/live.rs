@@ -20,96 +20,56 @@ use crate::render::names;
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
 use crate::store::{Fetch, Key, Store, StoreError};
 
-use super::layout::Prefs;
-use super::metrics::CacheCounters;
+use axum::http::{HeaderMap, Uri, header};
+
 use super::page::Page;
-use super::sites::{Problem, SiteState, Snapshot};
+use super::respond::Error;
+use super::sites::{Fragment, LiveSite, Problem, Served, SiteState, Snapshot};
+use crate::cli::Throttle;
+use crate::render::choices::Prefs;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 
-/// One published site as the frontend serves it.
-#[derive(Debug, Clone)]
-pub struct LiveSite {
-    pub entry: SiteEntry,
-    pub manifest: Arc<Manifest>,
-    /// Every object served at its own path (`/`, `/api/headlines`, ...).
-    pub pages: BTreeMap<String, Served>,
-    /// The source boxes, in the site's order.
-    pub fragments: Vec<Fragment>,
-    /// The version of the headline block this generation was rendered with (the label of
-    /// `part/above`), looked up once here rather than on every request for `/`.
-    above_version: Option<String>,
-    /// Store ETag of the manifest, for the next conditional GET.
-    etag: Option<String>,
+pub type CacheLabel = [(&'static str, &'static str); 1];
+pub(super) const OBJECTS: CacheLabel = [("cache", "objects")];
+pub(super) const LAYOUTS: CacheLabel = [("cache", "layouts")];
+pub(super) const PINNED: CacheLabel = [("cache", "pinned")];
+
+/// Counters the bucket-facing side ([`Live`]) bumps and `/metrics` reads: each series is created here,
+/// once, so bumping one is an atomic add.
+#[derive(Debug)]
+pub struct CacheCounters {
+    pub(super) hits: Family<CacheLabel, Counter>,
+    pub(super) misses: Family<CacheLabel, Counter>,
+    pub object_hits: Counter,
+    pub object_misses: Counter,
+    pub layout_hits: Counter,
+    pub layout_misses: Counter,
+    /// Failed reads of the bucket.
+    pub bucket_errors: Counter,
 }
 
-/// How a site's page is held.
-#[derive(Debug, Clone)]
-pub enum Served {
-    /// Every variant in memory for as long as the generation is live: served even while the
-    /// bucket is down.
-    Pinned(Arc<Page>),
-    /// Through the bounded object cache: the site's pages did not fit in the share of
-    /// `--cache-mb` for pinned pages.
-    Cached(ObjectRef),
-}
-
-/// A source box of a site, for reader layouts.
-#[derive(Debug, Clone)]
-pub struct Fragment {
-    pub id: String,
-    pub title: String,
-    pub object: ObjectRef,
-}
-
-impl LiveSite {
-    /// The same generation under an index entry that may have changed (title, hosts).
-    fn with_entry(self: &Arc<Self>, entry: &SiteEntry) -> Arc<LiveSite> {
-        if self.entry == *entry {
-            return self.clone();
+impl Default for CacheCounters {
+    fn default() -> Self {
+        let hits = Family::<CacheLabel, Counter>::default();
+        let misses = Family::<CacheLabel, Counter>::default();
+        let series =
+            |family: &Family<CacheLabel, Counter>, label| family.get_or_create(label).clone();
+        CacheCounters {
+            object_hits: series(&hits, &OBJECTS),
+            object_misses: series(&misses, &OBJECTS),
+            layout_hits: series(&hits, &LAYOUTS),
+            layout_misses: series(&misses, &LAYOUTS),
+            hits,
+            misses,
+            bucket_errors: Counter::default(),
         }
-        Arc::new(LiveSite {
-            entry: entry.clone(),
-            ..LiveSite::clone(self)
-        })
-    }
-
-    /// Every fragment, in the site's order: the default layout.
-    pub fn in_order(&self) -> Vec<u16> {
-        (0..self.fragments.len())
-            .filter_map(|i| u16::try_from(i).ok())
-            .collect()
-    }
-
-    /// Bytes the site's pinned pages hold.
-    pub fn pinned_bytes(&self) -> u64 {
-        self.pages
-            .values()
-            .map(|p| match p {
-                Served::Pinned(page) => page.weight() as u64,
-                Served::Cached(_) => 0,
-            })
-            .sum()
-    }
-
-    /// The version of the headline block this generation was rendered with.
-    pub fn above_version(&self) -> Option<&str> {
-        self.above_version.as_deref()
-    }
-
-    fn part(&self, name: &str) -> Result<&ObjectRef, Arc<StoreError>> {
-        self.manifest.object(name).ok_or_else(|| {
-            Arc::new(StoreError::Missing {
-                key: format!("{name} of site {}", self.entry.name),
-            })
-        })
     }
 }
 
 /// A page of one generation of a site: the headline block if it is newer than the
 /// generation's (its version), the visible fragments, in order, and the look.
 type LayoutKey = (String, u64, Option<String>, Vec<u16>, Prefs);
-
-/// A warning that repeats while its cause lasts is logged at most this often.
-const WARN_EVERY: Duration = Duration::from_secs(60);
 
 /// The frontend's view of the bucket.
 pub struct Live {
@@ -125,8 +85,8 @@ pub struct Live {
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
     /// When "cannot read the index" and "no site to serve" were last logged.
-    index_warned: Throttle,
-    none_warned: Throttle,
+    index_warned: Mutex<Throttle>,
+    none_warned: Mutex<Throttle>,
     pub counters: CacheCounters,
     /// The headline files: each site's current block and its archive.
     pub headlines: crate::frontend::headlines::Watch,
@@ -155,8 +115,8 @@ impl Live {
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
-            index_warned: Throttle::default(),
-            none_warned: Throttle::default(),
+            index_warned: Mutex::default(),
+            none_warned: Mutex::default(),
             counters: Default::default(),
             headlines: Default::default(),
         }
@@ -164,6 +124,28 @@ impl Live {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The site a request is for, by its Host header: its own site, loaded or not (a 503
+    /// then, suggesting a retry after the next `poll`), and the default site only for a host
+    /// that names none.
+    pub fn site(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        poll: Duration,
+    ) -> Result<Arc<LiveSite>, Error> {
+        // HTTP/2 carries the host in `:authority`, which hyper puts in the URI (RFC 9113 §8.3.1).
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| uri.host());
+        let retry_after = poll.as_secs_f64().ceil().max(1.0) as u64;
+        let snapshot = self.snapshot();
+        let state = snapshot
+            .site_for_host(host)
+            .ok_or(Error::NoSite { retry_after })?;
+        state.live.clone().ok_or(Error::SiteDown { retry_after })
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -211,7 +193,7 @@ impl Live {
         let (index, index_etag) = match self.read_index(&old).await {
             Ok(read) => read,
             Err(e) => {
-                if self.index_warned.due() {
+                if self.index_warned.lock().expect("throttle lock").due() {
                     tracing::warn!(store = %self.store.url(), error = %e,
                         "cannot read the site index; serving the last good copy");
                 }
@@ -222,7 +204,7 @@ impl Live {
                 return Err(e);
             }
         };
-        self.index_warned.clear();
+        self.index_warned.lock().expect("throttle lock").clear();
         let now = Instant::now();
         // A manifest is read only when the index says its site moved to another generation
         // (or does not say: an index from before generations were listed), so a poll costs a
@@ -334,7 +316,7 @@ impl Live {
                 state.live = Some(site);
                 state.read_at = Some(now);
                 state.problem = None;
-                state.warned_at = None;
+                state.warned = Throttle::default();
             }
             Ok(None) => state.problem = Some(Problem::Unpublished),
             Err(e) => {
@@ -342,8 +324,10 @@ impl Live {
                 state.load_errors += 1;
                 let repeated = matches!(&state.problem,
                     Some(Problem::Failed(old)) if old.to_string() == e.to_string());
-                if !repeated || state.warned_at.is_none_or(|t| t.elapsed() >= WARN_EVERY) {
-                    state.warned_at = Some(now);
+                if !repeated {
+                    state.warned.clear();
+                }
+                if state.warned.due() {
                     match &state.live {
                         Some(l) => tracing::warn!(site = %entry.name, error = %e,
                             generation = l.manifest.generation,
@@ -365,8 +349,8 @@ impl Live {
             tracing::info!(count = new.sites.len(), sites = %new.summary(), "sites found");
         }
         if new.loaded().next().is_some() {
-            self.none_warned.clear();
-        } else if self.none_warned.due() {
+            self.none_warned.lock().expect("throttle lock").clear();
+        } else if self.none_warned.lock().expect("throttle lock").due() {
             if new.sites.is_empty() {
                 tracing::warn!(store = %self.store.url(),
                     "no sites in the bucket: nothing to serve until a fetcher publishes there (is --store right?)");
@@ -628,25 +612,4 @@ fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, S
         key: key.to_string(),
         source,
     })
-}
-
-/// Lets a warning that repeats while its cause lasts through at most every [`WARN_EVERY`].
-#[derive(Default)]
-struct Throttle(Mutex<Option<Instant>>);
-
-impl Throttle {
-    /// Whether to log now (and if so, counts this as logged).
-    fn due(&self) -> bool {
-        let mut last = self.0.lock().expect("throttle lock");
-        let due = last.is_none_or(|t| t.elapsed() >= WARN_EVERY);
-        if due {
-            *last = Some(Instant::now());
-        }
-        due
-    }
-
-    /// The cause is gone: the next occurrence is logged at once.
-    fn clear(&self) {
-        *self.0.lock().expect("throttle lock") = None;
-    }
 }

@@ -10,8 +10,8 @@
 //! known up front.) Per-site series are read from the live snapshot at scrape time, so a site
 //! taken out of the index leaves no series behind.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -23,33 +23,15 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeGaugeValue, EncodeMetric, NoLabelSet, prometheus_text,
 };
 use prometheus_client::metrics::MetricType;
-use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 
-use super::App;
-use super::live::Live;
+use super::live::{CacheLabel, LAYOUTS, Live, OBJECTS, PINNED};
 
-/// Route labels; anything unmatched is `other`, so a scanner cannot grow the label set.
-const ROUTES: [&str; 16] = [
-    "/",
-    "/api/headlines",
-    "/assets/{name}",
-    "/config",
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/rss",
-    "/feed.json",
-    "/old_headlines",
-    "/api/weather",
-    "/admin/{page}",
-    "/robots.txt",
-    "/sitemap.xml",
-    "/favicon.ico",
-    "other",
-];
+/// The label of requests no route matched, so a scanner cannot grow the label set.
+const OTHER: &str = "other";
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -76,47 +58,27 @@ impl Default for RouteStats {
     }
 }
 
-type Routes = [RouteStats; ROUTES.len()];
-
-type CacheLabel = [(&'static str, &'static str); 1];
-const OBJECTS: CacheLabel = [("cache", "objects")];
-const LAYOUTS: CacheLabel = [("cache", "layouts")];
-const PINNED: CacheLabel = [("cache", "pinned")];
-
-/// Counters the bucket-facing side ([`super::live::Live`]) bumps: each series is created here,
-/// once, so bumping one is an atomic add.
-#[derive(Debug)]
-pub struct CacheCounters {
-    hits: Family<CacheLabel, Counter>,
-    misses: Family<CacheLabel, Counter>,
-    pub object_hits: Counter,
-    pub object_misses: Counter,
-    pub layout_hits: Counter,
-    pub layout_misses: Counter,
-    /// Failed reads of the bucket.
-    pub bucket_errors: Counter,
+/// The routes' labels, as the router declares them ([`Metrics::label_routes`]), and their
+/// counters.
+#[derive(Default)]
+struct Routes {
+    /// A label ending in `}` (`/assets/{name}`) covers every path under its prefix.
+    labels: Vec<&'static str>,
+    stats: Vec<RouteStats>,
 }
 
-impl Default for CacheCounters {
-    fn default() -> Self {
-        let hits = Family::<CacheLabel, Counter>::default();
-        let misses = Family::<CacheLabel, Counter>::default();
-        let series =
-            |family: &Family<CacheLabel, Counter>, label| family.get_or_create(label).clone();
-        CacheCounters {
-            object_hits: series(&hits, &OBJECTS),
-            object_misses: series(&misses, &OBJECTS),
-            layout_hits: series(&hits, &LAYOUTS),
-            layout_misses: series(&misses, &LAYOUTS),
-            hits,
-            misses,
-            bucket_errors: Counter::default(),
-        }
+impl Routes {
+    fn index(&self, path: &str) -> Option<usize> {
+        self.labels.iter().position(|label| match label.find('{') {
+            Some(at) => path.starts_with(&label[..at]),
+            None => *label == path,
+        })
     }
 }
 
 pub struct Metrics {
-    routes: Arc<Routes>,
+    routes: Arc<OnceLock<Routes>>,
+    live: Arc<Live>,
     /// Open client connections.
     pub connections: Gauge,
     cache_bytes: Family<CacheLabel, Gauge>,
@@ -126,7 +88,7 @@ pub struct Metrics {
 impl Metrics {
     /// Every series the frontend exports, over `live`'s caches and sites.
     pub fn new(live: Arc<Live>) -> Metrics {
-        let routes: Arc<Routes> = Arc::new(std::array::from_fn(|_| RouteStats::default()));
+        let routes = Arc::new(OnceLock::new());
         let connections = Gauge::default();
         let cache_bytes = Family::<CacheLabel, Gauge>::default();
         let c = &live.counters;
@@ -159,18 +121,40 @@ impl Metrics {
         );
         registry.register_collector(Box::new(Scrape {
             routes: routes.clone(),
-            live,
+            live: live.clone(),
         }));
         Metrics {
             routes,
+            live,
             connections,
             cache_bytes,
             registry,
         }
     }
 
+    /// Names the routes requests are counted under: the router's own paths, once, when it is
+    /// built (so a new route has its label without anyone listing it again); every other
+    /// path is counted as `other`.
+    pub fn label_routes(&self, labels: impl IntoIterator<Item = &'static str>) {
+        let mut labels: Vec<&'static str> = labels.into_iter().collect();
+        labels.push(OTHER);
+        let stats = labels.iter().map(|_| RouteStats::default()).collect();
+        let _ = self.routes.set(Routes { labels, stats });
+    }
+
+    /// The label index of a request path: its route's, else `other`'s.
+    fn route_index(&self, path: &str) -> usize {
+        let routes = self.routes.get_or_init(|| Routes {
+            labels: vec![OTHER],
+            stats: vec![RouteStats::default()],
+        });
+        routes.index(path).unwrap_or(routes.labels.len() - 1)
+    }
+
     fn record(&self, route: usize, status: u16, elapsed: Duration) {
-        let r = &self.routes[route];
+        let Some(r) = self.routes.get().and_then(|r| r.stats.get(route)) else {
+            return;
+        };
         if let Some(c) = r.by_status.get(usize::from(status).wrapping_sub(100)) {
             c.fetch_add(1, Relaxed);
         }
@@ -202,36 +186,18 @@ impl Metrics {
 }
 
 /// Middleware: times every request and counts it under its route and status.
-pub async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = route_index(req.uri().path());
+    let route = metrics.route_index(req.uri().path());
     let resp = next.run(req).await;
-    app.metrics
-        .record(route, resp.status().as_u16(), start.elapsed());
+    metrics.record(route, resp.status().as_u16(), start.elapsed());
     resp
 }
 
-/// The route label of a path. Classified here rather than with axum's `MatchedPath`, which
-/// costs an allocation on every request; a path under `/assets/` that no asset matches is
-/// still labelled `/assets/{name}` (its 404 says the rest).
-fn route_index(path: &str) -> usize {
-    let label = if path.starts_with("/assets/") {
-        "/assets/{name}"
-    } else if path.starts_with("/admin/") {
-        "/admin/{page}"
-    } else {
-        path
-    };
-    ROUTES
-        .iter()
-        .position(|r| *r == label)
-        .unwrap_or(ROUTES.len() - 1)
-}
-
 /// `GET /metrics`.
-pub async fn handler(State(app): State<Arc<App>>) -> Response {
-    let cache_bytes = app.live.cache_bytes().await;
-    let mut resp = match app.metrics.encode(cache_bytes) {
+pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {
+    let cache_bytes = metrics.live.cache_bytes().await;
+    let mut resp = match metrics.encode(cache_bytes) {
         Ok(text) => text.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -247,7 +213,7 @@ pub async fn handler(State(app): State<Arc<App>>) -> Response {
 /// The series read at scrape time: requests from the atomic arrays, the rest from the live
 /// snapshot.
 struct Scrape {
-    routes: Arc<Routes>,
+    routes: Arc<OnceLock<Routes>>,
     live: Arc<Live>,
 }
 
@@ -331,13 +297,16 @@ impl Collector for Scrape {
 
 impl Scrape {
     fn requests(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(routes) = self.routes.get() else {
+            return Ok(());
+        };
         let mut requests = encoder.encode_descriptor(
             "newsdesk_http_requests",
             "HTTP requests by route and status.",
             None,
             MetricType::Counter,
         )?;
-        for (route, r) in ROUTES.iter().zip(self.routes.iter()) {
+        for (route, r) in routes.labels.iter().zip(&routes.stats) {
             for (status, c) in (100u16..).zip(&r.by_status) {
                 let n = c.load(Relaxed);
                 if n > 0 {
@@ -352,7 +321,7 @@ impl Scrape {
             None,
             MetricType::Histogram,
         )?;
-        for (route, r) in ROUTES.iter().zip(self.routes.iter()) {
+        for (route, r) in routes.labels.iter().zip(&routes.stats) {
             let buckets: Vec<(f64, u64)> = BUCKETS
                 .iter()
                 .copied()
@@ -394,24 +363,34 @@ mod tests {
     fn unknown_routes_and_odd_statuses_do_not_grow_or_panic() {
         let store = crate::store::Store::open("memory://", crate::store::Role::Frontend).unwrap();
         let m = Metrics::new(Arc::new(Live::new(store, 1 << 20)));
-        m.record(route_index("/wp-login.php"), 404, Duration::from_micros(50));
-        m.record(route_index("/"), 200, Duration::from_secs(60));
-        m.record(route_index("/other"), 999, Duration::ZERO);
-        assert_eq!(route_index("/assets/x.0123456789.css"), 2);
-        assert_eq!(route_index("/{name}"), ROUTES.len() - 1);
-        assert_eq!(m.routes[ROUTES.len() - 1].by_status[304].load(Relaxed), 1);
+        m.label_routes(["/", "/api/headlines", "/assets/{name}"]);
+        m.record(
+            m.route_index("/wp-login.php"),
+            404,
+            Duration::from_micros(50),
+        );
+        m.record(m.route_index("/"), 200, Duration::from_secs(60));
+        m.record(m.route_index("/other"), 999, Duration::ZERO);
+        m.record(usize::MAX, 200, Duration::ZERO);
+        assert_eq!(m.route_index("/assets/x.0123456789.css"), 2);
+        assert_eq!(m.route_index("/api/headlines"), 1);
         assert_eq!(
-            m.routes[0].buckets[BUCKETS.len()].load(Relaxed),
+            m.route_index("/api/headlines/x"),
+            3,
+            "exact unless a pattern"
+        );
+        assert_eq!(m.route_index("/{name}"), 3);
+        let routes = m.routes.get().unwrap();
+        let other = &routes.stats[3];
+        assert_eq!(routes.labels[3], OTHER);
+        assert_eq!(
+            routes.stats[0].buckets[BUCKETS.len()].load(Relaxed),
             1,
             "60 s lands in +Inf"
         );
-        assert_eq!(m.routes[0].by_status[100].load(Relaxed), 1);
+        assert_eq!(routes.stats[0].by_status[100].load(Relaxed), 1);
         assert_eq!(
-            m.routes[ROUTES.len() - 1]
-                .buckets
-                .iter()
-                .map(|b| b.load(Relaxed))
-                .sum::<u64>(),
+            other.buckets.iter().map(|b| b.load(Relaxed)).sum::<u64>(),
             2
         );
         let text = m.encode((0, 0, 0)).unwrap();

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::response::Response;
 
-use crate::frontend::page::Page;
-use crate::frontend::respond::{self, Error};
-use crate::frontend::{App, site};
+use super::app::App;
+use super::page::Page;
+use super::respond::{self, Error};
 use crate::render::headlines as render;
 
 /// The page number asked for: `None` for anything but `page=<1..>` (or no query).
@@ -27,7 +27,7 @@ fn page_number(query: Option<&str>) -> Option<usize> {
 
 pub async fn handler(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
     let headers = req.headers();
-    let site = site(&app, headers, req.uri())?;
+    let site = app.site(headers, req.uri())?;
     let page = page_number(req.uri().query()).ok_or(Error::NotFound)?;
     let name = site.entry.name.clone();
     let store = app.live.store();

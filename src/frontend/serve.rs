@@ -15,8 +15,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{OwnedSemaphorePermit, watch};
 
+use super::app::{App, Options};
 use super::conn::{self, Limits};
-use super::{App, Options};
 use crate::store::Store;
 
 /// Connections the kernel queues per socket while the workers are busy or at the cap.
@@ -182,19 +182,22 @@ pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result
         std::thread::Builder::new()
             .name(format!("serve-{i}"))
             .spawn(move || {
-                let result = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .and_then(|rt| {
-                        rt.block_on(async {
-                            let listeners = listeners
-                                .into_iter()
-                                .map(TcpListener::from_std)
-                                .collect::<io::Result<_>>()?;
-                            serve_all(app, listeners, async move { stopped(&mut stop_rx).await })
+                let result =
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .and_then(|rt| {
+                            rt.block_on(async {
+                                let listeners = listeners
+                                    .into_iter()
+                                    .map(TcpListener::from_std)
+                                    .collect::<io::Result<_>>()?;
+                                serve_all(app, listeners, async move {
+                                    conn::stopped(&mut stop_rx).await
+                                })
                                 .await
-                        })
-                    });
+                            })
+                        });
                 let _ = finished.send(result);
             })?;
     }
@@ -225,7 +228,7 @@ pub async fn serve_all(
     listeners: Vec<TcpListener>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let router = super::router(app.clone());
+    let router = super::routes::router(app.clone());
     let limits = Limits::new(&app.options);
     let builder = Arc::new(conn::builder(limits));
     // Every accept loop and connection holds a receiver: once all are dropped, all are done.
@@ -266,14 +269,14 @@ async fn accept(mut a: Acceptor) {
         // past its backlog, clients retry their SYN) instead of costing a descriptor here.
         let slot = tokio::select! {
             biased;
-            () = stopped(&mut a.stop) => return,
+            () = conn::stopped(&mut a.stop) => return,
             slot = a.app.connections.clone().acquire_owned() => {
                 slot.expect("the connection semaphore is never closed")
             }
         };
         let accepted = tokio::select! {
             biased;
-            () = stopped(&mut a.stop) => return,
+            () = conn::stopped(&mut a.stop) => return,
             accepted = a.listener.accept() => accepted,
         };
         let stream = match accepted {
@@ -294,11 +297,6 @@ async fn accept(mut a: Acceptor) {
             Open::new(slot, &a.app.metrics.connections),
         ));
     }
-}
-
-/// Resolves once `stop` turns true (or its sender is gone).
-pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// A connection that failed before it was accepted is skipped; anything else (no descriptors

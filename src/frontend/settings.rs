@@ -11,10 +11,10 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+use super::app::App;
 use super::layout::{Layout, Prefs};
-use super::live::LiveSite;
 use super::respond::Error;
-use super::{App, site};
+use super::sites::LiveSite;
 use crate::render::choices::{FONTS, THEMES};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -58,7 +58,7 @@ pub async fn show(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let site = site(&app, &headers, &uri)?;
+    let site = app.site(&headers, &uri)?;
     let ids = ids(&site);
     let layout = Layout::from_headers(&headers).unwrap_or_default();
     let prefs = Prefs::from_headers(&headers);
@@ -106,7 +106,7 @@ pub async fn save(
     if !same_origin(&headers) {
         return Err(Error::Forbidden);
     }
-    let site = site(&app, &headers, &uri)?;
+    let site = app.site(&headers, &uri)?;
     let mut cookies = vec![];
     if form.iter().any(|(k, _)| k == "reset") {
         cookies.push(Layout::clear_cookie());

@@ -6,7 +6,7 @@
 //! 503 and is named on `/readyz`, but it neither takes the frontend out of the load balancer
 //! nor hands its hosts another site's page.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use crate::store::StoreError;
 use crate::store::manifest::{SiteEntry, SiteIndex};
 
-use super::live::LiveSite;
+use super::page::Page;
+use crate::cli::Throttle;
+use crate::store::manifest::{Manifest, ObjectRef};
 
 /// Why a site serves nothing, or serves an older generation than the bucket's.
 #[derive(Debug, Clone)]
@@ -48,7 +50,7 @@ pub struct SiteState {
     /// Failed loads since this frontend started.
     pub load_errors: u64,
     /// When the current problem was last logged.
-    pub(super) warned_at: Option<Instant>,
+    pub(super) warned: Throttle,
 }
 
 impl SiteState {
@@ -59,8 +61,87 @@ impl SiteState {
             read_at: None,
             problem: None,
             load_errors: 0,
-            warned_at: None,
+            warned: Throttle::default(),
         }
+    }
+}
+
+/// One published site as the frontend serves it.
+#[derive(Debug, Clone)]
+pub struct LiveSite {
+    pub entry: SiteEntry,
+    pub manifest: Arc<Manifest>,
+    /// Every object served at its own path (`/`, `/api/headlines`, ...).
+    pub pages: BTreeMap<String, Served>,
+    /// The source boxes, in the site's order.
+    pub fragments: Vec<Fragment>,
+    /// The version of the headline block this generation was rendered with (the label of
+    /// `part/above`), looked up once here rather than on every request for `/`.
+    pub(super) above_version: Option<String>,
+    /// Store ETag of the manifest, for the next conditional GET.
+    pub(super) etag: Option<String>,
+}
+
+/// How a site's page is held.
+#[derive(Debug, Clone)]
+pub enum Served {
+    /// Every variant in memory for as long as the generation is live: served even while the
+    /// bucket is down.
+    Pinned(Arc<Page>),
+    /// Through the bounded object cache: the site's pages did not fit in the share of
+    /// `--cache-mb` for pinned pages.
+    Cached(ObjectRef),
+}
+
+/// A source box of a site, for reader layouts.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub id: String,
+    pub title: String,
+    pub object: ObjectRef,
+}
+
+impl LiveSite {
+    /// The same generation under an index entry that may have changed (title, hosts).
+    pub(super) fn with_entry(self: &Arc<Self>, entry: &SiteEntry) -> Arc<LiveSite> {
+        if self.entry == *entry {
+            return self.clone();
+        }
+        Arc::new(LiveSite {
+            entry: entry.clone(),
+            ..LiveSite::clone(self)
+        })
+    }
+
+    /// Every fragment, in the site's order: the default layout.
+    pub fn in_order(&self) -> Vec<u16> {
+        (0..self.fragments.len())
+            .filter_map(|i| u16::try_from(i).ok())
+            .collect()
+    }
+
+    /// Bytes the site's pinned pages hold.
+    pub fn pinned_bytes(&self) -> u64 {
+        self.pages
+            .values()
+            .map(|p| match p {
+                Served::Pinned(page) => page.weight() as u64,
+                Served::Cached(_) => 0,
+            })
+            .sum()
+    }
+
+    /// The version of the headline block this generation was rendered with.
+    pub fn above_version(&self) -> Option<&str> {
+        self.above_version.as_deref()
+    }
+
+    pub(super) fn part(&self, name: &str) -> Result<&ObjectRef, Arc<StoreError>> {
+        self.manifest.object(name).ok_or_else(|| {
+            Arc::new(StoreError::Missing {
+                key: format!("{name} of site {}", self.entry.name),
+            })
+        })
     }
 }
 

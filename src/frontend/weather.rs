@@ -20,9 +20,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::App;
-use super::live::LiveSite;
+use super::live::Live;
 use super::respond::Error;
+use super::sites::LiveSite;
 use crate::render::names;
 use crate::render::weather::{AttributionView, DayView, PlaceDoc, day_views};
 use crate::store::manifest::ObjectRef;
@@ -69,6 +69,12 @@ struct CachedIndex {
 pub struct Weather {
     store: Store,
     options: WeatherOptions,
+    /// The sites as last polled, to find the one a request is for and its place.
+    live: Arc<Live>,
+    /// Whose forwarding headers locate a reader (see [`super::client`]).
+    trusted_proxies: Vec<ipnetwork::IpNetwork>,
+    /// How often frontends poll: the `Retry-After` of a site not loaded yet.
+    poll: Duration,
     index: RwLock<Option<CachedIndex>>,
     index_refresh: tokio::sync::Mutex<()>,
     cells: moka::future::Cache<String, Arc<CellRecord>>,
@@ -78,8 +84,17 @@ pub struct Weather {
 }
 
 impl Weather {
-    pub fn new(store: Store, options: WeatherOptions) -> Self {
+    pub fn new(
+        store: Store,
+        options: WeatherOptions,
+        live: Arc<Live>,
+        trusted_proxies: Vec<ipnetwork::IpNetwork>,
+        poll: Duration,
+    ) -> Self {
         Weather {
+            live,
+            trusted_proxies,
+            poll,
             wanted: wanted::Recorder::new(store.clone(), options.markers_per_minute),
             store,
             index: RwLock::new(None),
@@ -181,7 +196,7 @@ impl Weather {
     }
 
     /// The site's `weather/place`, `None` when the site shows no weather.
-    async fn place(&self, app: &App, site: &LiveSite) -> Result<Option<Arc<PlaceDoc>>, Error> {
+    async fn place(&self, site: &LiveSite) -> Result<Option<Arc<PlaceDoc>>, Error> {
         let Some(obj) = site.manifest.object(names::WEATHER_PLACE) else {
             return Ok(None);
         };
@@ -192,7 +207,7 @@ impl Weather {
             encodings: vec![],
             ..obj.clone()
         };
-        let page = app
+        let page = self
             .live
             .object(&identity)
             .await
@@ -268,18 +283,20 @@ fn point(query: Option<&str>) -> Result<Option<Cell>, Error> {
 }
 
 /// `GET /api/weather[?lat=&lon=]`.
-pub async fn api(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+pub async fn api(State(weather): State<Arc<Weather>>, req: Request) -> Result<Response, Error> {
     let (parts, _) = req.into_parts();
-    let site = super::site(&app, &parts.headers, &parts.uri)?;
+    let weather = &*weather;
+    let site = weather
+        .live
+        .site(&parts.headers, &parts.uri, weather.poll)?;
     let asked = point(parts.uri.query())?;
-    let weather = &app.weather;
-    let place = weather.place(&app, &site).await?.ok_or(Error::NotFound)?;
+    let place = weather.place(&site).await?.ok_or(Error::NotFound)?;
     let home = Cell::parse(&place.cell)
         .ok_or_else(|| Error::Unavailable(format!("bad cell {:?}", place.cell)))?;
 
     let opts = &weather.options;
     let located = match (&opts.geoip, asked) {
-        (Some(geoip), None) => super::client::client(&parts, &app.options.trusted_proxies)
+        (Some(geoip), None) => super::client::client(&parts, &weather.trusted_proxies)
             .addr
             .and_then(|ip| geoip.lookup(ip)),
         _ => None,

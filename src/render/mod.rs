@@ -40,6 +40,9 @@ pub mod names {
     pub const SITEMAP: &str = "/sitemap.xml";
     pub const ROBOTS: &str = "/robots.txt";
     pub const FAVICON: &str = "/favicon.ico";
+    /// Every page published under its own path besides the front page (`/metrics` labels
+    /// requests by these; a test checks a site publishes exactly these).
+    pub const PAGES: [&str; 6] = [HEADLINES, RSS, JSON_FEED, SITEMAP, ROBOTS, FAVICON];
     /// The parts around the source boxes, for reader layouts.
     pub const TOP: &str = "part/top";
     pub const BOTTOM: &str = "part/bottom";
@@ -377,6 +380,21 @@ mod tests {
         assert!(html.contains("Evil &lt;b&gt;source&lt;/b&gt;"));
         assert!(html.contains("<title>Test &lt;Report&gt;</title>"));
         assert!(html.contains("href=\"https://e.org/0?a=1&amp;b=2\""));
+    }
+
+    #[test]
+    fn the_pages_served_by_path_are_the_ones_named() {
+        let p = of(&[source(3)]);
+        let mut by_path: Vec<&str> = p
+            .objects
+            .iter()
+            .map(|o| o.name.as_str())
+            .filter(|n| n.starts_with('/') && *n != names::INDEX)
+            .collect();
+        by_path.sort_unstable();
+        let mut named = names::PAGES.to_vec();
+        named.sort_unstable();
+        assert_eq!(by_path, named, "frontends label requests by names::PAGES");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::session::Session;
 use super::{Admin, AdminError, csrf};
 use crate::frontend::client::{Client, client};
-use crate::frontend::live::LiveSite;
+use crate::frontend::sites::LiveSite;
 use crate::store::Store;
 use crate::store::manifest::SiteEntry;
 

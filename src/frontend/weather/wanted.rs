@@ -5,12 +5,13 @@
 //! coordinates costs at most that many small PUTs. Writing the same marker twice is harmless.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::Utc;
 
+use crate::cli::Throttle;
 use crate::store::{Key, Store};
 use crate::weather::Cell;
 
@@ -75,7 +76,7 @@ pub struct Recorder {
     store: Store,
     asked: moka::future::Cache<String, ()>,
     budget: Mutex<TokenBucket>,
-    warned: AtomicBool,
+    warned: Mutex<Throttle>,
     pub counters: Counters,
 }
 
@@ -88,7 +89,7 @@ impl Recorder {
                 .time_to_live(REMEMBER)
                 .build(),
             budget: Mutex::new(TokenBucket::new(per_minute, Instant::now())),
-            warned: AtomicBool::new(false),
+            warned: Mutex::default(),
             counters: Counters::default(),
         }
     }
@@ -122,7 +123,7 @@ impl Recorder {
             }
             Err(e) => {
                 self.counters.failed.fetch_add(1, Relaxed);
-                if !self.warned.swap(true, Relaxed) {
+                if self.warned.lock().expect("throttle lock").due() {
                     tracing::warn!(error = %e, prefix = Key::WEATHER_WANTED_PREFIX,
                         "cannot record wanted weather cells (a frontend needs write access to this prefix); readers get the site's place meanwhile");
                 } else {

@@ -1,0 +1,251 @@
+//! Every route of the frontend: the router, its layers (security headers, body limit,
+//! timeout, metrics) and the handlers of the pages the bucket serves as they are (`/`, the
+//! published pages by path, hashed assets) and of `/readyz`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::app::App;
+use super::layout::{self, Prefs};
+use super::respond::{self, Error};
+use super::sites::LiveSite;
+use super::{admin, metrics, old_headlines, page, settings, weather};
+use crate::render::names;
+use crate::store::Key;
+use crate::store::manifest::ObjectRef;
+
+const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The label `/metrics` counts every admin page under.
+const ADMIN_LABEL: &str = "/admin/{page}";
+
+/// Largest request body outside `/admin`: the `/config` form is a few kB.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Every route; tests drive it with `oneshot`.
+pub fn router(app: Arc<App>) -> Router {
+    let timeout = app.options.request_timeout;
+    let routes: [(&'static str, MethodRouter<Arc<App>>); 8] = [
+        ("/", get(index)),
+        ("/assets/{name}", get(asset)),
+        ("/config", get(settings::show).post(settings::save)),
+        (
+            "/api/weather",
+            get(weather::api).with_state(app.weather.clone()),
+        ),
+        ("/old_headlines", get(old_headlines::handler)),
+        ("/healthz", get(|| async { "ok\n" })),
+        ("/readyz", get(readyz)),
+        (
+            "/metrics",
+            get(metrics::handler).with_state(app.metrics.clone()),
+        ),
+    ];
+    // Requests are counted by route: these, the pages served by their path, the admin's.
+    app.metrics.label_routes(
+        routes
+            .iter()
+            .map(|(path, _)| *path)
+            .chain(names::PAGES)
+            .chain([ADMIN_LABEL]),
+    );
+    let mut router = Router::new();
+    for (path, handler) in routes {
+        router = router.route(path, handler);
+    }
+    router
+        // Every other page the site published (`/api/headlines`, feeds, ...), by its path.
+        .fallback(published)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
+        .nest("/admin", admin::router(app.admin.clone()))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        // Outermost, so timeouts and refused bodies are counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            app.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(app)
+}
+
+/// A header every response carries (tower-http's layer: no boxing on the hot path).
+fn security_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// `/`: the default page, or the reader's layout and look when their cookies ask for others;
+/// composed here with the site's headline block when the admin index names a newer one than
+/// the generation's (an edit the fetcher has not rendered yet).
+///
+/// Handlers take the request rather than a `HeaderMap` extractor, which would clone every
+/// header on the hot path.
+async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    let (parts, _) = req.into_parts();
+    let headers = &parts.headers;
+    let site = app.site(headers, &parts.uri)?;
+    let above = app
+        .live
+        .headlines
+        .newer_block(&site.entry.name, site.above_version());
+    let wanted = layout::wanted(headers, &site);
+    if wanted.is_some() || above.is_some() {
+        let (visible, prefs, policy) = match wanted {
+            Some((visible, prefs)) => (visible, prefs, respond::LAYOUT),
+            // The default layout with a newer block is the same page for every reader.
+            None => (site.in_order(), Prefs::default(), respond::FRONT),
+        };
+        match app
+            .live
+            .layout(&site, visible, prefs, above.as_deref())
+            .await
+        {
+            Ok(page) => return Ok(respond::page(&page, headers, policy)),
+            // The parts are gone from memory and the bucket: the default page beats an error.
+            Err(e) => {
+                tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
+            }
+        }
+    }
+    let page = served(&app, &site, names::INDEX).await?;
+    Ok(respond::page(&page, headers, respond::FRONT))
+}
+
+/// A page the site published under its path (the manifest's names that start with `/`).
+/// Only exact names match, so no request path can reach any other object.
+async fn published(State(app): State<Arc<App>>, req: Request) -> Result<Response, Error> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return Err(Error::NotFound);
+    }
+    let headers = req.headers();
+    let site = app.site(headers, req.uri())?;
+    let page = served(&app, &site, req.uri().path()).await?;
+    Ok(respond::page(&page, headers, respond::PAGE))
+}
+
+/// The page `site` serves at `path`; 404 when it has none, 503 when the bucket cannot give it.
+async fn served(app: &App, site: &LiveSite, path: &str) -> Result<Arc<page::Page>, Error> {
+    match app.live.page(site, path).await {
+        Ok(Some(page)) => Ok(page),
+        Ok(None) => Err(Error::NotFound),
+        Err(e) => Err(Error::Unavailable(e.to_string())),
+    }
+}
+
+/// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside
+/// `assets/` can be named; old versions stay served.
+async fn asset(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Result<Response, Error> {
+    let headers = req.headers();
+    if !crate::assets::is_hashed_name(&name) {
+        return Err(Error::NotFound);
+    }
+    let hash = name.split('.').nth(1).unwrap_or_default().to_string();
+    let content_type = crate::store::keys::content_type_for(&name).to_string();
+    // Which variants exist is not recorded for assets: ask for both, missing ones are skipped.
+    let encodings = vec!["br".to_string(), "gzip".to_string()];
+    let obj = ObjectRef {
+        key: Key::Asset(name).to_string(),
+        hash,
+        content_type,
+        size: 0,
+        encodings,
+    };
+    match app.live.object(&obj).await {
+        Ok(Some(page)) => Ok(respond::page(&page, headers, respond::ASSET)),
+        Ok(None) => Err(Error::NotFound),
+        Err(e) => Err(Error::Unavailable(e.to_string())),
+    }
+}
+
+/// 200 once a site is loaded and the site index was read recently; 503 otherwise, so a load
+/// balancer sends readers elsewhere while this frontend still serves what it has. A site that
+/// cannot be loaded is named in the body but does not make the frontend unready: every
+/// frontend reads the same bucket, so taking them all out would help no one.
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let (ready, body) = app.live.snapshot().readiness(app.options.stale_after);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::store::{Role, Store};
+
+    /// Every route the router serves is counted under its own label, not `other`.
+    #[tokio::test]
+    async fn every_route_has_its_metrics_label() {
+        let store = Store::open("memory://", Role::Frontend).unwrap();
+        let app = App::new(store, Default::default());
+        let router = router(app);
+        let send = |path: &str| {
+            let req = Request::get(path).body(Body::empty()).unwrap();
+            router.clone().oneshot(req)
+        };
+        let paths = [
+            ("/", "/"),
+            ("/assets/style.0123456789.css", "/assets/{name}"),
+            ("/config", "/config"),
+            ("/api/weather", "/api/weather"),
+            ("/old_headlines", "/old_headlines"),
+            ("/healthz", "/healthz"),
+            ("/readyz", "/readyz"),
+            ("/admin/login", ADMIN_LABEL),
+            ("/wp-login.php", "other"),
+        ];
+        let published = names::PAGES.map(|p| (p, p));
+        for (path, _) in paths.iter().chain(&published) {
+            send(path).await.unwrap();
+        }
+        let resp = send("/metrics").await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        for (path, label) in paths.iter().chain(&published) {
+            assert!(
+                text.contains(&format!("newsdesk_http_requests_total{{route=\"{label}\"")),
+                "{path} is not counted as {label}:\n{text}"
+            );
+        }
+        let others = text
+            .lines()
+            .filter(|l| l.starts_with("newsdesk_http_requests_total{route=\"other\""))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum::<u64>();
+        assert_eq!(others, 1, "only the unknown path is `other`:\n{text}");
+    }
+}
