@@ -7,24 +7,21 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
-use url::Url;
 
+mod error;
+mod fetch;
 pub mod picker;
+mod site;
+mod values;
 pub mod weather;
+
+pub use error::ConfigError;
+pub use fetch::FetchConfig;
+pub use site::{FeedConfig, SiteConfig, SiteName};
+pub use values::{CronSchedule, HttpUrl};
 
 /// The embedded default config: real feeds, used when no `--config` is given.
 pub const DEFAULT_CONFIG: &str = include_str!("../../sites/default.toml");
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("config {origin}: {message}")]
-    Invalid { origin: String, message: String },
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,189 +31,6 @@ pub struct Config {
     /// Weather provider and limits; `None`: no weather at all.
     pub weather: Option<weather::WeatherConfig>,
     pub sites: Vec<SiteConfig>,
-}
-
-/// How the fetcher talks to feed servers.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FetchConfig {
-    /// Lets feeds live on loopback/private/link-local addresses (tests, intranets).
-    pub allow_private_networks: bool,
-    pub user_agent: String,
-    pub connect_timeout_secs: u64,
-    pub timeout_secs: u64,
-    /// Cap on a feed body, counted after decompression.
-    pub max_body_bytes: u64,
-    pub max_redirects: usize,
-    /// Feeds fetched at once, over all hosts.
-    pub concurrency: usize,
-    /// Feeds fetched at once from one host.
-    pub per_host: usize,
-    /// Bounds of the adaptive per-feed interval.
-    pub min_interval_secs: u64,
-    pub max_interval_secs: u64,
-    /// Entries kept per feed unless the feed says otherwise.
-    pub history: usize,
-    /// When `newsdesk-fetcher run` starts a pass (cron: sec min hour day month weekday [year]).
-    pub schedule: CronSchedule,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        FetchConfig {
-            allow_private_networks: false,
-            user_agent: concat!("newsdesk/", env!("CARGO_PKG_VERSION"), " (feed aggregator)")
-                .into(),
-            connect_timeout_secs: 10,
-            timeout_secs: 30,
-            max_body_bytes: 10 * 1024 * 1024,
-            max_redirects: 5,
-            concurrency: 32,
-            per_host: 2,
-            min_interval_secs: 15 * 60,
-            max_interval_secs: 12 * 3600,
-            history: 40,
-            schedule: CronSchedule::parse("0 */5 * * * *").expect("valid default"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SiteConfig {
-    pub name: SiteName,
-    pub title: String,
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// The site's canonical base URL (scheme and host, no path), for the absolute links of
-    /// `/rss`, `/feed.json` and `/sitemap.xml`; defaults to `https://<first host>/`.
-    pub url: Option<HttpUrl>,
-    /// Generations kept for rollback before garbage collection may remove them.
-    #[serde(default = "default_keep_generations")]
-    pub keep_generations: usize,
-    /// Objects no kept generation names are deleted only once they are this old.
-    #[serde(default = "default_gc_grace_secs")]
-    pub gc_grace_secs: u64,
-    #[serde(default)]
-    pub feeds: Vec<FeedConfig>,
-    /// Automatic headlines on a schedule; none without the table.
-    pub headlines: Option<picker::HeadlinesConfig>,
-    /// The site's default place for the weather strip; `None`: no strip.
-    pub weather: Option<weather::Place>,
-}
-
-impl SiteConfig {
-    /// The canonical base URL, ending in `/`: `url`, else `https://<first host>/`, else
-    /// `http://localhost/` (a site without hosts is only reached as the default site).
-    pub fn base_url(&self) -> Url {
-        if let Some(url) = &self.url {
-            return url.url().clone();
-        }
-        self.hosts
-            .first()
-            .and_then(|h| Url::parse(&format!("https://{h}/")).ok())
-            .unwrap_or_else(|| Url::parse("http://localhost/").expect("valid URL"))
-    }
-}
-
-fn default_keep_generations() -> usize {
-    10
-}
-
-fn default_gc_grace_secs() -> u64 {
-    86_400
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FeedConfig {
-    pub url: HttpUrl,
-    /// Shown instead of the feed's own title.
-    pub title: Option<String>,
-    /// Where the box title links; defaults to the feed's own link.
-    pub site_url: Option<HttpUrl>,
-    pub logo: Option<HttpUrl>,
-    /// Entries kept for this feed (default: `[fetch] history`).
-    pub history: Option<usize>,
-}
-
-/// A site name: lowercase letters, digits and `-`, used in store keys.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct SiteName(String);
-
-impl SiteName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for SiteName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for SiteName {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(SiteName(s))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "site name {s:?} must be 1-64 characters of a-z, 0-9 and -"
-            )))
-        }
-    }
-}
-
-/// An absolute `http` or `https` URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct HttpUrl(Url);
-
-impl HttpUrl {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
-        match url.scheme() {
-            "http" | "https" if url.host().is_some() => Ok(HttpUrl(url)),
-            _ => Err(format!("{s:?} must be an http:// or https:// URL")),
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-    pub fn url(&self) -> &Url {
-        &self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for HttpUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        HttpUrl::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-/// A cron schedule in the `cron` crate's syntax (6 or 7 fields, seconds first).
-#[derive(Debug, Clone)]
-pub struct CronSchedule(pub cron::Schedule);
-
-impl CronSchedule {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        use std::str::FromStr;
-        cron::Schedule::from_str(s).map(CronSchedule).map_err(|e| {
-            format!("{s:?} is not a cron schedule ({e}); use 6 or 7 fields: sec min hour day month weekday [year]")
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for CronSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        CronSchedule::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
 }
 
 /// Parses and validates a config; `origin` names the file in messages.
