@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::config::CronSchedule;
+use crate::config::error::{KeyPath, Violation};
 
 /// How the fetcher talks to feed servers.
 #[derive(Debug, Clone, Deserialize)]
@@ -46,5 +47,37 @@ impl Default for FetchConfig {
             history: 40,
             schedule: CronSchedule::parse("0 */5 * * * *").expect("valid default"),
         }
+    }
+}
+
+impl FetchConfig {
+    /// Rules serde cannot express; `at` is this table's path (`fetch`).
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
+        let positive = [
+            ("timeout_secs", self.timeout_secs),
+            ("connect_timeout_secs", self.connect_timeout_secs),
+            ("max_body_bytes", self.max_body_bytes),
+            ("concurrency", self.concurrency as u64),
+            ("per_host", self.per_host as u64),
+            ("history", self.history as u64),
+            ("min_interval_secs", self.min_interval_secs),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(Violation::new(at.key(key), "must be greater than 0"));
+            }
+        }
+        if self.max_interval_secs < self.min_interval_secs {
+            return Err(Violation::new(
+                at.key("max_interval_secs"),
+                format!(
+                    "must not be below {} ({} < {})",
+                    at.key("min_interval_secs"),
+                    self.max_interval_secs,
+                    self.min_interval_secs
+                ),
+            ));
+        }
+        Ok(())
     }
 }

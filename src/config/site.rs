@@ -1,8 +1,11 @@
 //! `[[sites]]` and their `[[sites.feeds]]`: what each site shows and where it is served.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use url::Url;
 
+use crate::config::error::{KeyPath, Violation};
 use crate::config::{HttpUrl, picker, weather};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +43,50 @@ impl SiteConfig {
             .first()
             .and_then(|h| Url::parse(&format!("https://{h}/")).ok())
             .unwrap_or_else(|| Url::parse("http://localhost/").expect("valid URL"))
+    }
+
+    /// Rules within one site that serde cannot express; `at` is the site's path
+    /// (`sites[i]`). Rules between sites are [`crate::config`]'s.
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
+        if self.keep_generations == 0 {
+            return Err(Violation::new(
+                at.key("keep_generations"),
+                "must be at least 1",
+            ));
+        }
+        if let Some(url) = &self.url {
+            let u = url.url();
+            if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+                return Err(Violation::new(
+                    at.key("url"),
+                    "must be a scheme and host only, like \"https://news.example\" (the frontend serves the site at the root)",
+                ));
+            }
+        }
+        // Two boxes for one feed would share their HTML ids (made from the URL). Sharing a feed
+        // with other sites is fine.
+        let mut urls: HashMap<&str, usize> = HashMap::new();
+        for (j, feed) in self.feeds.iter().enumerate() {
+            let here = at.key("feeds").index(j);
+            if let Some(first) = urls.insert(feed.url.as_str(), j) {
+                return Err(Violation::new(
+                    here.key("url"),
+                    format!(
+                        "{:?} is already a feed of this site ({})",
+                        feed.url.as_str(),
+                        at.key("feeds").index(first).key("url")
+                    ),
+                ));
+            }
+            feed.check(&here)?;
+        }
+        if let Some(headlines) = &self.headlines {
+            headlines.check(&at.key("headlines"))?;
+        }
+        if let Some(place) = &self.weather {
+            place.check(&at.key("weather"))?;
+        }
+        Ok(())
     }
 }
 
@@ -94,5 +141,15 @@ impl<'de> Deserialize<'de> for SiteName {
                 "site name {s:?} must be 1-64 characters of a-z, 0-9 and -"
             )))
         }
+    }
+}
+
+impl FeedConfig {
+    /// `at` is the feed's path (`sites[i].feeds[j]`).
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
+        if self.history == Some(0) {
+            return Err(Violation::new(at.key("history"), "must be at least 1"));
+        }
+        Ok(())
     }
 }

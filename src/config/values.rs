@@ -39,7 +39,15 @@ impl CronSchedule {
     pub fn parse(s: &str) -> Result<Self, String> {
         use std::str::FromStr;
         cron::Schedule::from_str(s).map(CronSchedule).map_err(|e| {
-            format!("{s:?} is not a cron schedule ({e}); use 6 or 7 fields: sec min hour day month weekday [year]")
+            // A syntax error's text is the expression again with a caret under it, on lines of
+            // its own: no use in a one-line message that already quotes the expression.
+            let e = e.to_string();
+            let why = if e.contains('\n') {
+                String::new()
+            } else {
+                format!(" ({e})")
+            };
+            format!("{s:?} is not a cron schedule{why}; use 6 or 7 fields: sec min hour day month weekday [year]")
         })
     }
 }
