@@ -369,4 +369,244 @@ url = \"https://lwn.net/headlines/rss\"
             "config test.toml:1:9: sites: at least one [[sites]] table is required"
         );
     }
+
+    /// The error as a `(key path, line, column)` triple, for texts where the message is beside
+    /// the point.
+    fn located(text: &str) -> (String, usize, usize) {
+        match parse(text, "test.toml").unwrap_err() {
+            ConfigError::Invalid {
+                key, at: Some(at), ..
+            } => (key.to_string(), at.line, at.column),
+            other => panic!("not located: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_feed_history_is_located_at_its_own_feed_not_at_the_first_history_key() {
+        let text = "\
+[fetch]
+history = 40
+
+[[sites]]
+name = \"linux\"
+title = \"Linux Report\"
+
+[[sites.feeds]]
+url = \"https://a.example/feed\"
+history = 10
+
+[[sites.feeds]]
+url = \"https://b.example/feed\"
+
+[[sites.feeds]]
+url = \"https://c.example/feed\"
+history = 0
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:17:11: sites[0].feeds[2].history: must be at least 1"
+        );
+    }
+
+    #[test]
+    fn keep_generations_is_located_at_the_second_site() {
+        let text = "\
+[[sites]]
+name = \"a\"
+title = \"A\"
+keep_generations = 5
+
+[[sites]]
+name = \"b\"
+title = \"B\"
+keep_generations = 0
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:9:20: sites[1].keep_generations: must be at least 1"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_feed_is_located_at_its_second_url_not_at_a_comment_quoting_it() {
+        let text = "\
+[[sites]]
+name = \"linux\"
+title = \"Linux Report\"
+# \"https://lwn.net/headlines/rss\" is LWN's own feed.
+
+[[sites.feeds]]
+url = \"https://lwn.net/headlines/rss\"
+
+[[sites.feeds]]
+url = \"https://example.org/feed\"
+
+[[sites.feeds]]
+url = \"https://lwn.net/headlines/rss\"
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:13:7: sites[0].feeds[2].url: \"https://lwn.net/headlines/rss\" is already a feed of this site (sites[0].feeds[0].url)"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_host_is_located_at_the_claiming_site_past_other_mentions() {
+        // The host's spelling appears first in a comment, then in the first site's url.
+        let text = "\
+# \"news.example\" moved from the old server.
+[[sites]]
+name = \"a\"
+title = \"A\"
+url = \"https://news.example\"
+hosts = [\"news.example\"]
+
+[[sites]]
+name = \"b\"
+title = \"B\"
+hosts = [\"b.example\", \"news.example\"]
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:11:23: sites[1].hosts[1]: host \"news.example\" is already served by site \"a\" (sites[0].hosts[0])"
+        );
+    }
+
+    #[test]
+    fn a_bad_headlines_key_is_located_at_its_site() {
+        // Both sites have a headlines table; the second one's picker needs the llm table.
+        let text = "\
+[[sites]]
+name = \"a\"
+title = \"A\"
+headlines.picker = \"llm\"
+headlines.llm = { base_url = \"http://127.0.0.1:11434\", model = \"m\" }
+
+[[sites]]
+name = \"b\"
+title = \"B\"
+[sites.headlines]
+audience = \"people who set picker = \\\"llm\\\"\"
+picker = \"llm\"
+";
+        assert_eq!(
+            located(text),
+            ("sites[1].headlines.picker".to_string(), 12, 10)
+        );
+        // A misspelt key in the second site's table, the first having the right one.
+        let text = text.replace("\npicker = \"llm\"\n", "\npickr = \"similar\"\n");
+        let e = err(&text);
+        assert!(
+            e.starts_with(
+                "config test.toml:12:1: sites[1].headlines.pickr: unknown field `pickr`, expected "
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bad_weather_key_is_located_at_its_site() {
+        let text = "\
+[weather]
+# max_cells = 0 would refuse all cells
+ttl_secs = 3600
+
+[[sites]]
+name = \"a\"
+title = \"A\"
+weather = { name = \"Detroit\", lat = 42.33, lon = -83 }
+
+[[sites]]
+name = \"b\"
+title = \"B\"
+weather = { name = \"\", lat = 42.33, lon = -83 }
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:13:20: sites[1].weather.name: must be 1-100 characters"
+        );
+        let text = text
+            .replace("name = \"\"", "name = \"Windsor\"")
+            .replace("ttl_secs = 3600", "ttl_secs = 3600\nmax_cells = 0");
+        assert_eq!(
+            err(&text),
+            "config test.toml:4:13: weather.max_cells: must be greater than 0"
+        );
+        let text = text
+            .replace("max_cells = 0", "max_cells = 10")
+            .replace("42.33, lon = -83 }\n\n", "91, lon = -83 }\n\n");
+        assert_eq!(
+            err(&text),
+            "config test.toml:9:37: sites[0].weather.lat: latitude 91 is outside -90..90"
+        );
+    }
+
+    #[test]
+    fn serde_errors_name_the_key_path_within_arrays_and_inline_tables() {
+        let text = format!(
+            "{MINIMAL}\n[[sites.feeds]]\nurl = \"https://example.org/feed\"\nhistory = \"all\"\n"
+        );
+        assert_eq!(
+            err(&text),
+            "config test.toml:13:11: sites[0].feeds[1].history: invalid type: string \"all\", expected usize"
+        );
+        let text = format!(
+            "{MINIMAL}\n[[sites]]\nname = \"b\"\ntitle = \"B\"\nfeeds = [\n  {{ url = \"https://example.org/feed\" }},\n  {{ url = \"https://example.org/other\", titel = \"X\" }},\n]\n"
+        );
+        let e = err(&text);
+        assert!(
+            e.starts_with(
+                "config test.toml:16:40: sites[1].feeds[1].titel: unknown field `titel`, expected one of `url`, "
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_key_is_located_at_its_table() {
+        let e = err(&format!("{MINIMAL}\n[[sites]]\nname = \"b\"\n"));
+        assert_eq!(e, "config test.toml:11:1: sites[1]: missing field `title`");
+    }
+
+    #[test]
+    fn syntax_errors_are_located_like_the_rest() {
+        assert_eq!(
+            err(&format!("[fetch]\ntimeout_secs = \n{MINIMAL}")),
+            "config test.toml:2:16: fetch.timeout_secs: string values must be quoted, expected literal string"
+        );
+        let e = err(&MINIMAL.replace("title = \"LWN\"", "title = \"LWN\"\ntitle = \"LWN\""));
+        assert_eq!(e, "config test.toml:10:1: duplicate key `title`");
+    }
+
+    #[test]
+    fn a_rule_on_a_defaulted_key_is_located_at_its_table() {
+        let e = err(&format!("[fetch]\nmin_interval_secs = 86400\n{MINIMAL}"));
+        assert_eq!(
+            e,
+            "config test.toml:1:1: fetch.max_interval_secs: must not be below fetch.min_interval_secs (43200 < 86400)"
+        );
+    }
+
+    #[test]
+    fn from_file_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newsdesk.toml");
+        std::fs::write(&path, format!("[fetch]\ntimeout_secs = 0\n{MINIMAL}")).unwrap();
+        let e = from_file(&path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "config {}:2:16: fetch.timeout_secs: must be greater than 0",
+                path.display()
+            )
+        );
+        let missing = dir.path().join("missing.toml");
+        let e = from_file(&missing).unwrap_err();
+        assert!(matches!(e, ConfigError::Io { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("cannot read config {}: ", missing.display())),
+            "{e}"
+        );
+    }
 }
