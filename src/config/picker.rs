@@ -2,12 +2,13 @@
 //!
 //! Single-key rules live in the deserializers (so toml reports the key and its line); the one
 //! rule spanning keys (`picker = "llm"` needs `[sites.headlines.llm]`) is in
-//! [`HeadlinesConfig::check`], which `crate::config` calls and locates in the text.
+//! [`HeadlinesConfig::check`], which names the key; `crate::config` locates it in the text.
 
 use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::config::error::{KeyPath, Violation};
 use crate::config::{CronSchedule, HttpUrl};
 
 /// When no `schedule` is given: three times a day, like LinuxReport (UTC).
@@ -67,26 +68,14 @@ fn default_llm_timeout() -> NonZeroU64 {
     NonZeroU64::new(DEFAULT_LLM_TIMEOUT_SECS).expect("non-zero default")
 }
 
-/// A rule spanning keys that failed: which key (below `sites[i].headlines`) and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub key: &'static str,
-    /// Where to point in the text: the spelling that caused it.
-    pub needle: &'static str,
-    pub message: String,
-}
-
 impl HeadlinesConfig {
-    /// Rules spanning several keys.
-    pub fn check(&self) -> Result<(), Invalid> {
+    /// Rules spanning several keys; `at` is this table's path (`sites[i].headlines`).
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
         if self.picker == PickerKind::Llm && self.llm.is_none() {
-            return Err(Invalid {
-                key: "picker",
-                needle: "\"llm\"",
-                message:
-                    "`picker = \"llm\"` needs a [sites.headlines.llm] table with base_url and model"
-                        .into(),
-            });
+            return Err(Violation::new(
+                at.key("picker"),
+                "`picker = \"llm\"` needs a [sites.headlines.llm] table with base_url and model",
+            ));
         }
         Ok(())
     }
@@ -136,7 +125,7 @@ mod tests {
         assert_eq!(c.picker, PickerKind::Similar);
         assert_eq!(c.schedule.0.to_string(), DEFAULT_SCHEDULE);
         assert!(c.audience.is_none() && c.llm.is_none());
-        assert!(c.check().is_ok());
+        assert!(c.check(&KeyPath::root()).is_ok());
     }
 
     #[test]
@@ -149,13 +138,14 @@ mod tests {
         assert_eq!(c.audience.as_deref(), Some("Linux admins"));
         assert_eq!(llm.timeout_secs.get(), DEFAULT_LLM_TIMEOUT_SECS);
         assert!(llm.api_key_env.is_none());
-        assert!(c.check().is_ok());
+        assert!(c.check(&KeyPath::root()).is_ok());
     }
 
     #[test]
     fn llm_without_its_table_is_refused_at_picker() {
-        let e = parse("picker = \"llm\"\n").unwrap().check().unwrap_err();
-        assert_eq!(e.key, "picker");
+        let at = KeyPath::root().key("sites").index(1).key("headlines");
+        let e = parse("picker = \"llm\"\n").unwrap().check(&at).unwrap_err();
+        assert_eq!(e.key.to_string(), "sites[1].headlines.picker");
         assert!(e.message.contains("[sites.headlines.llm]"), "{}", e.message);
     }
 

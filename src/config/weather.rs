@@ -1,9 +1,10 @@
 //! The `[weather]` table (provider and politeness limits) and a site's `[sites.weather]` place.
-//! Out-of-range coordinates are refused while parsing, so the error names the key and line.
+//! Out-of-range coordinates are refused while parsing, so toml locates them at their key.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::HttpUrl;
+use crate::config::error::{KeyPath, Violation};
 
 /// `[weather]`: without it there is no weather at all.
 #[derive(Debug, Clone, Deserialize)]
@@ -102,43 +103,37 @@ impl<'de> Deserialize<'de> for Longitude {
     }
 }
 
-/// Checks that need the whole config; each message names the key and its line (`line_of`).
-pub fn validate(
-    config: &crate::config::Config,
-    line_of: impl Fn(&str) -> String,
-) -> Result<(), String> {
-    if let Some(w) = &config.weather {
-        if w.ttl_secs < MIN_TTL_SECS {
-            return Err(format!(
-                "`weather.ttl_secs` must be at least {MIN_TTL_SECS} (15 minutes){}",
-                line_of("ttl_secs")
+impl WeatherConfig {
+    /// Politeness limits serde cannot express; `at` is this table's path (`weather`).
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
+        if self.ttl_secs < MIN_TTL_SECS {
+            return Err(Violation::new(
+                at.key("ttl_secs"),
+                format!("must be at least {MIN_TTL_SECS} (15 minutes)"),
             ));
         }
         for (key, value) in [
-            ("max_new_cells_per_pass", w.max_new_cells_per_pass),
-            ("max_requests_per_pass", w.max_requests_per_pass),
-            ("max_cells", w.max_cells),
+            ("max_new_cells_per_pass", self.max_new_cells_per_pass),
+            ("max_requests_per_pass", self.max_requests_per_pass),
+            ("max_cells", self.max_cells),
         ] {
             if value == 0 {
-                return Err(format!(
-                    "`weather.{key}` must be greater than 0{}",
-                    line_of(key)
-                ));
+                return Err(Violation::new(at.key(key), "must be greater than 0"));
             }
         }
+        Ok(())
     }
-    for (i, site) in config.sites.iter().enumerate() {
-        if let Some(place) = &site.weather {
-            let name = place.name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err(format!(
-                    "`sites[{i}].weather.name` must be 1-100 characters{}",
-                    line_of(&format!("{:?}", place.name))
-                ));
-            }
+}
+
+impl Place {
+    /// `at` is this table's path (`sites[i].weather`).
+    pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Violation::new(at.key("name"), "must be 1-100 characters"));
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A temperature unit as a reader chooses it.
@@ -194,12 +189,17 @@ mod tests {
         let e = err(&format!(
             "[weather]\n{SITE}\n[sites.weather]\nname = \"X\"\nlat = 95.5\nlon = 0\n"
         ));
-        assert!(e.contains("lat") && e.contains("outside -90..90"), "{e}");
-        assert!(e.contains("line 8"), "{e}");
+        assert_eq!(
+            e,
+            "config test.toml:8:7: sites[0].weather.lat: latitude 95.5 is outside -90..90"
+        );
         let e = err(&format!(
             "[weather]\n{SITE}\n[sites.weather]\nname = \"X\"\nlat = 0\nlon = -181\n"
         ));
-        assert!(e.contains("lon") && e.contains("line 9"), "{e}");
+        assert_eq!(
+            e,
+            "config test.toml:9:7: sites[0].weather.lon: longitude -181 is outside -180..180"
+        );
         let e = err(&format!(
             "[weather]\n{SITE}\n[sites.weather]\nname = \"X\"\nlat = nan\nlon = 0\n"
         ));
@@ -209,38 +209,47 @@ mod tests {
     #[test]
     fn unknown_provider_and_keys_are_named() {
         let e = err(&format!("[weather]\nprovider = \"darksky\"\n{SITE}"));
-        assert!(
-            e.contains("darksky") && e.contains("open-meteo") && e.contains("line 2"),
-            "{e}"
+        assert_eq!(
+            e,
+            "config test.toml:2:12: weather.provider: unknown variant `darksky`, expected `open-meteo` or `openweather`"
         );
         let e = err(&format!("[weather]\nttl = 60\n{SITE}"));
-        assert!(e.contains("ttl") && e.contains("line 2"), "{e}");
+        assert!(
+            e.starts_with("config test.toml:2:1: weather.ttl: unknown field `ttl`, expected one of `provider`, "),
+            "{e}"
+        );
         let e = err(&format!(
             "[weather]\n{SITE}\n[sites.weather]\nname = \"X\"\nlat = 1\nlon = 1\nzoom = 3\n"
         ));
-        assert!(e.contains("zoom") && e.contains("line 10"), "{e}");
+        assert_eq!(
+            e,
+            "config test.toml:10:1: sites[0].weather.zoom: unknown field `zoom`, expected one of `name`, `lat`, `lon`, `unit`"
+        );
     }
 
     #[test]
     fn impolite_or_zero_limits_are_refused_with_line() {
         let e = err(&format!("[weather]\nttl_secs = 60\n{SITE}"));
-        assert!(
-            e.contains("weather.ttl_secs") && e.contains("line 2"),
-            "{e}"
+        assert_eq!(
+            e,
+            "config test.toml:2:12: weather.ttl_secs: must be at least 900 (15 minutes)"
         );
         let e = err(&format!("[weather]\nmax_cells = 0\n{SITE}"));
-        assert!(
-            e.contains("weather.max_cells") && e.contains("line 2"),
-            "{e}"
+        assert_eq!(
+            e,
+            "config test.toml:2:13: weather.max_cells: must be greater than 0"
         );
         let e = err(&format!("[weather]\nbase_url = \"ftp://x\"\n{SITE}"));
-        assert!(e.contains("http://") && e.contains("line 2"), "{e}");
+        assert_eq!(
+            e,
+            "config test.toml:2:12: weather.base_url: \"ftp://x\" must be an http:// or https:// URL"
+        );
         let e = err(&format!(
             "[weather]\n{SITE}\n[sites.weather]\nname = \" \"\nlat = 1\nlon = 1\n"
         ));
-        assert!(
-            e.contains("sites[0].weather.name") && e.contains("line 7"),
-            "{e}"
+        assert_eq!(
+            e,
+            "config test.toml:7:8: sites[0].weather.name: must be 1-100 characters"
         );
     }
 }
