@@ -159,7 +159,7 @@ async fn a_removed_site_leaves_the_index_at_once_and_the_bucket_after_its_grace(
     publish::index::remove(&store, "alpha", std::time::Duration::ZERO, now)
         .await
         .unwrap();
-    let t: publish::gc::Tombstone = store
+    let t: newsdesk::store::manifest::Tombstone = store
         .get_json(&Key::Tombstone("beta".into()))
         .await
         .unwrap()

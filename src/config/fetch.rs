@@ -26,7 +26,7 @@ pub struct FetchConfig {
     pub max_interval_secs: u64,
     /// Entries kept per feed unless the feed says otherwise.
     pub history: usize,
-    /// When `newsdesk-fetcher run` starts a pass (cron: sec min hour day month weekday [year]).
+    /// When `newsdesk-fetcher run` starts a pass (cron: sec min hour day month weekday `[year]`).
     pub schedule: CronSchedule,
 }
 

@@ -6,6 +6,10 @@
 //! line and column of its value: single-key rules live in the deserializers (toml locates
 //! them), rules spanning keys in each section's `check` and, between sites, here; those name
 //! a [`KeyPath`] that the parsed document locates.
+//!
+//! `mod.rs` and the section files use each other on purpose: it holds [`Config`] and calls
+//! each section's `check`, and the sections take the [`KeyPath`] and location types it
+//! re-exports. A folder's root and its parts, not two concepts in a knot.
 
 use std::collections::HashMap;
 use std::path::Path;

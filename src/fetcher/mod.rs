@@ -1,8 +1,9 @@
-//! The fetcher program: one pass ([`pass`]) fetches what is due, merges it into each feed's
-//! stored history ([`update`]), refreshes logos, weather and the headline block ([`logos`],
-//! [`headlines`]), and renders and publishes every site whose inputs changed ([`inputs`],
-//! [`render`]). [`run`] repeats passes on a schedule, [`report`] shows a person how a pass went,
-//! and [`headlines_cli`] is the `headlines` command that edits the headline files.
+//! The fetcher program: one pass ([`sync`], in `pass.rs`) fetches what is due, merges it into
+//! each feed's stored history (`update.rs`), refreshes logos, weather and the headline block
+//! (`logos.rs`, `headlines.rs`), and renders and publishes every site whose inputs changed
+//! (`inputs.rs`, `render.rs`), ending with a [`SyncSummary`]. [`run`] repeats passes on a
+//! schedule, [`report`] shows a person how a pass went, and [`headlines_cli`] is the
+//! `headlines` command that edits the headline files.
 
 mod headlines;
 pub mod headlines_cli;
@@ -13,8 +14,10 @@ mod progress;
 mod render;
 pub mod report;
 pub mod run;
+mod summary;
 mod update;
 
 pub use crate::store::fetch_state::Shard;
-pub use pass::{SyncError, SyncOptions, SyncSummary, render_only, sync};
+pub use pass::{SyncOptions, render_only, sync};
 pub use progress::{FeedDone, FeedOutcome, Progress};
+pub use summary::{SyncError, SyncSummary};

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{SyncError, SyncSummary, headlines, inputs};
+use super::summary::{SyncError, SyncSummary};
+use super::{headlines, inputs};
 use crate::config::{Config, SiteConfig};
 use crate::fetch::HttpClient;
 use crate::headlines::AdminIndex;

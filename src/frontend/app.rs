@@ -1,6 +1,6 @@
 //! The frontend's state: its settings from the command line ([`Options`]) and what one
 //! process holds ([`App`]): the live view of the bucket, metrics, weather, the admin, and the
-//! connection budget. Handlers take it as axum state; [`site`] finds the site a request is for.
+//! connection budget. Handlers take it as axum state; [`App::site`] finds the site a request is for.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub struct Options {
     pub request_timeout: Duration,
     /// A new connection must send its first request head within this, and a kept-alive one
     /// must finish each further head within this of its first byte. At most
-    /// [`conn::MAX_HEADER_TIMEOUT`].
+    /// [`super::conn::MAX_HEADER_TIMEOUT`].
     pub header_timeout: Duration,
     /// A kept-alive connection with no request for this long is closed, and so is one whose
     /// response has not moved a byte for this long.
@@ -35,7 +35,7 @@ pub struct Options {
     /// accept queue until one closes.
     pub max_connections: usize,
     pub weather: weather::WeatherOptions,
-    /// Proxies in front whose forwarding headers are believed (see [`client`]).
+    /// Proxies in front whose forwarding headers are believed (see [`super::client`]).
     pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
     /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
     pub admin: Option<Arc<admin::AdminConfig>>,

@@ -1,11 +1,13 @@
 //! The stateless frontend: serves every site in the bucket from memory with axum. It never
 //! talks to a feed; anything it holds can be re-read from the bucket.
 //!
-//! [`live`] keeps the bucket's current generation in memory and [`sites`] what is known of each
-//! site, [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle
-//! reader layouts, [`metrics`] counts, [`serve`] listens and [`conn`] bounds each connection.
-//! The web admin (`/admin/...`, off unless configured) is [`crate::frontend::admin`]; `/old_headlines`
-//! and the headline block a page is composed with come from [`crate::headlines`].
+//! [`app`] is the state ([`App`], [`Options`]) and [`routes`] the router over it. [`live`]
+//! keeps the bucket's current generation in memory and [`sites`] what is known of each site;
+//! [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle reader
+//! layouts, [`weather`] serves forecasts, [`metrics`] counts, [`mod@serve`] listens and
+//! [`conn`] bounds each connection. [`headlines`] holds the newest headline block a page is
+//! composed with, [`old_headlines`] is `/old_headlines`, and [`admin`] the web admin
+//! (`/admin/...`, off unless configured).
 
 pub mod admin;
 pub mod app;

@@ -7,13 +7,17 @@
 //!   [`archive`]: immutable archive batches with tombstones; [`index`]: `admin/index.json`,
 //!   the one object frontends poll to learn of edits to any site; [`refresh`]: forced feed
 //!   refreshes for the fetcher's next pass.
-//! - [`render`]: the block and `/old_headlines` as HTML; [`watch`]: what a frontend holds
-//!   of them; [`old_page`]: the `/old_headlines` route; [`cli`]: `newsdesk-fetcher headlines`.
+//! - Elsewhere, by program: `render::headlines` draws the block and `/old_headlines`;
+//!   `frontend::headlines` is what a frontend holds of them and `frontend::old_headlines`
+//!   the route; `fetcher::headlines_cli` is `newsdesk-fetcher headlines`.
 //!
 //! How an edit reaches readers within seconds: the fetcher renders the current block into each
 //! generation as the part `part/above`, labelled with its version; a frontend that sees a newer
 //! version in the admin index composes `/` from the generation's other parts and that block
 //! (see SCALING.md).
+//!
+//! `mod.rs` holds [`HeadlinesError`] and re-exports each file's main type; the files use that
+//! error and each other only downwards (`blocks` and `archive` → `block` → `sanitize`).
 
 pub mod archive;
 pub mod block;

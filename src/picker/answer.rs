@@ -3,12 +3,32 @@
 //! The answer is trusted for nothing but a choice among the listed stories: numbers, or titles
 //! matched back to the listed ones by word likeness. A URL or title the model invents is never
 //! used, so a feed title that tries to instruct the model can at worst sway the choice among
-//! real stories.
+//! real stories. [`LlmError`] is every way asking a model can fail, this reading included.
 
 use serde_json::Value;
 
-use super::llm::{LlmError, snippet};
 use super::tokens::{Doc, Vocabulary, similarity, tokenize};
+
+/// The largest answer read; a chat completion naming three numbers is a few hundred bytes.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LlmError {
+    #[error("the API key variable {0} is not set")]
+    NoKey(String),
+    #[error("the model did not answer within {0} s")]
+    Timeout(u64),
+    #[error("cannot reach the model: {0}")]
+    Network(String),
+    #[error("the model answered HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("the answer is larger than {MAX_ANSWER_BYTES} bytes")]
+    TooLarge,
+    #[error("the answer is not a chat completion: {0}")]
+    Malformed(String),
+    #[error("the answer names none of the listed stories: {0:?}")]
+    NoValidPick(String),
+}
 
 /// How alike a title in the answer must be to a listed one to count as naming it.
 const MATCH: f64 = 0.5;
@@ -147,6 +167,22 @@ fn without_reasoning(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Feed text on one line: a title with a line break could forge a line of the list.
+pub(super) fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_control())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A short one-line excerpt of text for an error message.
+pub(super) fn snippet(text: &str) -> String {
+    let line = one_line(text.trim());
+    match line.char_indices().nth(200) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line,
+    }
 }
 
 #[cfg(test)]

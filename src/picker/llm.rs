@@ -11,30 +11,9 @@ use bytes::BytesMut;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::answer::parse_answer;
+use super::answer::{LlmError, MAX_ANSWER_BYTES, one_line, parse_answer, snippet};
 use super::similar::Story;
 use crate::config::picker::LlmConfig;
-
-/// The largest answer read; a chat completion naming three numbers is a few hundred bytes.
-pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LlmError {
-    #[error("the API key variable {0} is not set")]
-    NoKey(String),
-    #[error("the model did not answer within {0} s")]
-    Timeout(u64),
-    #[error("cannot reach the model: {0}")]
-    Network(String),
-    #[error("the model answered HTTP {status}: {body}")]
-    Status { status: u16, body: String },
-    #[error("the answer is larger than {MAX_ANSWER_BYTES} bytes")]
-    TooLarge,
-    #[error("the answer is not a chat completion: {0}")]
-    Malformed(String),
-    #[error("the answer names none of the listed stories: {0:?}")]
-    NoValidPick(String),
-}
 
 /// Where requests go: `base_url` as given when it already ends in `/chat/completions`; with
 /// `/chat/completions` added when it ends in `/v1` (how OpenAI's own clients spell base URLs);
@@ -92,13 +71,6 @@ pub fn request_body(
             {"role": "user", "content": user},
         ],
     })
-}
-
-/// Feed text on one line: a title with a line break could forge a line of the list.
-pub(super) fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_control())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Asks the model; the indices (into `stories`) of its choices, at most `max`, best first.
@@ -178,15 +150,6 @@ async fn post(
         });
     }
     Ok(answer.to_vec())
-}
-
-/// A short one-line excerpt of text for an error message.
-pub(super) fn snippet(text: &str) -> String {
-    let line = one_line(text.trim());
-    match line.char_indices().nth(200) {
-        Some((at, _)) => format!("{}...", &line[..at]),
-        None => line,
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! headline block (author `auto`) and appends it to the archive. An admin's edit in between
 //! stays until the next scheduled pick, because the schedule counts from the last automatic
 //! pick, not from the last edit.
+//!
+//! `mod.rs` holds the types every step shares ([`Candidate`], [`Pick`], the settings) and
+//! re-exports `run`'s entry points; `run` → `llm`/`similar`/`og_image` → `answer`/`tokens`.
 
 pub mod answer;
 pub mod head;

@@ -123,3 +123,11 @@ pub struct SiteEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
 }
+
+/// A site taken out of the index, waiting for its grace period to end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub site: String,
+    pub removed_at: DateTime<Utc>,
+    pub grace_secs: u64,
+}

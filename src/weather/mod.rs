@@ -6,6 +6,10 @@
 //! strings; the one request per cell goes through the fetcher's [`HttpClient`] (SSRF guard,
 //! timeouts, body cap). [`cell`] is the grid, [`wmo`] the conditions, [`units`] °C/°F,
 //! [`state`] what is stored, [`plan`] and [`pass`] what one `sync` does.
+//!
+//! `mod.rs` holds the types every file shares (the forecast, the error, the [`Provider`]
+//! trait) and re-exports the files' entry points; the files use those types and each other
+//! only downwards (`pass` → `plan` → `state` → `cell`).
 
 pub mod cell;
 pub mod open_meteo;

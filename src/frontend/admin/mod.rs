@@ -4,10 +4,13 @@
 //!
 //! [`auth`] checks the password, [`session`] keeps admins logged in with signed cookies any
 //! frontend accepts, [`csrf`] guards every form, [`ratelimit`] slows password guessing per
-//! client, [`client`] tells who the client is behind trusted proxies; [`gate`] applies them to
+//! client, [`crate::frontend::client`] tells who the client is behind trusted proxies; [`gate`] applies them to
 //! each request; [`pages`] renders the templates in `templates/admin/`; [`login`], [`editor`],
 //! [`history`], [`archive`] and [`feeds`] are the routes. Edits go through
 //! [`crate::headlines`]; the frontend writes nothing outside `admin/` in the bucket.
+//!
+//! `mod.rs` holds the state ([`Admin`]), the error every route returns and the router over
+//! the route files, which use the state and error: the usual axum shape, the router on top.
 
 pub mod archive;
 pub mod auth;

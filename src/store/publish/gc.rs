@@ -7,10 +7,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::live_manifest;
-use crate::store::manifest::Manifest;
+use crate::store::manifest::{Manifest, Tombstone};
 use crate::store::{Key, Store, StoreError};
 
 /// How long a site's old generations stay.
@@ -90,14 +89,6 @@ pub async fn gc(
         }
     }
     Ok(deleted)
-}
-
-/// A site taken out of the index, waiting for its grace period to end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tombstone {
-    pub site: String,
-    pub removed_at: DateTime<Utc>,
-    pub grace_secs: u64,
 }
 
 /// Deletes every object of the removed sites whose grace period is over, then their

@@ -13,8 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::PublishStats;
-use super::gc::Tombstone;
-use crate::store::manifest::{SiteEntry, SiteIndex};
+use crate::store::manifest::{SiteEntry, SiteIndex, Tombstone};
 use crate::store::{Key, Store, StoreError};
 
 /// Rounds of read, merge, write before giving up on a contended index.

@@ -13,6 +13,9 @@
 //!   recorded as generations, which `release` makes live.
 //! - Garbage collection ([`gc`]) runs after a publish; its trouble is a warning, not a failure.
 //! - The site index is merged, never overwritten ([`index`]).
+//!
+//! `mod.rs` holds what every step shares ([`PublishStats`], reading and making a manifest
+//! live) and runs the steps, which use those: the folder's root and its parts.
 
 pub mod gc;
 pub mod index;
