@@ -1,39 +1,87 @@
 #!/usr/bin/env bash
 # Frontend benchmark (a measurement, not a test): publishes a site of 12 sources x 40 entries
 # with the real fetcher from feeds served on loopback, then measures with wrk (2 threads,
-# 64 connections) the frontend's `/` with `Accept-Encoding: gzip`, nginx serving the very same
-# gzip bytes from disk (gzip_static), and the frontend's custom-layout page; rounds alternate
-# between them so background noise hits all alike. Prints requests/s, p99 and the ratios to
-# nginx (median of the per-round ratios), and the frontend's peak RSS.
+# 64 connections, `Accept-Encoding: gzip`) the frontend's `/`, a custom reader layout,
+# `/api/headlines` and a hashed asset, each against nginx serving that build's very same gzip
+# bytes from disk (gzip_static). Rounds alternate between all targets so background noise hits
+# them alike. Prints requests/s, p99 and the ratio to nginx (median of the per-round ratios),
+# and the frontend's peak RSS.
 #
-#   scripts/bench-frontend.sh            # ROUNDS=5 DURATION=6s by default
+#   scripts/bench-frontend.sh                    # this checkout; ROUNDS=5 DURATION=6s
+#   scripts/bench-frontend.sh --against REV      # also REV (built in its own worktree and
+#                                                # target directory), interleaved in the same
+#                                                # rounds; adds new/old per target
+#   scripts/bench-frontend.sh --allow-load       # report even on a loaded machine
+#
+# Run it with --against main (or the last release) before merging anything on the request
+# path. It refuses to report while the 1-minute load average is above the number of cores
+# (a loaded machine slows nginx more than the frontend and flatters the ratio), unless
+# --allow-load is given; the load is printed beside the figures either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-6s}
-FEED_PORT=${FEED_PORT:-18183}
-FRONT_PORT=${FRONT_PORT:-18181}
-NGINX_PORT=${NGINX_PORT:-18182}
+PORT_BASE=${PORT_BASE:-18180}
 SOURCES=12
 ENTRIES=40
+against=""
+allow_load=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --against) against="$2"; shift 2 ;;
+        --allow-load) allow_load=1; shift ;;
+        *) sed -n '10,15p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+    esac
+done
+
+cores=$(nproc)
+load() { cut -d' ' -f1 /proc/loadavg; }
+check_load() {
+    local l; l=$(load)
+    if awk -v l="$l" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
+        if [ "$allow_load" = 1 ]; then
+            echo "bench-frontend: warning: load average $l is above $cores cores; figures are not comparable" >&2
+        else
+            echo "bench-frontend: load average $l is above $cores cores: the machine is busy and the ratio would flatter the frontend. Wait for a quiet machine (uptime), or pass --allow-load to report anyway with the load beside the figures." >&2
+            exit 1
+        fi
+    fi
+}
+check_load
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
 fi
-cargo build --release --bins --quiet
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 pids=()
+worktree=""
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    [ -n "$worktree" ] && git worktree remove --force "$worktree" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
+# The builds: "new" is this checkout; "old" is REV, in its own worktree and target directory
+# (kept under ~/.cache/newsdesk so a second run against the same REV builds nothing).
+cargo build --release --bins --quiet
+builds=("new:$PWD/target/release")
+if [ -n "$against" ]; then
+    rev=$(git rev-parse --verify "$against^{commit}")
+    worktree="$tmp/old-src"
+    git worktree add --detach --quiet "$worktree" "$rev"
+    old_target="$HOME/.cache/newsdesk/bench-target"
+    (cd "$worktree" && CARGO_TARGET_DIR="$old_target" cargo build --release --bins --quiet)
+    builds+=("old:$old_target/release")
+    echo "new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); old: ${rev:0:7} ($against)" >&2
+fi
+
 # Feeds: generated RSS on a loopback HTTP server.
+feed_port=$PORT_BASE
 mkdir -p "$tmp/feeds"
 python3 - "$tmp/feeds" "$SOURCES" "$ENTRIES" <<'PY'
 import sys
@@ -48,41 +96,58 @@ for s in range(sources):
         f.write(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Source {s}</title>'
                 f"<link>https://source{s}.example/</link>{items}</channel></rss>")
 PY
-python3 -m http.server "$FEED_PORT" --bind 127.0.0.1 --directory "$tmp/feeds" >/dev/null 2>&1 &
+python3 -m http.server "$feed_port" --bind 127.0.0.1 --directory "$tmp/feeds" >/dev/null 2>&1 &
 pids+=($!)
-
 {
     printf '[fetch]\nallow_private_networks = true\n\n[[sites]]\nname = "bench"\ntitle = "Bench Report"\nhosts = ["localhost"]\n'
     for s in $(seq 0 $((SOURCES - 1))); do
-        printf '\n[[sites.feeds]]\nurl = "http://127.0.0.1:%s/feed%s.xml"\n' "$FEED_PORT" "$s"
+        printf '\n[[sites.feeds]]\nurl = "http://127.0.0.1:%s/feed%s.xml"\n' "$feed_port" "$s"
     done
 } >"$tmp/bench.toml"
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$FEED_PORT/feed0.xml" >/dev/null && break; sleep 0.1; done
-store="file://$tmp/bucket"
-RUST_LOG=warn target/release/newsdesk-fetcher --config "$tmp/bench.toml" --store "$store" sync
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$feed_port/feed0.xml" >/dev/null && break; sleep 0.1; done
 
-# The frontend on the same store.
-RUST_LOG=warn target/release/newsdesk-frontend --store "$store" --listen "127.0.0.1:$FRONT_PORT" &
-front_pid=$!
-pids+=("$front_pid")
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$FRONT_PORT/readyz" >/dev/null && break; sleep 0.1; done
-
-# nginx serving the published page: identity bytes as index.html (the index module needs the
-# file), the published gzip bytes as index.html.gz.
-mkdir -p "$tmp/www" "$tmp/nginx"
-python3 - "$tmp" <<'PY'
-import json, shutil, sys
-tmp = sys.argv[1]
-m = json.load(open(f"{tmp}/bucket/sites/bench/manifest.json"))
-index = next(o for o in m["objects"] if o["name"] == "/")
-shutil.copy(f"{tmp}/bucket/{index['key']}", f"{tmp}/www/index.html")
-shutil.copy(f"{tmp}/bucket/{index['key']}.gz", f"{tmp}/www/index.html.gz")
-ids = [o["name"].removeprefix("fragment/") for o in m["objects"] if o["name"].startswith("fragment/")]
+# Per build: its own bucket published by its own fetcher, its own frontend, and an nginx root
+# holding that build's bytes at the same paths: `/` as index.html(.gz), `/api/headlines`,
+# and the stylesheet under its hashed name.
+nginx_servers=""
+i=0
+for b in "${builds[@]}"; do
+    name=${b%%:*}; bin=${b#*:}
+    i=$((i + 1))
+    front_port=$((PORT_BASE + 2 * i)); nginx_port=$((PORT_BASE + 2 * i + 1))
+    dir="$tmp/$name"; mkdir -p "$dir/www/api" "$dir/www/assets"
+    RUST_LOG=warn "$bin/newsdesk-fetcher" --config "$tmp/bench.toml" --store "file://$dir/bucket" sync >/dev/null
+    RUST_LOG=warn "$bin/newsdesk-frontend" --store "file://$dir/bucket" --listen "127.0.0.1:$front_port" &
+    pids+=($!)
+    echo "$!" >"$dir/pid"
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$front_port/readyz" >/dev/null && break; sleep 0.1; done
+    python3 - "$dir" <<'PY'
+import json, os, shutil, sys
+d = sys.argv[1]
+m = json.load(open(f"{d}/bucket/sites/bench/manifest.json"))
+objects = {o["name"]: o.get("object", o) for o in m["objects"]}
+def copy(key, dest):
+    for ext in ("", ".gz"):
+        if os.path.exists(f"{d}/bucket/{key}{ext}"):
+            shutil.copy(f"{d}/bucket/{key}{ext}", f"{dest}{ext}")
+copy(objects["/"]["key"], f"{d}/www/index.html")
+copy(objects["/api/headlines"]["key"], f"{d}/www/api/headlines")
+style = m["assets"]["style.css"]
+copy(f"assets/{style}", f"{d}/www/assets/{style}")
+open(f"{d}/asset", "w").write(f"/assets/{style}")
+ids = [n.removeprefix("fragment/") for n in objects if n.startswith("fragment/")]
 # Reversed, the first two hidden: a layout every request must assemble or find cached.
 layout = ".".join(list(reversed(ids[2:])) + ["!" + i for i in ids[:2]])
-open(f"{tmp}/cookie", "w").write(f"nd_layout=1:{layout}")
+open(f"{d}/cookie", "w").write(f"nd_layout=1:{layout}")
 PY
-chmod -R a+rX "$tmp/www"
+    nginx_servers+="    server { listen 127.0.0.1:$nginx_port; root $dir/www; index index.html; gzip_static on; gzip_vary on;
+             location /api/ { default_type application/json; } }
+"
+    echo "$front_port $nginx_port" >"$dir/ports"
+done
+chmod -R a+rX "$tmp"
+
+mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes auto;
 pid $tmp/nginx/nginx.pid;
@@ -96,63 +161,88 @@ http {
     fastcgi_temp_path $tmp/nginx/fastcgi;
     uwsgi_temp_path $tmp/nginx/uwsgi;
     scgi_temp_path $tmp/nginx/scgi;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $tmp/www;
-        index index.html;
-        gzip_static on;
-        gzip_vary on;
-    }
-}
+    types { text/html html; text/css css; }
+$nginx_servers}
 EOF
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
 pids+=($!)
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/" >/dev/null && break; sleep 0.1; done
 
-front_url="http://127.0.0.1:$FRONT_PORT/"
-nginx_url="http://127.0.0.1:$NGINX_PORT/"
-cookie=$(cat "$tmp/cookie")
-curl -sf -H 'Accept-Encoding: gzip' "$front_url" -o "$tmp/front.gz"
-curl -sf -H 'Accept-Encoding: gzip' "$nginx_url" -o "$tmp/nginx.gz"
-cmp -s "$tmp/front.gz" "$tmp/nginx.gz" || { echo "frontend and nginx serve different bytes" >&2; exit 1; }
-curl -sf -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" "$front_url" -o "$tmp/layout.gz"
-cmp -s "$tmp/front.gz" "$tmp/layout.gz" && { echo "the layout page is the default page" >&2; exit 1; }
-echo "page: $(stat -c %s "$tmp/front.gz") gzip bytes ($(stat -c %s "$tmp/www/index.html") identity); layout page: $(stat -c %s "$tmp/layout.gz") gzip bytes"
+# The targets: "build target url [header]"; each frontend target is checked to serve exactly
+# the bytes its nginx twin serves (the layout page only to differ from the default page).
+: >"$tmp/targets"
+for b in "${builds[@]}"; do
+    name=${b%%:*}; dir="$tmp/$name"
+    read -r front_port nginx_port <"$dir/ports"
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nginx_port/" >/dev/null && break; sleep 0.1; done
+    asset=$(cat "$dir/asset"); cookie=$(cat "$dir/cookie")
+    for pair in "front:/" "api:/api/headlines" "asset:$asset"; do
+        kind=${pair%%:*}; path=${pair#*:}
+        curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$front_port$path" -o "$tmp/f"
+        curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nginx_port$path" -o "$tmp/n"
+        cmp -s "$tmp/f" "$tmp/n" || { echo "$name $path: frontend and nginx serve different bytes" >&2; exit 1; }
+        echo "$name $kind http://127.0.0.1:$front_port$path" >>"$tmp/targets"
+        echo "$name nginx-$kind http://127.0.0.1:$nginx_port$path" >>"$tmp/targets"
+    done
+    curl -sf -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" "http://127.0.0.1:$front_port/" -o "$tmp/l"
+    curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$front_port/" -o "$tmp/f"
+    cmp -s "$tmp/f" "$tmp/l" && { echo "$name: the layout page is the default page" >&2; exit 1; }
+    echo "$name layout http://127.0.0.1:$front_port/ $cookie" >>"$tmp/targets"
+    echo "$name page: $(stat -c %s "$tmp/f") gzip bytes; layout page: $(stat -c %s "$tmp/l") gzip bytes" >&2
+done
 
 # One wrk run: prints "requests/s p99_ms".
 measure() {
-    wrk -t2 -c64 -d"$DURATION" --latency "$@" | awk '
+    local url=$1 cookie=${2:-}
+    local args=(-t2 -c64 -d"$DURATION" --latency -H 'Accept-Encoding: gzip')
+    [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+    wrk "${args[@]}" "$url" | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { v = $2; ms = v + 0; if (v ~ /us$/) ms /= 1000; else if (v ~ /[^m]s$/) ms *= 1000; p99 = ms }
         /Non-2xx/ { bad = 1 }
         END { if (bad) { print "non-2xx responses" > "/dev/stderr"; exit 1 } printf "%s %.2f\n", rps, p99 }'
 }
 
-# Warm up all three, then alternate.
-for url_args in "$front_url" "$nginx_url"; do wrk -t2 -c64 -d2s -H 'Accept-Encoding: gzip' "$url_args" >/dev/null; done
-wrk -t2 -c64 -d2s -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" "$front_url" >/dev/null
+# Warm every target up, then alternate them round by round.
+while read -r _ _ url cookie; do DURATION=2s measure "$url" "$cookie" >/dev/null; done <"$tmp/targets"
 : >"$tmp/results"
+loads=()
 for round in $(seq "$ROUNDS"); do
-    echo "front $(measure -H 'Accept-Encoding: gzip' "$front_url")" >>"$tmp/results"
-    echo "nginx $(measure -H 'Accept-Encoding: gzip' "$nginx_url")" >>"$tmp/results"
-    echo "layout $(measure -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" "$front_url")" >>"$tmp/results"
-    echo "round $round: $(tail -3 "$tmp/results" | tr '\n' ' ')" >&2
+    check_load
+    loads+=("$(load)")
+    while read -r name kind url cookie; do
+        echo "$name $kind $(measure "$url" "$cookie")" >>"$tmp/results"
+    done <"$tmp/targets"
+    echo "round $round done (load $(load))" >&2
 done
-rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$front_pid/status")
+check_load
+for b in "${builds[@]}"; do
+    name=${b%%:*}
+    echo "$name $(awk '/VmHWM/ { print $2 }' "/proc/$(cat "$tmp/$name/pid")/status")" >>"$tmp/rss"
+done
 
-python3 - "$tmp/results" "$rss_kb" "$ROUNDS" "$DURATION" <<'PY'
+python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-col = lambda k, i: [float(r[i]) for r in rows if r[0] == k]
-nginx = col("nginx", 1)
-print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} alternating rounds")
-print("(x nginx: median of the per-round ratios, each round's targets measured back to back)")
-print(f"{'target':<28}{'req/s':>10}{'p99 ms':>10}{'x nginx':>10}{'ratio range':>16}")
-for k, name in [("nginx", "nginx gzip_static"), ("front", "frontend /"), ("layout", "frontend / (custom layout)")]:
-    ratios = [a / b for a, b in zip(col(k, 1), nginx)]
-    spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
-    print(f"{name:<28}{statistics.median(col(k, 1)):>10.0f}{statistics.median(col(k, 2)):>10.2f}"
-          f"{statistics.median(ratios):>10.2f}{spread:>16}")
-print(f"frontend peak RSS: {int(sys.argv[2]) / 1024:.1f} MiB")
+rss = dict(l.split() for l in open(sys.argv[2]))
+builds = sorted({r[0] for r in rows}, key=lambda b: b != "new")
+col = lambda b, k, i: [float(r[i]) for r in rows if r[0] == b and r[1] == k]
+print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
+      f"interleaved rounds; load average per round {sys.argv[6]} on {sys.argv[5]} cores")
+print("(x nginx: median of the per-round ratios to nginx serving the same build's bytes)")
+targets = [("front", "/"), ("layout", "/ custom layout"), ("api", "/api/headlines"), ("asset", "hashed asset")]
+print(f"{'build':<6}{'target':<18}{'req/s':>10}{'p99 ms':>9}{'nginx req/s':>13}{'nginx p99':>11}{'x nginx':>9}{'range':>12}")
+for b in builds:
+    for k, label in targets:
+        twin = "front" if k == "layout" else k
+        mine, ng = col(b, k, 1), col(b, "nginx-" + twin, 1)
+        ratios = [a / n for a, n in zip(mine, ng)]
+        print(f"{b:<6}{label:<18}{statistics.median(mine):>10.0f}{statistics.median(col(b, k, 2)):>9.2f}"
+              f"{statistics.median(ng):>13.0f}{statistics.median(col(b, 'nginx-' + twin, 2)):>11.2f}"
+              f"{statistics.median(ratios):>9.2f}{min(ratios):>6.2f}-{max(ratios):.2f}")
+    print(f"{b:<6}frontend peak RSS: {int(rss[b]) / 1024:.1f} MiB")
+if "old" in builds:
+    print("new/old (median of the per-round ratios of requests/s):")
+    for k, label in targets:
+        r = [a / o for a, o in zip(col("new", k, 1), col("old", k, 1))]
+        print(f"  {label:<18}{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})")
 PY
