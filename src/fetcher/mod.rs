@@ -5,6 +5,7 @@
 //! schedule, [`report`] shows a person how a pass went, and [`headlines_cli`] is the
 //! `headlines` command that edits the headline files.
 
+pub mod cli;
 mod headlines;
 pub mod headlines_cli;
 mod inputs;

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod cli;
 pub mod client;
 pub mod conn;
 pub mod headlines;
