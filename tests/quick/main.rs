@@ -1,5 +1,5 @@
 //! The quick tier: every test that needs no tool beyond the Rust toolchain and what every
-//! machine has (bash, python3, `script`): in-process `memory://` and `file://` stores, loopback
+//! machine has (bash, `kill`, `script`): in-process `memory://` and `file://` stores, loopback
 //! servers written in Rust, the real binaries, and the feed corpus in `../shared/corpus`.
 //! `cargo test` runs it (with the unit tests); the tiers that need Garage, Chromium or other
 //! tools are run by scripts/test.sh (see README.md, "Run the tests").
