@@ -194,9 +194,13 @@ async fn gzip_and_brotli_bodies_are_decoded() {
 
 /// Every hostile server at once, beside good feeds, with the default 10 MB cap: the pass ends
 /// within the total timeout plus a margin, the good feeds are read, and the process stays far
-/// below 256 MB (peak RSS of the whole test process, an upper bound for the fetcher's own).
+/// below 256 MB (peak RSS of the whole test process, an upper bound for the fetcher's own). The
+/// rest of the quick tier shares this binary, so the test runs in a process of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pass_beside_every_hostile_server_is_bounded_in_time_and_memory() {
+    if !in_own_process("a_pass_beside_every_hostile_server_is_bounded_in_time_and_memory") {
+        return;
+    }
     let server = FeedServer::start().await;
     let mut urls = vec![];
     for name in ["a", "b", "c"] {
@@ -302,6 +306,37 @@ async fn a_pass_beside_every_hostile_server_is_bounded_in_time_and_memory() {
         "peak RSS {} MiB",
         peak / (1024 * 1024)
     );
+}
+
+/// True in a process that runs only the test `name` of this module. Elsewhere, runs this test
+/// binary again with only that test, fails with its output if it fails, and returns false.
+fn in_own_process(name: &str) -> bool {
+    const OWN: &str = "NEWSDESK_TEST_OWN_PROCESS";
+    if std::env::var_os(OWN).is_some() {
+        return true;
+    }
+    // Test names leave out the crate: `fetch_hostile::NAME`.
+    let module = module_path!().split_once("::").unwrap().1;
+    let test = format!("{module}::{name}");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([&test, "--exact", "--test-threads=1"])
+        .env(OWN, "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{test} in a process of its own:\n{}",
+        // Indented, so scripts/test.sh does not count its `test result:` line.
+        text.lines()
+            .map(|l| format!("  | {l}\n"))
+            .collect::<String>()
+    );
+    false
 }
 
 /// VmHWM of this process, from procfs.
