@@ -47,8 +47,11 @@ failed=0
 # The unit tests and the quick tier: what a plain `cargo test` runs.
 cargo test --locked --no-fail-fast 2>&1 | tee "$log" || failed=1
 # The tiers that need the tools above (`test = false` in Cargo.toml, so they run by name), and
-# the benches as one-round smoke tests (the frontends bench on the Garage node).
-cargo test --locked --no-fail-fast --test garage --test browser --test tools --benches 2>&1 |
+# every bench as a one-round smoke test (the frontends bench on the Garage node), by name too:
+# `--benches` would also run the unit tests again.
+benches=()
+for bench in benches/*.rs; do benches+=(--bench "$(basename "$bench" .rs)"); done
+cargo test --locked --no-fail-fast --test garage --test browser --test tools "${benches[@]}" 2>&1 |
   tee -a "$log" || failed=1
 # One closing line over every test binary of both runs.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "test.sh: %d passed, %d failed\n", p, f }' "$log"
