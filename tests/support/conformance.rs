@@ -362,7 +362,7 @@ pub async fn concurrent_deployments_keep_both_sites(kind: &str) {
 }
 
 /// Two admins saving the headline block at once, 3 times: each time both versions are kept,
-/// exactly one is current and the other is told which (more in tests/headlines.rs).
+/// exactly one is current and the other is told which (more in tests/quick/headlines.rs).
 pub async fn concurrent_headline_saves(kind: &str) {
     use newsdesk::headlines::{AdminIndex, Block, SaveOutcome, blocks};
     let (store, _reader, _dir) = stores(kind);
