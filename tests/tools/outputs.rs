@@ -230,7 +230,10 @@ async fn pages_have_no_html_validator_errors() {
         .args(["--errors-only", "--format", "json", "--stdout"])
         .args(&files)
         .output()
-        .expect("java runs (Java 17 is required by the Nu Html Checker)");
+        .expect(
+            "java is missing: install it with `apt-get install default-jre-headless` \
+             (scripts/test.sh does; the Nu Html Checker needs Java 17)",
+        );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
             "vnu said: {}{}",
