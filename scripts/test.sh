@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The project's test command: everything CI runs. Installs what the tests need if missing.
+# The project's test command: everything CI runs, every tier. Installs what the tests need if
+# missing. A plain `cargo test` runs only the quick tier (tests/quick) and the unit tests.
 #
 # Starts a single Garage node on loopback (scripts/garage.sh, installed into
-# ~/.cache/newsdesk on first use) for the store conformance and kill tests, which read
-# NEWSDESK_STORE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the 3-node cluster test starts
-# its own cluster. GARAGE_PORT moves the node (default 39400..39403).
+# ~/.cache/newsdesk on first use) for the Garage tier's store conformance and kill tests and the
+# frontends bench, which read NEWSDESK_STORE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the
+# 3-node cluster test starts its own cluster. GARAGE_PORT moves the node (default 39400..39403).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
-# Java runs the Nu Html Checker (tests/outputs.rs validates the pages with it).
+# Java runs the Nu Html Checker (tests/tools/outputs.rs validates the pages with it).
 command -v java >/dev/null || missing+=(default-jre-headless)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -42,6 +43,16 @@ set -a
 . "$garage_dir/env"
 set +a
 log="$garage_dir/cargo-test.log"
-cargo test --locked --all-targets 2>&1 | tee "$log"
-# One closing line over every test binary (the parse bench runs last, as a smoke test).
+failed=0
+# The unit tests and the quick tier: what a plain `cargo test` runs.
+cargo test --locked --no-fail-fast 2>&1 | tee "$log" || failed=1
+# The tiers that need the tools above (`test = false` in Cargo.toml, so they run by name), and
+# every bench as a one-round smoke test (the frontends bench on the Garage node), by name too:
+# `--benches` would also run the unit tests again.
+benches=()
+for bench in benches/*.rs; do benches+=(--bench "$(basename "$bench" .rs)"); done
+cargo test --locked --no-fail-fast --test garage --test browser --test tools "${benches[@]}" 2>&1 |
+  tee -a "$log" || failed=1
+# One closing line over every test binary of both runs.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "test.sh: %d passed, %d failed\n", p, f }' "$log"
+exit "$failed"

@@ -1,12 +1,12 @@
 //! What a reader chooses: theme and font across reloads, with and without JavaScript, and
 //! the layout of sources.
 
-use super::cdp::Browser;
-use super::{BROWSER, assert_no_csp_violation, look, s, scene, screenshots};
+use super::support::chromium::{Browser, one_at_a_time};
+use super::{assert_no_csp_violation, look, s, scene, screenshots};
 
 #[test]
 fn theme_and_font_persist_across_reloads_with_and_without_javascript() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     let mut tab = browser.tab();
@@ -91,7 +91,7 @@ fn theme_and_font_persist_across_reloads_with_and_without_javascript() {
 
 #[test]
 fn the_reader_layout_round_trips_and_an_empty_one_says_so() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     let mut tab = browser.tab();

@@ -1,28 +1,29 @@
-//! The reader page in a real headless Chromium (driven over the DevTools protocol, see
-//! [`cdp`]), with and without JavaScript: every source renders under the CSP, script payloads
-//! in feeds stay text, themes and fonts persist across reloads, paging keeps the reader's
-//! place, the reader layout round-trips, a phone gets one column. Screenshots of every theme
-//! at desktop and phone widths go to `target/tmp/browser-screenshots/` for the record.
+//! The browser tier: pages in a real headless Chromium (started by tests/support/chromium.rs,
+//! which fails with how to install it when it is missing). The reader page driven over the
+//! DevTools protocol, with and without JavaScript: every source renders under the CSP, script
+//! payloads in feeds stay text, themes and fonts persist across reloads, paging keeps the
+//! reader's place, the reader layout round-trips, a phone gets one column. The admin's pages
+//! and the weather strip under the CSP. Screenshots of every theme at desktop and phone widths
+//! go to `target/tmp/browser-screenshots/` for the record.
+//!
+//! Not run by a plain `cargo test` (`test = false` in Cargo.toml): `cargo test --test browser`,
+//! or scripts/test.sh, which installs Chromium.
 
-mod cdp;
+mod admin;
 mod choices;
-#[path = "../common/mod.rs"]
-mod common;
 mod page;
 mod paging;
+#[path = "../support/mod.rs"]
+mod support;
+mod weather;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use cdp::Tab;
-use common::{Behavior, FeedServer, generated_rss};
 use newsdesk::fetcher::{SyncOptions, sync};
-use newsdesk::frontend::{self, App, Options};
-use newsdesk::store::{Role, Store};
+use newsdesk::frontend::Options;
 use serde_json::Value;
-
-/// One Chromium at a time: the machine has two cores and each test starts its own browser.
-pub static BROWSER: Mutex<()> = Mutex::new(());
+use support::chromium::Tab;
+use support::{Behavior, FeedServer, app_on, generated_rss, memory_store, spawn_server};
 
 const HOSTILE: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel>
 <title>Hostile &lt;script&gt;window.__pwned=10&lt;/script&gt;</title>
@@ -35,13 +36,14 @@ const HOSTILE: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel>
 pub struct Scene {
     _rt: tokio::runtime::Runtime,
     _feeds: FeedServer,
+    _stop: tokio::sync::oneshot::Sender<()>,
     pub url: String,
     pub titles: Vec<&'static str>,
 }
 
 pub fn scene() -> Scene {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (feeds, url) = rt.block_on(async {
+    let (feeds, url, stop) = rt.block_on(async {
         let feeds = FeedServer::start().await;
         feeds.fixture("/rss2.xml", "rss2.xml");
         feeds.fixture("/atom.xml", "atom.xml");
@@ -93,20 +95,17 @@ pub fn scene() -> Scene {
             }
         }
         let config = newsdesk::config::parse(&toml, "test").unwrap();
-        let store = Store::open("memory://", Role::Fetcher).unwrap();
+        let store = memory_store();
         sync(&config, &store, &SyncOptions::default())
             .await
             .unwrap();
-        let app = App::new(store, Options::default());
-        app.live.refresh().await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, frontend::router(app)).await.unwrap() });
-        (feeds, url)
+        let (addr, stop) = spawn_server(app_on(&store, Options::default()).await).await;
+        (feeds, format!("http://{addr}/"), stop)
     });
     Scene {
         _rt: rt,
         _feeds: feeds,
+        _stop: stop,
         url,
         titles: vec![
             "Kernel Weekly",
@@ -149,4 +148,12 @@ pub fn assert_no_csp_violation(tab: &mut Tab) {
             .any(|m| m.contains("Content Security Policy")),
         "CSP blocked something: {messages:#?}"
     );
+}
+
+#[test]
+fn base64_decodes() {
+    use support::chromium::base64_decode;
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGk="), b"hi");
+    assert_eq!(base64_decode("YWJj"), b"abc");
 }

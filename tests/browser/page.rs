@@ -1,12 +1,12 @@
 //! The page as a whole: every source renders, script in feeds stays text, the columns, the
 //! themes on record.
 
-use super::cdp::Browser;
-use super::{BROWSER, assert_no_csp_violation, s, scene, screenshots};
+use super::support::chromium::{Browser, one_at_a_time};
+use super::{assert_no_csp_violation, s, scene, screenshots};
 
 #[test]
 fn every_source_renders_with_its_logo_and_feed_script_cannot_run() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     for js in [true, false] {
@@ -80,7 +80,7 @@ fn every_source_renders_with_its_logo_and_feed_script_cannot_run() {
 
 #[test]
 fn every_theme_at_desktop_and_phone_width_for_the_record() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     let mut tab = browser.tab();
@@ -133,7 +133,7 @@ fn every_theme_at_desktop_and_phone_width_for_the_record() {
 
 #[test]
 fn a_phone_gets_one_column_and_a_wide_screen_three_without_layout_shift() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     for (width, mobile, columns) in [(390, true, 1), (1280, false, 3)] {

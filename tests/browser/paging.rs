@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::cdp::{Browser, Tab};
-use super::{BROWSER, assert_no_csp_violation, s, scene};
+use super::support::chromium::{Browser, Tab, one_at_a_time};
+use super::{assert_no_csp_violation, s, scene};
 
 /// Scrolls the box `title` to the middle of the view, pages it with a real click on the
 /// link matching `link`, and returns (scrollY before, after, box top before, after, shown
@@ -38,7 +38,7 @@ fn page_box(tab: &mut Tab, title: &str, link: &str) -> (f64, f64, f64, f64, Stri
 
 #[test]
 fn paging_a_box_keeps_the_readers_place_with_and_without_javascript() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let scene = scene();
     let mut browser = Browser::start();
     for (js, width) in [(false, 1280), (true, 1280), (false, 390), (true, 390)] {
