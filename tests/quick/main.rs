@@ -15,6 +15,7 @@ mod fetch_polite;
 mod frontend;
 mod headlines;
 mod install;
+mod layers;
 mod logos;
 mod outputs;
 mod picker;
