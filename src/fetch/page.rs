@@ -94,7 +94,7 @@ mod tests {
     use crate::config::FetchConfig;
 
     // Caps, truncation and the guard on redirects are tested where they matter, through
-    // `picker::og_image` (unit tests there and `tests/picker.rs`).
+    // `picker::og_image` (unit tests there and `tests/quick/picker.rs`).
 
     #[tokio::test]
     async fn only_http_urls_are_fetched() {
