@@ -239,6 +239,27 @@ url = \"https://lwn.net/headlines/rss\"
     }
 
     #[test]
+    fn errors_quote_feed_urls_without_their_secrets() {
+        let secret = "https://u:pass@lwn.net/headlines/rss?token=SECRET";
+        let e = err(&format!(
+            "{}\n[[sites.feeds]]\nurl = \"{secret}\"\n",
+            MINIMAL.replace("https://lwn.net/headlines/rss", secret)
+        ));
+        assert_eq!(
+            e,
+            "config test.toml:12:7: sites[0].feeds[1].url: \"https://lwn.net/headlines/rss\" is already a feed of this site (sites[0].feeds[0].url)"
+        );
+        let e = err(&MINIMAL.replace(
+            "https://lwn.net/headlines/rss",
+            "ftp://u:pass@x.example/?k=SECRET",
+        ));
+        assert_eq!(
+            e,
+            "config test.toml:8:7: sites[0].feeds[0].url: \"ftp://x.example/\" must be an http:// or https:// URL"
+        );
+    }
+
+    #[test]
     fn a_feed_shared_by_two_sites_is_fine() {
         let second = "\n[[sites]]\nname = \"other\"\ntitle = \"Other\"\n\n[[sites.feeds]]\nurl = \"https://lwn.net/headlines/rss\"\n";
         let c = parse(&format!("{MINIMAL}{second}"), "test.toml").unwrap();

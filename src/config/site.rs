@@ -73,7 +73,7 @@ impl SiteConfig {
                     here.key("url"),
                     format!(
                         "{:?} is already a feed of this site ({})",
-                        feed.url.as_str(),
+                        crate::address::shown_url(feed.url.as_str()),
                         at.key("feeds").index(first).key("url")
                     ),
                 ));

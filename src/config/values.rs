@@ -9,11 +9,13 @@ use url::Url;
 pub struct HttpUrl(Url);
 
 impl HttpUrl {
+    /// Messages quote `s` as it may be shown ([`crate::address::shown_url`]).
     pub fn parse(s: &str) -> Result<Self, String> {
-        let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+        let shown = crate::address::shown_url(s);
+        let url = Url::parse(s).map_err(|e| format!("{shown:?} is not a URL: {e}"))?;
         match url.scheme() {
             "http" | "https" if url.host().is_some() => Ok(HttpUrl(url)),
-            _ => Err(format!("{s:?} must be an http:// or https:// URL")),
+            _ => Err(format!("{shown:?} must be an http:// or https:// URL")),
         }
     }
     pub fn as_str(&self) -> &str {

@@ -183,7 +183,7 @@ pub struct ApiResponse {
 impl HttpClient {
     /// A GET of a JSON API (the weather provider) under the same rules as feeds: SSRF guard,
     /// timeouts, redirect limit, body cap. An error status is an answer, not a failure. The
-    /// URL may carry an API key, so no failure message names it.
+    /// URL may carry an API key: no failure message names it (see `classify`).
     pub async fn get_api(&self, url: &Url) -> Result<ApiResponse, FetchFailure> {
         if !self.allow_private {
             guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
@@ -194,7 +194,7 @@ impl HttpClient {
             .header(header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| classify(e.without_url()))?;
+            .map_err(classify)?;
         let status = resp.status();
         let retry_after = matches!(
             status,
@@ -203,7 +203,7 @@ impl HttpClient {
         .then(|| retry_after(resp.headers(), Utc::now()))
         .flatten();
         let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e.without_url()))? {
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(FetchFailure::new(
                     "too-large",
@@ -260,8 +260,11 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Turns a reqwest error into a kind and a message that says what happened.
+/// Turns a reqwest error into a kind and a message that says what happened. Never with the
+/// URL: a feed's may carry a secret (`?token=`), and the message is published in
+/// `/api/headlines`; the feed it is about is known wherever it is shown.
 fn classify(err: reqwest::Error) -> FetchFailure {
+    let err = err.without_url();
     let mut source: Option<&dyn std::error::Error> = Some(&err);
     while let Some(e) = source {
         if let Some(blocked) = e.downcast_ref::<guard::Blocked>() {

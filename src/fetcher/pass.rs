@@ -156,7 +156,7 @@ pub async fn sync(
                 Outcome::Failed(e) => {
                     summary.failed += 1;
                     tracing::warn!(
-                        feed_url = %r.record.url,
+                        feed_url = %crate::address::shown_url(&r.record.url),
                         kind = %e.kind,
                         error = %e.message,
                         consecutive_failures = r.record.consecutive_failures,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use crate::address::shown_url;
 use crate::fetch::schedule::{self, Bounds, Success};
 use crate::fetch::{FetchFailure, HttpClient};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
@@ -91,7 +92,7 @@ pub(super) async fn update_feed(
                 record.last_modified.as_deref(),
             )
             .await;
-        tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+        tracing::debug!(feed_url = %shown_url(&url), elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
         fetched
     };
     let jitter = crate::fetch::backoff::jitter(&url);
@@ -122,7 +123,12 @@ pub(super) async fn update_feed(
                 }
                 Some(body) => {
                     let body = crate::feed::decode_charset(body, resp.charset.as_deref());
-                    match crate::feed::parse(&body, &resp.final_url, now) {
+                    // Relative links are resolved against the feed's address as it may be
+                    // shown: a `user:pass@` of the feed URL would otherwise end up in every
+                    // entry's link, and a `?token=` in a link that is only a fragment.
+                    let base = Url::parse(&shown_url(resp.final_url.as_str()))
+                        .unwrap_or_else(|_| resp.final_url.clone());
+                    match crate::feed::parse(&body, &base, now) {
                         Ok(feed) => {
                             let stored: FeedContent = store
                                 .get_json(&key)

@@ -20,7 +20,8 @@ pub struct SourceView {
     /// Stable id of the feed (see [`crate::model::feed_id`]).
     pub id: String,
     pub title: String,
-    /// The feed URL. Not published where it points at a private address ([`public_url`]).
+    /// The feed URL as it may be shown ([`crate::address::shown_url`]: no user info, query or
+    /// fragment). Not published where it points at a private address ([`public_url`]).
     pub url: String,
     pub site_url: Option<String>,
     /// Where the box title links: the site, else the feed when its URL may be published.
@@ -51,7 +52,10 @@ pub fn source_view(
         .title
         .clone()
         .or_else(|| content.title.clone())
-        .unwrap_or_else(|| feed.url.url().host_str().unwrap_or(url).to_string());
+        .unwrap_or_else(|| {
+            let host = feed.url.url().host_str();
+            host.map_or_else(|| crate::address::shown_url(url), str::to_string)
+        });
     // Only stable health fields: times that move on every fetch (last checked, next fetch)
     // would change the published JSON on a pass with no news. They go to the log.
     let error = record.and_then(|r| r.last_error.as_ref());
@@ -60,13 +64,14 @@ pub fn source_view(
         .as_ref()
         .map(|u| u.as_str().to_string())
         .or_else(|| content.site_url.clone());
+    let shown = crate::address::shown_url(url);
     SourceView {
         id: feed_id(url),
         title,
-        url: url.to_string(),
         link: site_url
             .clone()
-            .or_else(|| public_url(url).map(str::to_string)),
+            .or_else(|| public_url(&shown).map(str::to_string)),
+        url: shown,
         site_url,
         logo: record
             .and_then(|r| r.logo.as_ref())
@@ -130,5 +135,25 @@ mod tests {
         for public in ["https://lwn.net/headlines/rss", "http://93.184.216.34/feed"] {
             assert_eq!(public_url(public), Some(public));
         }
+    }
+
+    #[test]
+    fn a_feed_url_is_shown_without_its_password_and_query() {
+        let config = crate::config::parse(
+            "[[sites]]\nname = \"t\"\ntitle = \"T\"\n[[sites.feeds]]\nurl = \"https://u:pass@news.example/rss?token=SECRET\"\n",
+            "t",
+        )
+        .unwrap();
+        let feed = &config.sites[0].feeds[0];
+        let content = FeedContent::empty(feed.url.as_str());
+        let view = source_view(feed, &content, None, 10);
+        assert_eq!(view.url, "https://news.example/rss");
+        assert_eq!(view.link.as_deref(), Some("https://news.example/rss"));
+        assert_eq!(view.title, "news.example");
+        assert_eq!(
+            view.id,
+            feed_id(feed.url.as_str()),
+            "ids stay those of the full URL"
+        );
     }
 }
