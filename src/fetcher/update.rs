@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::address::shown_url;
+use crate::config::FeedRequest;
 use crate::fetch::schedule::{self, Bounds, Success};
 use crate::fetch::{FetchFailure, HttpClient};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
@@ -69,12 +70,15 @@ pub(super) struct FeedResult {
     pub(super) outcome: Outcome,
 }
 
-/// Fetches one feed, merges it into its stored content (writing that only if it changed) and
-/// updates its record. Network and parse failures are outcomes; only store failures are errors.
+/// Fetches one feed with its own `request` settings, merges it into its stored content
+/// (writing that only if it changed) and updates its record. Network and parse failures are
+/// outcomes; only store failures are errors.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn update_feed(
     store: &Store,
     client: &HttpClient,
     limits: &Limits,
+    request: &FeedRequest,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
@@ -86,10 +90,11 @@ pub(super) async fn update_feed(
         let _permits = limits.acquire(parsed_url.host_str().unwrap_or("")).await;
         let started = std::time::Instant::now();
         let fetched = client
-            .get(
+            .get_feed(
                 &parsed_url,
                 record.etag.as_deref(),
                 record.last_modified.as_deref(),
+                request,
             )
             .await;
         tracing::debug!(feed_url = %shown_url(&url), elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
