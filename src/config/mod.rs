@@ -31,7 +31,7 @@ pub mod weather;
 pub use error::{ConfigError, KeyPath, Location, Segment, Violation};
 pub use fetch::FetchConfig;
 pub use site::{FeedConfig, FeedRequest, HeaderSpecs, SiteConfig, SiteName};
-pub use values::{CronSchedule, HttpUrl};
+pub use values::{CronSchedule, HttpUrl, Pattern};
 
 /// The embedded default config: real feeds, used when no `--config` is given.
 pub const DEFAULT_CONFIG: &str = include_str!("../../sites/default.toml");
@@ -206,7 +206,7 @@ title = "LWN"
         let e = err(&MINIMAL.replace("title = \"LWN\"", "titel = \"LWN\""));
         assert_eq!(
             e,
-            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`"
+            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`"
         );
     }
 
@@ -319,6 +319,60 @@ title = "LWN"
         assert!(
             e.ends_with("environment variable LWN_TOKEN is empty"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn keep_and_drop_rules_filter_on_title_or_link() {
+        let c = parse(
+            &feed_with("keep = \"[Kk]ernel|/kernel/\"\ndrop = \"^\\\\[\\\\$\\\\]\"\n")
+                .replace("hosts = [", "drop = \"(?i)sponsored\"\nhosts = ["),
+            "t",
+        )
+        .unwrap();
+        let (site, feed) = (&c.sites[0], &c.sites[0].feeds[0]);
+        assert!(site.shows(feed, "Kernel 7.0 released", None));
+        assert!(
+            site.shows(feed, "Released", Some("https://lwn.net/kernel/1")),
+            "keep on the link"
+        );
+        assert!(
+            !site.shows(feed, "GNOME 50", Some("https://lwn.net/gnome/1")),
+            "keep misses"
+        );
+        assert!(
+            !site.shows(feed, "[$] Kernel internals", None),
+            "the feed's drop"
+        );
+        assert!(
+            !site.shows(feed, "Kernel news (SPONSORED)", None),
+            "the site's drop"
+        );
+        let other = FeedConfig {
+            keep: None,
+            drop: None,
+            ..feed.clone()
+        };
+        assert!(site.shows(&other, "GNOME 50", None));
+        assert!(
+            !site.shows(&other, "GNOME", Some("https://x.example/sponsored/1")),
+            "the site's drop applies to every feed, on the link too"
+        );
+    }
+
+    #[test]
+    fn a_bad_pattern_is_named_at_its_key() {
+        assert_eq!(
+            err(&feed_with("keep = \"(unclosed\"\n")),
+            "config test.toml:10:8: sites[0].feeds[0].keep: \"(unclosed\" is not a regular expression: unclosed group"
+        );
+        assert_eq!(
+            err(&feed_with("drop = \"\"\n")),
+            "config test.toml:10:8: sites[0].feeds[0].drop: must not be empty: it would match every entry"
+        );
+        assert_eq!(
+            err(&MINIMAL.replace("hosts = [", "drop = \"a{99999999}\"\nhosts = [")),
+            "config test.toml:5:8: sites[0].drop: \"a{99999999}\" is too large once compiled (over 1048576 bytes)"
         );
     }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::config::error::{KeyPath, Violation};
-use crate::config::{HttpUrl, picker, weather};
+use crate::config::{HttpUrl, Pattern, picker, weather};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +31,9 @@ pub struct SiteConfig {
     pub headlines: Option<picker::HeadlinesConfig>,
     /// The site's default place for the weather strip; `None`: no strip.
     pub weather: Option<weather::Place>,
+    /// Entries of any of the site's feeds whose title or link this matches are not shown
+    /// (see [`SiteConfig::shows`]).
+    pub drop: Option<Pattern>,
 }
 
 impl SiteConfig {
@@ -44,6 +47,25 @@ impl SiteConfig {
             .first()
             .and_then(|h| Url::parse(&format!("https://{h}/")).ok())
             .unwrap_or_else(|| Url::parse("http://localhost/").expect("valid URL"))
+    }
+
+    /// Whether this site shows an entry of `feed` with this `title` and `link`: when the feed
+    /// has a `keep` rule it matches the title or the link, and neither the feed's `drop` nor
+    /// the site's matches either. Patterns match anywhere in the text, case-sensitively unless
+    /// they start with `(?i)`.
+    ///
+    /// Rules apply where a site is made from its feeds — its pages, `/rss`, `/feed.json`,
+    /// `/api/headlines` and the candidates of its headline picker — and not when a feed is
+    /// fetched: a feed's stored history is shared by every site (and every config sharing the
+    /// bucket) that lists it, so two sites can filter one feed differently, and a rule changed
+    /// or removed applies at the next pass to the entries already stored, without a fetch.
+    /// The site's inputs digest covers the rules (its config's debug form), so a changed rule
+    /// renders the site again.
+    pub fn shows(&self, feed: &FeedConfig, title: &str, link: Option<&str>) -> bool {
+        let matches = |p: &Pattern| p.is_match(title) || link.is_some_and(|l| p.is_match(l));
+        feed.keep.as_ref().is_none_or(matches)
+            && !feed.drop.as_ref().is_some_and(matches)
+            && !self.drop.as_ref().is_some_and(matches)
     }
 
     /// Rules within one site that serde cannot express; `at` is the site's path
@@ -116,6 +138,10 @@ pub struct FeedConfig {
     /// environment when the config is loaded. What they resolve to is [`FeedConfig::request`].
     #[serde(default)]
     pub headers: HeaderSpecs,
+    /// Only entries whose title or link this matches are shown (see [`SiteConfig::shows`]).
+    pub keep: Option<Pattern>,
+    /// Entries whose title or link this matches are not shown (see [`SiteConfig::shows`]).
+    pub drop: Option<Pattern>,
     /// `user_agent` and `headers` resolved: filled in by [`crate::config::parse`], which
     /// refuses a feed that several sites ask for differently (it is fetched once).
     #[serde(skip)]
