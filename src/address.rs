@@ -1,6 +1,7 @@
 //! Which IP addresses are public: the one rule the fetcher's SSRF guard (`fetch::guard`) and
 //! the renderer's link filter (`render::public_url`) share, so a page never links where the
-//! fetcher would refuse to connect.
+//! fetcher would refuse to connect. And how a URL is shown ([`shown_url`]): without the parts
+//! that carry secrets, the one rule for everything that leaves the fetcher's private state.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -61,9 +62,74 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || seg[0..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible ::a.b.c.d
 }
 
+/// `url` as it may be shown anywhere outside the fetcher's private state in the bucket:
+/// pages, `/api/headlines`, `/rss`, `/feed.json`, logs, the `sync` failure table, the admin's
+/// feed list and error messages. Without a user name and password, a query or a fragment:
+/// where a feed URL carries a secret (`https://user:pass@host/feed?token=...`). So
+/// `https://u:p@news.example/rss?key=1` is shown as `https://news.example/rss`; a URL with
+/// none of them is shown as it is written.
+///
+/// Text that is not a URL with a host is cut as well as it can be: at the first `?` or `#`,
+/// and without anything before its last `@` but a `scheme://`.
+pub fn shown_url(url: &str) -> String {
+    if let Ok(mut parsed) = url::Url::parse(url)
+        && parsed.has_host()
+    {
+        let secretless = parsed.username().is_empty()
+            && parsed.password().is_none()
+            && parsed.query().is_none()
+            && parsed.fragment().is_none();
+        if secretless {
+            return url.to_string();
+        }
+        // Both fail only on URLs without a host, which are not here.
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        parsed.set_query(None);
+        parsed.set_fragment(None);
+        return parsed.to_string();
+    }
+    let cut = url.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match cut.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), cut),
+    };
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, after)| after);
+    format!("{scheme}{rest}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_urls_have_no_user_info_query_or_fragment() {
+        for (url, shown) in [
+            (
+                "http://user:pass@127.0.0.1:8080/f.xml?token=SECRET",
+                "http://127.0.0.1:8080/f.xml",
+            ),
+            (
+                "https://news.example/rss?key=1#top",
+                "https://news.example/rss",
+            ),
+            ("https://user@news.example/", "https://news.example/"),
+            (
+                "https://lwn.net/headlines/rss",
+                "https://lwn.net/headlines/rss",
+            ),
+            ("file:///etc/passwd", "file:///etc/passwd"),
+            ("HTTPS://News.Example", "HTTPS://News.Example"),
+            ("https://news.example/?", "https://news.example/"),
+            // Not URLs: cut as well as can be.
+            ("user:pass@news.example/rss?token=x", "news.example/rss"),
+            ("htp//u:p@x/y#z", "x/y"),
+            ("ht tp://u:p@host/path?q", "ht tp://host/path"),
+            ("", ""),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

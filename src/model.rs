@@ -75,6 +75,7 @@ impl FeedError {
             "connect" => "could not connect",
             "network" => "the connection failed",
             "redirect" if says(&["more than"]) => "too many redirects",
+            "redirect" if says(&["another host"]) => "redirected to another host",
             "redirect" => "redirected to an address that is not a web page",
             "body" => "the answer could not be read",
             "blocked" => "blocked: private address",

@@ -1,7 +1,9 @@
 //! The one TOML config file: `[fetch]` settings, `[weather]`, and `[[sites]]` with their feeds,
 //! headline picker and weather place, one module per section.
 //!
-//! [`parse`] is pure (tests call it with a string); [`from_file`] only adds the read. Unknown
+//! [`parse_with_env`] is pure (tests call it with a string and an environment); [`parse`]
+//! reads the process environment for the `env:` values of feed headers, and [`from_file`]
+//! adds the read. Unknown
 //! keys, bad values and broken rules are [`ConfigError`]s naming the file, the key path and the
 //! line and column of its value: single-key rules live in the deserializers (toml locates
 //! them), rules spanning keys in each section's `check` and, between sites, here; those name
@@ -16,6 +18,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::address;
+
 mod document;
 mod error;
 mod fetch;
@@ -26,8 +30,8 @@ pub mod weather;
 
 pub use error::{ConfigError, KeyPath, Location, Segment, Violation};
 pub use fetch::FetchConfig;
-pub use site::{FeedConfig, SiteConfig, SiteName};
-pub use values::{CronSchedule, HttpUrl};
+pub use site::{FeedConfig, FeedRequest, HeaderSpecs, SiteConfig, SiteName};
+pub use values::{CronSchedule, HttpUrl, Pattern};
 
 /// The embedded default config: real feeds, used when no `--config` is given.
 pub const DEFAULT_CONFIG: &str = include_str!("../../sites/default.toml");
@@ -42,15 +46,26 @@ pub struct Config {
     pub sites: Vec<SiteConfig>,
 }
 
-/// Parses and validates a config; `origin` names the file in messages.
+/// Parses and validates a config; `origin` names the file in messages. Feed headers written
+/// `env:NAME` are read from the process environment.
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    parse_with_env(text, origin, &|name| std::env::var(name).ok())
+}
+
+/// [`parse`] with the environment `env:` header values are read from.
+pub fn parse_with_env(
+    text: &str,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     let doc = document::Document::parse(text, origin)?;
-    let config: Config = doc.deserialize()?;
+    let mut config: Config = doc.deserialize()?;
     validate(&config).map_err(|v| doc.violation(v))?;
+    resolve_requests(&mut config, env).map_err(|v| doc.violation(v))?;
     Ok(config)
 }
 
-/// Reads and parses a config file.
+/// Reads and parses a config file (with the process environment).
 pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         path: path.display().to_string(),
@@ -109,6 +124,45 @@ fn validate(config: &Config) -> Result<(), Violation> {
     Ok(())
 }
 
+/// Resolves every feed's `user_agent` and `headers` ([`FeedConfig::resolve`]). A feed is
+/// fetched once per pass whichever sites list it, with one request: a site listing it with
+/// other settings than an earlier site is refused at its key, naming the earlier listing.
+fn resolve_requests(
+    config: &mut Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), Violation> {
+    let sites = KeyPath::root().key("sites");
+    // Feed URL -> its first listing (site index, feed index).
+    let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    for i in 0..config.sites.len() {
+        for j in 0..config.sites[i].feeds.len() {
+            let at = sites.index(i).key("feeds").index(j);
+            config.sites[i].feeds[j].resolve(&at, env)?;
+            let feed = &config.sites[i].feeds[j];
+            let (fi, fj) = *first.entry(feed.url.as_str().to_string()).or_insert((i, j));
+            let earlier = &config.sites[fi].feeds[fj].request;
+            if *earlier == feed.request {
+                continue;
+            }
+            let (key, other) = if earlier.user_agent != feed.request.user_agent {
+                ("user_agent", "another user_agent")
+            } else {
+                ("headers", "other headers")
+            };
+            return Err(Violation::new(
+                at.key(key),
+                format!(
+                    "{:?} is also a feed of site {:?} ({}) with {other}: a feed is fetched once for all sites, so every site must list it with the same user_agent and headers",
+                    address::shown_url(feed.url.as_str()),
+                    config.sites[fi].name.as_str(),
+                    sites.index(fi).key("feeds").index(fj),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,7 +206,197 @@ title = "LWN"
         let e = err(&MINIMAL.replace("title = \"LWN\"", "titel = \"LWN\""));
         assert_eq!(
             e,
-            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`"
+            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`"
+        );
+    }
+
+    /// An environment with only `LWN_TOKEN` in it.
+    fn lwn_env(name: &str) -> Option<String> {
+        (name == "LWN_TOKEN").then(|| "Bearer s3cr3t".to_string())
+    }
+
+    fn with_env(text: &str) -> Result<Config, String> {
+        parse_with_env(text, "test.toml", &lwn_env).map_err(|e| e.to_string())
+    }
+
+    /// MINIMAL with `extra` lines in its feed (after line 9, `title = "LWN"`).
+    fn feed_with(extra: &str) -> String {
+        MINIMAL.replace("title = \"LWN\"\n", &format!("title = \"LWN\"\n{extra}"))
+    }
+
+    #[test]
+    fn a_feed_has_its_own_user_agent_and_headers_with_values_from_the_environment() {
+        let c = with_env(&feed_with(
+            "user_agent = \"lwn-reader/1\"\nheaders = { Authorization = \"env:LWN_TOKEN\", X-Edition = \"weekly\" }\n",
+        ))
+        .unwrap();
+        let request = &c.sites[0].feeds[0].request;
+        assert_eq!(request.user_agent.as_ref().unwrap(), "lwn-reader/1");
+        assert_eq!(request.headers["authorization"], "Bearer s3cr3t");
+        assert!(request.headers["authorization"].is_sensitive());
+        assert_eq!(request.headers["x-edition"], "weekly");
+        // What is printed of the config (the site digest hashes it) names headers, not values.
+        let debug = format!("{:?}", c.sites[0]);
+        assert!(
+            debug.contains("authorization") && debug.contains("Authorization"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("s3cr3t") && !debug.contains("weekly"),
+            "{debug}"
+        );
+        let plain = with_env(MINIMAL).unwrap();
+        assert_eq!(plain.sites[0].feeds[0].request, FeedRequest::default());
+    }
+
+    #[test]
+    fn a_missing_variable_or_a_bad_header_is_named_at_its_key() {
+        let cases = [
+            (
+                "headers = { Authorization = \"env:NOPE\" }\n",
+                "config test.toml:10:29: sites[0].feeds[0].headers.Authorization: environment variable NOPE is not set",
+            ),
+            (
+                "headers = { Authorization = \"env:\" }\n",
+                "config test.toml:10:29: sites[0].feeds[0].headers.Authorization: env: does not name an environment variable (letters, digits and _)",
+            ),
+            (
+                "[sites.feeds.headers]\n\"X Bad\" = \"1\"\n",
+                "config test.toml:11:11: sites[0].feeds[0].headers.\"X Bad\": \"X Bad\" is not a header name (letters, digits and !#$%&'*+-.^_`|~)",
+            ),
+            (
+                "headers = { X-Token = \"line\\nbreak\" }\n",
+                "config test.toml:10:23: sites[0].feeds[0].headers.X-Token: is not a valid header value: visible ASCII, spaces and tabs only",
+            ),
+            (
+                "headers = { If-None-Match = \"x\" }\n",
+                "config test.toml:10:29: sites[0].feeds[0].headers.If-None-Match: \"If-None-Match\" cannot be set: the fetcher sets it itself",
+            ),
+            (
+                "headers = { User-Agent = \"x\" }\n",
+                "config test.toml:10:26: sites[0].feeds[0].headers.User-Agent: \"User-Agent\" cannot be set: set it with the feed's user_agent key",
+            ),
+            (
+                "headers = { x-key = \"1\", X-Key = \"2\" }\n",
+                "config test.toml:10:21: sites[0].feeds[0].headers.x-key: \"x-key\" is the same header as \"X-Key\" (names ignore case)",
+            ),
+            (
+                "user_agent = \"\"\n",
+                "config test.toml:10:14: sites[0].feeds[0].user_agent: must be a non-empty header value: visible ASCII and spaces",
+            ),
+        ];
+        for (extra, expected) in cases {
+            assert_eq!(
+                with_env(&feed_with(extra)).unwrap_err(),
+                expected,
+                "{extra}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_variable_holding_a_bad_value_is_refused_without_quoting_it() {
+        let env = |_: &str| Some("Bearer s3cr3t\u{7f}".to_string());
+        let e = parse_with_env(
+            &feed_with("headers = { Authorization = \"env:LWN_TOKEN\" }\n"),
+            "test.toml",
+            &env,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "config test.toml:10:29: sites[0].feeds[0].headers.Authorization: environment variable LWN_TOKEN does not hold a valid header value (visible ASCII, spaces and tabs only)"
+        );
+        let empty = |_: &str| Some(" ".to_string());
+        let e = parse_with_env(
+            &feed_with("headers = { Authorization = \"env:LWN_TOKEN\" }\n"),
+            "test.toml",
+            &empty,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.ends_with("environment variable LWN_TOKEN is empty"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn keep_and_drop_rules_filter_on_title_or_link() {
+        let c = parse(
+            &feed_with("keep = \"[Kk]ernel|/kernel/\"\ndrop = \"^\\\\[\\\\$\\\\]\"\n")
+                .replace("hosts = [", "drop = \"(?i)sponsored\"\nhosts = ["),
+            "t",
+        )
+        .unwrap();
+        let (site, feed) = (&c.sites[0], &c.sites[0].feeds[0]);
+        assert!(site.shows(feed, "Kernel 7.0 released", None));
+        assert!(
+            site.shows(feed, "Released", Some("https://lwn.net/kernel/1")),
+            "keep on the link"
+        );
+        assert!(
+            !site.shows(feed, "GNOME 50", Some("https://lwn.net/gnome/1")),
+            "keep misses"
+        );
+        assert!(
+            !site.shows(feed, "[$] Kernel internals", None),
+            "the feed's drop"
+        );
+        assert!(
+            !site.shows(feed, "Kernel news (SPONSORED)", None),
+            "the site's drop"
+        );
+        let other = FeedConfig {
+            keep: None,
+            drop: None,
+            ..feed.clone()
+        };
+        assert!(site.shows(&other, "GNOME 50", None));
+        assert!(
+            !site.shows(&other, "GNOME", Some("https://x.example/sponsored/1")),
+            "the site's drop applies to every feed, on the link too"
+        );
+    }
+
+    #[test]
+    fn a_bad_pattern_is_named_at_its_key() {
+        assert_eq!(
+            err(&feed_with("keep = \"(unclosed\"\n")),
+            "config test.toml:10:8: sites[0].feeds[0].keep: \"(unclosed\" is not a regular expression: unclosed group"
+        );
+        assert_eq!(
+            err(&feed_with("drop = \"\"\n")),
+            "config test.toml:10:8: sites[0].feeds[0].drop: must not be empty: it would match every entry"
+        );
+        assert_eq!(
+            err(&MINIMAL.replace("hosts = [", "drop = \"a{99999999}\"\nhosts = [")),
+            "config test.toml:5:8: sites[0].drop: \"a{99999999}\" is too large once compiled (over 1048576 bytes)"
+        );
+    }
+
+    #[test]
+    fn a_feed_shared_by_two_sites_must_be_asked_for_alike() {
+        let first = feed_with("headers = { Authorization = \"env:LWN_TOKEN\" }\n");
+        let second = |extra: &str| {
+            format!(
+                "{first}\n[[sites]]\nname = \"other\"\ntitle = \"Other\"\n\n[[sites.feeds]]\nurl = \"https://lwn.net/headlines/rss\"\n{extra}"
+            )
+        };
+        // The same value, however it is written: one request.
+        with_env(&second("headers = { authorization = \"Bearer s3cr3t\" }\n")).unwrap();
+        assert_eq!(
+            with_env(&second("")).unwrap_err(),
+            "config test.toml:16:1: sites[1].feeds[0].headers: \"https://lwn.net/headlines/rss\" is also a feed of site \"linux\" (sites[0].feeds[0]) with other headers: a feed is fetched once for all sites, so every site must list it with the same user_agent and headers"
+        );
+        let e = with_env(&second(
+            "headers = { Authorization = \"env:LWN_TOKEN\" }\nuser_agent = \"other/1\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with("config test.toml:19:14: sites[1].feeds[0].user_agent: "),
+            "{e}"
         );
     }
 
@@ -235,6 +479,27 @@ url = \"https://lwn.net/headlines/rss\"
         assert_eq!(
             e,
             "config test.toml:22:7: sites[1].feeds[2].url: \"https://lwn.net/headlines/rss\" is already a feed of this site (sites[1].feeds[0].url)"
+        );
+    }
+
+    #[test]
+    fn errors_quote_feed_urls_without_their_secrets() {
+        let secret = "https://u:pass@lwn.net/headlines/rss?token=SECRET";
+        let e = err(&format!(
+            "{}\n[[sites.feeds]]\nurl = \"{secret}\"\n",
+            MINIMAL.replace("https://lwn.net/headlines/rss", secret)
+        ));
+        assert_eq!(
+            e,
+            "config test.toml:12:7: sites[0].feeds[1].url: \"https://lwn.net/headlines/rss\" is already a feed of this site (sites[0].feeds[0].url)"
+        );
+        let e = err(&MINIMAL.replace(
+            "https://lwn.net/headlines/rss",
+            "ftp://u:pass@x.example/?k=SECRET",
+        ));
+        assert_eq!(
+            e,
+            "config test.toml:8:7: sites[0].feeds[0].url: \"ftp://x.example/\" must be an http:// or https:// URL"
         );
     }
 

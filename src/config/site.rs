@@ -1,12 +1,13 @@
 //! `[[sites]]` and their `[[sites.feeds]]`: what each site shows and where it is served.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
 use crate::config::error::{KeyPath, Violation};
-use crate::config::{HttpUrl, picker, weather};
+use crate::config::{HttpUrl, Pattern, picker, weather};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +31,9 @@ pub struct SiteConfig {
     pub headlines: Option<picker::HeadlinesConfig>,
     /// The site's default place for the weather strip; `None`: no strip.
     pub weather: Option<weather::Place>,
+    /// Entries of any of the site's feeds whose title or link this matches are not shown
+    /// (see [`SiteConfig::shows`]).
+    pub drop: Option<Pattern>,
 }
 
 impl SiteConfig {
@@ -43,6 +47,25 @@ impl SiteConfig {
             .first()
             .and_then(|h| Url::parse(&format!("https://{h}/")).ok())
             .unwrap_or_else(|| Url::parse("http://localhost/").expect("valid URL"))
+    }
+
+    /// Whether this site shows an entry of `feed` with this `title` and `link`: when the feed
+    /// has a `keep` rule it matches the title or the link, and neither the feed's `drop` nor
+    /// the site's matches either. Patterns match anywhere in the text, case-sensitively unless
+    /// they start with `(?i)`.
+    ///
+    /// Rules apply where a site is made from its feeds — its pages, `/rss`, `/feed.json`,
+    /// `/api/headlines` and the candidates of its headline picker — and not when a feed is
+    /// fetched: a feed's stored history is shared by every site (and every config sharing the
+    /// bucket) that lists it, so two sites can filter one feed differently, and a rule changed
+    /// or removed applies at the next pass to the entries already stored, without a fetch.
+    /// The site's inputs digest covers the rules (its config's debug form), so a changed rule
+    /// renders the site again.
+    pub fn shows(&self, feed: &FeedConfig, title: &str, link: Option<&str>) -> bool {
+        let matches = |p: &Pattern| p.is_match(title) || link.is_some_and(|l| p.is_match(l));
+        feed.keep.as_ref().is_none_or(matches)
+            && !feed.drop.as_ref().is_some_and(matches)
+            && !self.drop.as_ref().is_some_and(matches)
     }
 
     /// Rules within one site that serde cannot express; `at` is the site's path
@@ -73,7 +96,7 @@ impl SiteConfig {
                     here.key("url"),
                     format!(
                         "{:?} is already a feed of this site ({})",
-                        feed.url.as_str(),
+                        crate::address::shown_url(feed.url.as_str()),
                         at.key("feeds").index(first).key("url")
                     ),
                 ));
@@ -109,7 +132,72 @@ pub struct FeedConfig {
     pub logo: Option<HttpUrl>,
     /// Entries kept for this feed (default: `[fetch] history`).
     pub history: Option<usize>,
+    /// The `User-Agent` of this feed's requests, instead of `[fetch] user_agent`.
+    pub user_agent: Option<String>,
+    /// Headers added to this feed's requests, as written; a value `env:NAME` is read from the
+    /// environment when the config is loaded. What they resolve to is [`FeedConfig::request`].
+    #[serde(default)]
+    pub headers: HeaderSpecs,
+    /// Only entries whose title or link this matches are shown (see [`SiteConfig::shows`]).
+    pub keep: Option<Pattern>,
+    /// Entries whose title or link this matches are not shown (see [`SiteConfig::shows`]).
+    pub drop: Option<Pattern>,
+    /// `user_agent` and `headers` resolved: filled in by [`crate::config::parse`], which
+    /// refuses a feed that several sites ask for differently (it is fetched once).
+    #[serde(skip)]
+    pub request: FeedRequest,
 }
+
+/// The `headers` table of a feed as written: header name → value or `env:NAME`. Its debug form
+/// names the headers only (a value may be a secret).
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct HeaderSpecs(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for HeaderSpecs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// What a feed's requests carry besides the fetcher's own headers (`Accept`, the conditional
+/// GET's validators): its `User-Agent`, if it has its own, and its extra headers, their values
+/// marked sensitive. The debug form names the headers only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FeedRequest {
+    pub user_agent: Option<HeaderValue>,
+    pub headers: HeaderMap,
+}
+
+impl std::fmt::Debug for FeedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedRequest")
+            .field("user_agent", &self.user_agent)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Headers a feed may not set: the fetcher's own (`User-Agent` has its key), those of the
+/// conditional GET, the connection's, and `Accept-Encoding` (the client decompresses what it
+/// asked for).
+const RESERVED_HEADERS: [&str; 15] = [
+    "user-agent",
+    "host",
+    "if-none-match",
+    "if-modified-since",
+    "if-match",
+    "if-unmodified-since",
+    "if-range",
+    "accept-encoding",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "keep-alive",
+];
 
 /// A site name: lowercase letters, digits and `-`, used in store keys.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -152,4 +240,88 @@ impl FeedConfig {
         }
         Ok(())
     }
+
+    /// Resolves `user_agent` and `headers` into [`FeedConfig::request`], reading `env:` values
+    /// through `env`. A bad name or value, or a variable that is not set, is a violation at
+    /// its key; no message quotes a header's value.
+    pub fn resolve(
+        &mut self,
+        at: &KeyPath,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), Violation> {
+        let mut request = FeedRequest::default();
+        if let Some(agent) = &self.user_agent {
+            let value = HeaderValue::from_str(agent.trim())
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Violation::new(
+                        at.key("user_agent"),
+                        "must be a non-empty header value: visible ASCII and spaces",
+                    )
+                })?;
+            request.user_agent = Some(value);
+        }
+        // Header name (lowercase) -> how it is written, for two spellings of one header.
+        let mut seen: HashMap<HeaderName, &str> = HashMap::new();
+        for (name, written) in &self.headers.0 {
+            let here = at.key("headers").key(name);
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Violation::new(
+                    here.clone(),
+                    format!("{name:?} is not a header name (letters, digits and !#$%&'*+-.^_`|~)"),
+                )
+            })?;
+            if RESERVED_HEADERS.contains(&header.as_str()) {
+                let why = if header == reqwest::header::USER_AGENT {
+                    "set it with the feed's user_agent key"
+                } else {
+                    "the fetcher sets it itself"
+                };
+                return Err(Violation::new(
+                    here,
+                    format!("{name:?} cannot be set: {why}"),
+                ));
+            }
+            if let Some(first) = seen.insert(header.clone(), name) {
+                return Err(Violation::new(
+                    here,
+                    format!("{name:?} is the same header as {first:?} (names ignore case)"),
+                ));
+            }
+            let mut value = match written.strip_prefix("env:") {
+                Some(var) => env_header(var, env).map_err(|m| Violation::new(here.clone(), m))?,
+                None => HeaderValue::from_str(written).map_err(|_| {
+                    Violation::new(
+                        here.clone(),
+                        "is not a valid header value: visible ASCII, spaces and tabs only",
+                    )
+                })?,
+            };
+            value.set_sensitive(true);
+            request.headers.insert(header, value);
+        }
+        self.request = request;
+        Ok(())
+    }
+}
+
+/// The header value in environment variable `var` (`env:` stripped); the error says why not,
+/// never with the value.
+fn env_header(var: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<HeaderValue, String> {
+    let valid_name = !var.is_empty()
+        && !var.starts_with(|c: char| c.is_ascii_digit())
+        && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid_name {
+        return Err(format!(
+            "env:{var} does not name an environment variable (letters, digits and _)"
+        ));
+    }
+    let value = env(var).ok_or_else(|| format!("environment variable {var} is not set"))?;
+    if value.trim().is_empty() {
+        return Err(format!("environment variable {var} is empty"));
+    }
+    HeaderValue::from_str(value.trim()).map_err(|_| {
+        format!("environment variable {var} does not hold a valid header value (visible ASCII, spaces and tabs only)")
+    })
 }

@@ -7,6 +7,7 @@ pub mod image;
 pub mod page;
 pub mod schedule;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -15,7 +16,8 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use url::Url;
 
-use crate::config::FetchConfig;
+use crate::address::shown_url;
+use crate::config::{FeedRequest, FetchConfig};
 use crate::model::FeedError;
 
 /// What a feed server answered, once the rules were applied.
@@ -51,10 +53,19 @@ impl FetchFailure {
     }
 }
 
+/// Builds a reqwest client under the fetcher's rules; `same_origin` follows redirects only
+/// within the origin of the first request.
+type Build = dyn Fn(bool) -> reqwest::Result<reqwest::Client> + Send + Sync;
+
 /// The fetcher's HTTP client.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// For feeds whose config adds headers (which may carry a token): the same rules, but a
+    /// redirect to another origin is refused, so no other host is ever sent them (reqwest
+    /// drops only `Authorization` and cookies there). Built on first use: most feeds add none.
+    same_origin: Arc<OnceLock<reqwest::Client>>,
+    build: Arc<Build>,
     max_body: u64,
     allow_private: bool,
 }
@@ -68,36 +79,17 @@ impl HttpClient {
     /// way public DNS would, to reach the guard on the hops after it.
     pub(crate) fn with_builder(
         cfg: &FetchConfig,
-        last: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+        last: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
     ) -> anyhow::Result<Self> {
-        let allow_private = cfg.allow_private_networks;
-        let max_redirects = cfg.max_redirects;
-        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                return attempt.error(format!("more than {max_redirects} redirects"));
-            }
-            if !matches!(attempt.url().scheme(), "http" | "https") {
-                let scheme = attempt.url().scheme().to_string();
-                return attempt.error(format!("redirect to a {scheme}: URL"));
-            }
-            if !allow_private && let Err(blocked) = guard::check_literal(attempt.url()) {
-                return attempt.error(blocked);
-            }
-            attempt.follow()
-        });
-        let mut builder = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
-            .timeout(Duration::from_secs(cfg.timeout_secs))
-            .redirect(redirect)
-            .no_proxy()
-            .retry(reqwest::retry::never());
-        if !allow_private {
-            builder = builder.dns_resolver(guard::GuardedResolver);
-        }
+        let cfg = cfg.clone();
+        let (allow_private, max_body) = (cfg.allow_private_networks, cfg.max_body_bytes);
+        let build: Arc<Build> =
+            Arc::new(move |same_origin| last(builder(&cfg, same_origin)).build());
         Ok(HttpClient {
-            client: last(builder).build()?,
-            max_body: cfg.max_body_bytes,
+            client: build(false)?,
+            same_origin: Arc::default(),
+            build,
+            max_body,
             allow_private,
         })
     }
@@ -109,13 +101,39 @@ impl HttpClient {
         etag: Option<&str>,
         last_modified: Option<&str>,
     ) -> Result<Fetched, FetchFailure> {
+        self.get_feed(url, etag, last_modified, &FeedRequest::default())
+            .await
+    }
+
+    /// [`HttpClient::get`] with a feed's own `User-Agent` and headers from the config. Its
+    /// headers come after `Accept`, which they may replace; the validators and the rest of what
+    /// the fetcher sets are refused in the config. With headers, a redirect is followed only
+    /// within the feed's origin (kind `redirect` otherwise).
+    pub async fn get_feed(
+        &self,
+        url: &Url,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        request: &FeedRequest,
+    ) -> Result<Fetched, FetchFailure> {
         if !self.allow_private {
             guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         }
-        let mut req = self.client.get(url.clone()).header(
+        let client = if request.headers.is_empty() {
+            &self.client
+        } else {
+            self.same_origin_client()?
+        };
+        let mut req = client.get(url.clone()).header(
             header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
         );
+        if let Some(agent) = &request.user_agent {
+            req = req.header(header::USER_AGENT, agent.clone());
+        }
+        if !request.headers.is_empty() {
+            req = req.headers(request.headers.clone());
+        }
         if let Some(etag) = etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
@@ -171,6 +189,58 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    fn same_origin_client(&self) -> Result<&reqwest::Client, FetchFailure> {
+        if let Some(client) = self.same_origin.get() {
+            return Ok(client);
+        }
+        let built = (self.build)(true)
+            .map_err(|e| FetchFailure::new("network", format!("cannot build the client: {e}")))?;
+        Ok(self.same_origin.get_or_init(|| built))
+    }
+}
+
+/// A client builder with the fetcher's rules: user agent, timeouts, no proxy, no retries,
+/// the SSRF guard on every resolved address, and the redirect policy (a limit, http(s) only,
+/// the guard on each hop, and with `same_origin` no hop to another origin).
+fn builder(cfg: &FetchConfig, same_origin: bool) -> reqwest::ClientBuilder {
+    let allow_private = cfg.allow_private_networks;
+    let max_redirects = cfg.max_redirects;
+    let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            return attempt.error(format!("more than {max_redirects} redirects"));
+        }
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            let scheme = attempt.url().scheme().to_string();
+            return attempt.error(format!("redirect to a {scheme}: URL"));
+        }
+        if !allow_private && let Err(blocked) = guard::check_literal(attempt.url()) {
+            return attempt.error(blocked);
+        }
+        if same_origin
+            && let Some(first) = attempt.previous().first()
+            && first.origin() != attempt.url().origin()
+        {
+            let to = shown_url(attempt.url().as_str());
+            return attempt.error(format!(
+                "redirect to another host ({to}), which is not sent the feed's headers: set the feed's url to where it redirects"
+            ));
+        }
+        attempt.follow()
+    });
+    let mut builder = reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
+        .timeout(Duration::from_secs(cfg.timeout_secs))
+        .redirect(redirect)
+        .no_proxy()
+        .retry(reqwest::retry::never());
+    if !allow_private {
+        builder = builder.dns_resolver(guard::GuardedResolver);
+    }
+    builder
+}
+
 /// What an API answered: any status, with its body, since APIs explain errors in the body.
 #[derive(Debug)]
 pub struct ApiResponse {
@@ -183,7 +253,7 @@ pub struct ApiResponse {
 impl HttpClient {
     /// A GET of a JSON API (the weather provider) under the same rules as feeds: SSRF guard,
     /// timeouts, redirect limit, body cap. An error status is an answer, not a failure. The
-    /// URL may carry an API key, so no failure message names it.
+    /// URL may carry an API key: no failure message names it (see `classify`).
     pub async fn get_api(&self, url: &Url) -> Result<ApiResponse, FetchFailure> {
         if !self.allow_private {
             guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
@@ -194,7 +264,7 @@ impl HttpClient {
             .header(header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| classify(e.without_url()))?;
+            .map_err(classify)?;
         let status = resp.status();
         let retry_after = matches!(
             status,
@@ -203,7 +273,7 @@ impl HttpClient {
         .then(|| retry_after(resp.headers(), Utc::now()))
         .flatten();
         let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e.without_url()))? {
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(FetchFailure::new(
                     "too-large",
@@ -260,8 +330,11 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Turns a reqwest error into a kind and a message that says what happened.
+/// Turns a reqwest error into a kind and a message that says what happened. Never with the
+/// URL: a feed's may carry a secret (`?token=`), and the message is published in
+/// `/api/headlines`; the feed it is about is known wherever it is shown.
 fn classify(err: reqwest::Error) -> FetchFailure {
+    let err = err.without_url();
     let mut source: Option<&dyn std::error::Error> = Some(&err);
     while let Some(e) = source {
         if let Some(blocked) = e.downcast_ref::<guard::Blocked>() {

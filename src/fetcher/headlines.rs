@@ -193,24 +193,7 @@ pub async fn pick(
     };
     let name = site.name.as_str();
     let last_pick = state.last_pick.get(name).copied();
-    let candidates: Vec<Candidate> = site
-        .feeds
-        .iter()
-        .zip(contents)
-        .flat_map(|(feed, content)| {
-            let id = feed_id(feed.url.as_str());
-            let title = feed
-                .title
-                .clone()
-                .or_else(|| content.title.clone())
-                .unwrap_or_default();
-            content
-                .entries
-                .iter()
-                .filter_map(move |e| Candidate::from_entry(&id, &title, e))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let candidates = candidates(site, contents);
     let mut picked_before = PickedBefore::new();
     for e in Archive::load(store, name).await?.entries() {
         picked_before.add(&e.title, Some(&e.url));
@@ -271,6 +254,30 @@ pub async fn pick(
     blocks::get(store, name, &saved.version).await
 }
 
+/// The stories `site`'s picker chooses from: the entries of its feeds (`contents`, in its
+/// order) that the site shows ([`SiteConfig::shows`]), so a dropped story never becomes a
+/// headline.
+fn candidates(site: &SiteConfig, contents: &[FeedContent]) -> Vec<Candidate> {
+    site.feeds
+        .iter()
+        .zip(contents)
+        .flat_map(|(feed, content)| {
+            let id = feed_id(feed.url.as_str());
+            let title = feed
+                .title
+                .clone()
+                .or_else(|| content.title.clone())
+                .unwrap_or_default();
+            content
+                .entries
+                .iter()
+                .filter(|e| site.shows(feed, &e.title, e.link.as_deref()))
+                .filter_map(move |e| Candidate::from_entry(&id, &title, e))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The block's headlines as archive entries.
 fn block_entries(block: &Block, now: DateTime<Utc>) -> Vec<archive::Entry> {
     match block {
@@ -279,5 +286,54 @@ fn block_entries(block: &Block, now: DateTime<Utc>) -> Vec<archive::Entry> {
             .filter_map(|i| archive::Entry::new(&i.title, &i.url, i.image.as_deref(), now).ok())
             .collect(),
         Block::Html { .. } => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Entry;
+
+    fn content(url: &str, titles: &[&str]) -> FeedContent {
+        let mut c = FeedContent::empty(url);
+        c.entries = titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Entry {
+                id: format!("{i}"),
+                title: t.to_string(),
+                link: Some(format!("{url}/{i}")),
+                published: None,
+                first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn the_picker_chooses_only_among_entries_the_site_shows() {
+        let config = crate::config::parse(
+            "[[sites]]\nname = \"t\"\ntitle = \"T\"\ndrop = \"(?i)sponsored\"\n\
+             [[sites.feeds]]\nurl = \"https://a.example\"\ndrop = \"^Deal\"\n\
+             [[sites.feeds]]\nurl = \"https://b.example\"\nkeep = \"Linux\"\n",
+            "t",
+        )
+        .unwrap();
+        let site = &config.sites[0];
+        let contents = [
+            content(
+                "https://a.example",
+                &["Deal of the day", "Kernel released", "Sponsored: cloud"],
+            ),
+            content(
+                "https://b.example",
+                &["Linux 7.0", "Windows 12", "SPONSORED Linux laptops"],
+            ),
+        ];
+        let titles: Vec<String> = candidates(site, &contents)
+            .into_iter()
+            .map(|c| c.title)
+            .collect();
+        assert_eq!(titles, ["Kernel released", "Linux 7.0"]);
     }
 }

@@ -110,4 +110,31 @@ mod tests {
             "a new headline block"
         );
     }
+
+    #[test]
+    fn a_changed_keep_or_drop_rule_renders_the_site_again() {
+        let text = |site_drop: &str, feed_rules: &str| {
+            format!(
+                "[[sites]]\nname = \"s\"\ntitle = \"S\"\n{site_drop}[[sites.feeds]]\nurl = \"https://e.org/a\"\n{feed_rules}"
+            )
+        };
+        let digest_of = |t: String| {
+            let c = crate::config::parse(&t, "t").unwrap();
+            digest(&c, &c.sites[0], &HashMap::new(), &Extras::default())
+        };
+        let digests = [
+            digest_of(text("", "")),
+            digest_of(text("", "keep = \"rust\"\n")),
+            digest_of(text("", "keep = \"go\"\n")),
+            digest_of(text("", "drop = \"rust\"\n")),
+            digest_of(text("drop = \"rust\"\n", "")),
+            digest_of(text("drop = \"go\"\n", "")),
+        ];
+        for (i, a) in digests.iter().enumerate() {
+            for b in &digests[i + 1..] {
+                assert_ne!(a, b, "{digests:?}");
+            }
+        }
+        assert_eq!(digests[1], digest_of(text("", "keep = \"rust\"\n")));
+    }
 }

@@ -14,6 +14,7 @@ use futures::StreamExt;
 use url::Url;
 
 use super::update::Limits;
+use crate::address::shown_url;
 use crate::config::FeedConfig;
 use crate::fetch::HttpClient;
 use crate::fetch::backoff::{Backoff, jitter};
@@ -138,7 +139,7 @@ async fn fetch_logo(
                 if wrote {
                     store.put(&Key::Asset(asset.clone()), image.bytes).await?;
                 }
-                tracing::debug!(feed_url, logo = %url, asset, "logo stored");
+                tracing::debug!(feed_url = %shown_url(feed_url), logo = %shown_url(url.as_str()), asset, "logo stored");
                 logo.source = Some(url.to_string());
                 logo.asset = Some(asset);
                 logo.failures = 0;
@@ -146,7 +147,7 @@ async fn fetch_logo(
                 logo.next_check = Some(now + chrono_duration(REFRESH));
                 return Ok((logo, wrote));
             }
-            Err(f) => errors.push(format!("{url}: {}", f.error.message)),
+            Err(f) => errors.push(format!("{}: {}", shown_url(url.as_str()), f.error.message)),
         }
     }
     logo.failures = logo.failures.saturating_add(1);
@@ -162,7 +163,7 @@ async fn fetch_logo(
         errors.join("; ")
     };
     tracing::info!(
-        feed_url,
+        feed_url = %shown_url(feed_url),
         failures = logo.failures,
         error,
         "no logo found; keeping the last one"

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use crate::config::{Config, SiteConfig};
+use crate::config::{Config, FeedRequest, SiteConfig};
 use crate::fetch::HttpClient;
 use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FetchRecord};
@@ -116,6 +116,7 @@ pub async fn sync(
     }
 
     let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
+    let requests = requests(config);
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
     let mut checked = std::collections::HashSet::new();
     if !due.is_empty() {
@@ -124,6 +125,7 @@ pub async fn sync(
             max: Duration::from_secs(config.fetch.max_interval_secs),
         };
         let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+        let no_settings = FeedRequest::default();
         // Every due feed is polled at once; the limits, not the stream, bound what is in
         // flight, so feeds queued behind a slow host hold no global slot (see `Limits`).
         let results: Vec<Result<FeedResult, StoreError>> = due
@@ -134,8 +136,11 @@ pub async fn sync(
                     ..Default::default()
                 });
                 let (client, limits, progress) = (&client, &limits, opts.progress.as_deref());
+                let request = requests.get(url.as_str()).copied().unwrap_or(&no_settings);
                 async move {
-                    let r = update_feed(store, client, limits, record, history, bounds, now).await;
+                    let r =
+                        update_feed(store, client, limits, request, record, history, bounds, now)
+                            .await;
                     if let (Some(p), Ok(r)) = (progress, &r) {
                         p.feed_done(&r.done());
                     }
@@ -156,7 +161,7 @@ pub async fn sync(
                 Outcome::Failed(e) => {
                     summary.failed += 1;
                     tracing::warn!(
-                        feed_url = %r.record.url,
+                        feed_url = %crate::address::shown_url(&r.record.url),
                         kind = %e.kind,
                         error = %e.message,
                         consecutive_failures = r.record.consecutive_failures,
@@ -282,6 +287,17 @@ async fn finish(
         )),
     }
     Ok(())
+}
+
+/// Per feed URL, its `user_agent` and `headers`: the same in every site that lists it (the
+/// config refuses others).
+fn requests(config: &Config) -> HashMap<&str, &FeedRequest> {
+    config
+        .sites
+        .iter()
+        .flat_map(|s| &s.feeds)
+        .map(|f| (f.url.as_str(), &f.request))
+        .collect()
 }
 
 /// Per feed URL, the longest history any site of the config asks for.

@@ -16,6 +16,8 @@ pub trait Progress: Send + Sync + std::fmt::Debug {
 /// What became of one feed in a pass.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedDone {
+    /// The feed's URL as the config has it, secrets included: show it through
+    /// [`crate::address::shown_url`].
     pub url: String,
     pub outcome: FeedOutcome,
     /// When it is fetched next: after a failure, the retry.

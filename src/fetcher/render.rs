@@ -130,6 +130,7 @@ pub(super) async fn sites(
                 .map(|(feed, content)| {
                     let history = feed.history.unwrap_or(config.fetch.history);
                     crate::render::source_view(
+                        site,
                         feed,
                         content,
                         records.get(feed.url.as_str()),

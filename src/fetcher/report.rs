@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{FeedDone, FeedOutcome, Progress};
+use crate::address::shown_url;
 use crate::cli::Console;
 
 /// Without a bar, a progress line at most this often: a quick pass logs none.
@@ -106,8 +107,8 @@ impl Progress for SyncReport {
     }
 }
 
-/// The table of failed feeds: feed, error kind, next retry (relative to `now`) and reason.
-/// Empty when nothing failed.
+/// The table of failed feeds: feed (as it may be shown: no password or query), error kind,
+/// next retry (relative to `now`) and reason. Empty when nothing failed.
 pub fn failure_table(failures: &[FeedDone], now: DateTime<Utc>) -> String {
     if failures.is_empty() {
         return String::new();
@@ -119,7 +120,7 @@ pub fn failure_table(failures: &[FeedDone], now: DateTime<Utc>) -> String {
                 FeedOutcome::Failed(e) => (e.kind.clone(), e.reason()),
                 _ => (String::new(), String::new()),
             };
-            [f.url.clone(), kind, next_retry(f.next_fetch, now), why]
+            [shown_url(&f.url), kind, next_retry(f.next_fetch, now), why]
         })
         .collect();
     let header = ["FEED", "KIND", "NEXT RETRY", "REASON"].map(String::from);
@@ -206,6 +207,25 @@ mod tests {
         let col = lines[1].find("KIND").unwrap();
         assert_eq!(&lines[2][col..col + 4], "http");
         assert_eq!(&lines[3][col..col + 7], "timeout");
+    }
+
+    #[test]
+    fn the_table_shows_no_password_or_query_of_a_feed_url() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let table = failure_table(
+            &[failed(
+                "http://user:pass@a.example/rss?token=SECRET",
+                "http",
+                "HTTP 500",
+                900,
+            )],
+            now,
+        );
+        assert!(table.contains("http://a.example/rss "), "{table}");
+        assert!(
+            !table.contains("pass") && !table.contains("SECRET"),
+            "{table}"
+        );
     }
 
     #[test]

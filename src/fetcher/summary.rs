@@ -47,7 +47,8 @@ pub struct SyncSummary {
     pub warnings: Vec<String>,
     /// Requests this pass made to the bucket.
     pub store_ops: crate::store::OpCounts,
-    /// `(feed url, error)` of each failure, for the log.
+    /// `(feed url, error)` of each failure, for the log. The URL is the config's, in full:
+    /// show it through [`crate::address::shown_url`].
     pub failures: Vec<(String, FeedError)>,
     /// The earliest next fetch of this shard's feeds: when a pass next has work.
     pub next_fetch: Option<DateTime<Utc>>,

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use crate::address::shown_url;
+use crate::config::FeedRequest;
 use crate::fetch::schedule::{self, Bounds, Success};
 use crate::fetch::{FetchFailure, HttpClient};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
@@ -68,12 +70,15 @@ pub(super) struct FeedResult {
     pub(super) outcome: Outcome,
 }
 
-/// Fetches one feed, merges it into its stored content (writing that only if it changed) and
-/// updates its record. Network and parse failures are outcomes; only store failures are errors.
+/// Fetches one feed with its own `request` settings, merges it into its stored content
+/// (writing that only if it changed) and updates its record. Network and parse failures are
+/// outcomes; only store failures are errors.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn update_feed(
     store: &Store,
     client: &HttpClient,
     limits: &Limits,
+    request: &FeedRequest,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
@@ -85,13 +90,14 @@ pub(super) async fn update_feed(
         let _permits = limits.acquire(parsed_url.host_str().unwrap_or("")).await;
         let started = std::time::Instant::now();
         let fetched = client
-            .get(
+            .get_feed(
                 &parsed_url,
                 record.etag.as_deref(),
                 record.last_modified.as_deref(),
+                request,
             )
             .await;
-        tracing::debug!(feed_url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+        tracing::debug!(feed_url = %shown_url(&url), elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
         fetched
     };
     let jitter = crate::fetch::backoff::jitter(&url);
@@ -122,7 +128,12 @@ pub(super) async fn update_feed(
                 }
                 Some(body) => {
                     let body = crate::feed::decode_charset(body, resp.charset.as_deref());
-                    match crate::feed::parse(&body, &resp.final_url, now) {
+                    // Relative links are resolved against the feed's address as it may be
+                    // shown: a `user:pass@` of the feed URL would otherwise end up in every
+                    // entry's link, and a `?token=` in a link that is only a fragment.
+                    let base = Url::parse(&shown_url(resp.final_url.as_str()))
+                        .unwrap_or_else(|_| resp.final_url.clone());
+                    match crate::feed::parse(&body, &base, now) {
                         Ok(feed) => {
                             let stored: FeedContent = store
                                 .get_json(&key)

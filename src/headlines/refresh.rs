@@ -94,7 +94,7 @@ impl Requested {
         for (url, requests) in &self.by_url {
             if fetched(url) {
                 for (site, feed) in requests {
-                    tracing::info!(site, feed_url = %url, "fetched on an admin's request");
+                    tracing::info!(site, feed_url = %crate::address::shown_url(url), "fetched on an admin's request");
                     done(store, site, feed).await?;
                 }
             }

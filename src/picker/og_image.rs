@@ -138,7 +138,8 @@ mod tests {
         let addr = server(hits.clone()).await;
         let guarded = FetchConfig::default();
         assert!(!guarded.allow_private_networks);
-        let http = HttpClient::with_builder(&guarded, |b| b.resolve("news.test", addr)).unwrap();
+        let http =
+            HttpClient::with_builder(&guarded, move |b| b.resolve("news.test", addr)).unwrap();
         let article = format!("http://news.test:{}{path}", addr.port());
         let got = lead_image(&http, &article, 64 * 1024, 64 * 1024).await;
         (got, hits.load(Ordering::SeqCst))

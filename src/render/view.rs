@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, SiteConfig};
 use crate::model::{FeedContent, FetchRecord, feed_id};
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,7 +20,8 @@ pub struct SourceView {
     /// Stable id of the feed (see [`crate::model::feed_id`]).
     pub id: String,
     pub title: String,
-    /// The feed URL. Not published where it points at a private address ([`public_url`]).
+    /// The feed URL as it may be shown ([`crate::address::shown_url`]: no user info, query or
+    /// fragment). Not published where it points at a private address ([`public_url`]).
     pub url: String,
     pub site_url: Option<String>,
     /// Where the box title links: the site, else the feed when its URL may be published.
@@ -38,9 +39,11 @@ pub struct SourceView {
     pub entries: Vec<EntryView>,
 }
 
-/// The box of `feed` as one site shows it: its newest `history` entries (the stored feed may
-/// keep more for another site that asks for more).
+/// The box of `feed` as `site` shows it: its newest `history` entries that the site's rules
+/// let through ([`SiteConfig::shows`]; the stored feed may keep more for another site that asks
+/// for more, or filters otherwise).
 pub fn source_view(
+    site: &SiteConfig,
     feed: &FeedConfig,
     content: &FeedContent,
     record: Option<&FetchRecord>,
@@ -51,7 +54,10 @@ pub fn source_view(
         .title
         .clone()
         .or_else(|| content.title.clone())
-        .unwrap_or_else(|| feed.url.url().host_str().unwrap_or(url).to_string());
+        .unwrap_or_else(|| {
+            let host = feed.url.url().host_str();
+            host.map_or_else(|| crate::address::shown_url(url), str::to_string)
+        });
     // Only stable health fields: times that move on every fetch (last checked, next fetch)
     // would change the published JSON on a pass with no news. They go to the log.
     let error = record.and_then(|r| r.last_error.as_ref());
@@ -60,13 +66,14 @@ pub fn source_view(
         .as_ref()
         .map(|u| u.as_str().to_string())
         .or_else(|| content.site_url.clone());
+    let shown = crate::address::shown_url(url);
     SourceView {
         id: feed_id(url),
         title,
-        url: url.to_string(),
         link: site_url
             .clone()
-            .or_else(|| public_url(url).map(str::to_string)),
+            .or_else(|| public_url(&shown).map(str::to_string)),
+        url: shown,
         site_url,
         logo: record
             .and_then(|r| r.logo.as_ref())
@@ -80,6 +87,7 @@ pub fn source_view(
         entries: content
             .entries
             .iter()
+            .filter(|e| site.shows(feed, &e.title, e.link.as_deref()))
             .take(history)
             .map(|e| EntryView {
                 title: e.title.clone(),
@@ -130,5 +138,71 @@ mod tests {
         for public in ["https://lwn.net/headlines/rss", "http://93.184.216.34/feed"] {
             assert_eq!(public_url(public), Some(public));
         }
+    }
+
+    /// A stored feed with entries titled `titles`, newest first.
+    fn content(titles: &[&str]) -> FeedContent {
+        let mut c = FeedContent::empty("https://e.org/rss");
+        c.entries = titles
+            .iter()
+            .map(|t| crate::model::Entry {
+                id: t.to_string(),
+                title: t.to_string(),
+                link: Some(format!("https://e.org/{}", t.replace(' ', "-"))),
+                published: None,
+                first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn a_box_shows_what_the_rules_keep_up_to_its_history() {
+        let config = crate::config::parse(
+            "[[sites]]\nname = \"t\"\ntitle = \"T\"\ndrop = \"(?i)advert\"\n[[sites.feeds]]\nurl = \"https://e.org/rss\"\nkeep = \"rust\"\ndrop = \"^Ask\"\n",
+            "t",
+        )
+        .unwrap();
+        let (site, feed) = (&config.sites[0], &config.sites[0].feeds[0]);
+        let stored = content(&[
+            "rust 2.0",
+            "Ask: rust or go?",
+            "ADVERT: rust course",
+            "python 4",
+            "news",
+            "rust 1.99",
+            "rust 1.98",
+        ]);
+        let view = source_view(site, feed, &stored, None, 2);
+        let titles: Vec<&str> = view.entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["rust 2.0", "rust 1.99"],
+            "history counts shown entries"
+        );
+        // The link counts as well: `keep` lets through an entry whose link names rust.
+        let mut linked = content(&["release notes"]);
+        linked.entries[0].link = Some("https://e.org/rust/notes".into());
+        assert_eq!(source_view(site, feed, &linked, None, 5).entries.len(), 1);
+    }
+
+    #[test]
+    fn a_feed_url_is_shown_without_its_password_and_query() {
+        let config = crate::config::parse(
+            "[[sites]]\nname = \"t\"\ntitle = \"T\"\n[[sites.feeds]]\nurl = \"https://u:pass@news.example/rss?token=SECRET\"\n",
+            "t",
+        )
+        .unwrap();
+        let feed = &config.sites[0].feeds[0];
+        let content = FeedContent::empty(feed.url.as_str());
+        let view = source_view(&config.sites[0], feed, &content, None, 10);
+        assert_eq!(view.url, "https://news.example/rss");
+        assert_eq!(view.link.as_deref(), Some("https://news.example/rss"));
+        assert_eq!(view.title, "news.example");
+        assert_eq!(
+            view.id,
+            feed_id(feed.url.as_str()),
+            "ids stay those of the full URL"
+        );
     }
 }

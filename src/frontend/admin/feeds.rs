@@ -51,7 +51,7 @@ pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Respo
             Row {
                 id: f.id.clone(),
                 title: f.title.clone(),
-                url: r.map(|r| r.url.clone()),
+                url: r.map(|r| crate::address::shown_url(&r.url)),
                 last_success: r.and_then(|r| r.last_success),
                 error: r
                     .and_then(|r| r.last_error.as_ref())
