@@ -7,10 +7,10 @@
 //!
 //! The modules in pipeline order; each imports only from those above it:
 //!
-//! 1. Shared ground: [`address`] (which IPs are public, and how a URL is shown without its
-//!    secrets), [`config`] (the TOML file, by section), [`model`] (what is stored of a feed),
-//!    [`compress`], [`assets`] (hashed static files) and [`cli`] (logging and signals, for
-//!    both binaries).
+//! 1. Shared ground: first [`address`] (which IPs are public, and how a URL is shown without
+//!    its secrets), then [`config`] (the TOML file, by section), [`model`] (what is stored of
+//!    a feed), [`compress`], [`assets`] (hashed static files) and [`cli`] (logging and
+//!    signals, for both binaries).
 //! 2. [`store`]: the bucket, its keys, the publish protocol and the fetch state.
 //! 3. [`fetch`]: HTTP to feed servers (SSRF guard, politeness, size caps, backoff).
 //! 4. [`feed`]: feed documents to normalized entries, and merging them into history.
@@ -22,6 +22,7 @@
 //!    web admin).
 
 pub mod address;
+
 pub mod assets;
 pub mod cli;
 pub mod compress;

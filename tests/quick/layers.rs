@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first; a module may use its own folder and anything in lower layers.
 const LAYERS: &[&[&str]] = &[
-    &["address", "assets", "cli", "compress", "config", "model"],
+    &["address"],
+    &["assets", "cli", "compress", "config", "model"],
     &["store"],
     &["fetch"],
     &["feed"],

@@ -10,6 +10,7 @@ mod support;
 mod admin;
 mod corpus;
 mod feed_properties;
+mod feed_rules;
 mod fetch_hostile;
 mod fetch_polite;
 mod frontend;

@@ -2,17 +2,16 @@
 //! parts: loopback feed servers that record what they are sent, the fetcher's pass (and its
 //! binary, for what it prints and logs), the bucket it writes and the frontend serving it.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use common::{Behavior, FeedServer, send};
 use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::{App, Options};
 use newsdesk::store::{Role, Store};
+
+use crate::support::{Behavior, FeedServer, send};
 
 /// An RSS 2.0 feed whose channel links to `home` and whose items are `(title, link)`, each
 /// published an hour ago (recent enough for the headline picker).
