@@ -138,9 +138,10 @@ async fn a_failed_refresh_keeps_the_last_good_forecast(mode: Mode, kind: &str, s
             .contains("class=\"weather-day\"")
     );
 
-    // The provider recovers: the next due pass clears the error.
+    // The provider recovers: the next due pass (after the backoff's longest jitter) clears
+    // the error.
     server.set(Mode::Normal);
-    pass(&cfg, &store, later + chrono::Duration::minutes(16)).await;
+    pass(&cfg, &store, later + chrono::Duration::minutes(18)).await;
     let r = record(&store, detroit()).await.unwrap();
     assert!(r.last_error.is_none() && r.fetched_at > good.fetched_at);
 }
