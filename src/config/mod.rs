@@ -24,12 +24,14 @@ mod document;
 mod error;
 mod fetch;
 pub mod picker;
+mod scrape;
 mod site;
 mod values;
 pub mod weather;
 
 pub use error::{ConfigError, KeyPath, Location, Segment, Violation};
 pub use fetch::FetchConfig;
+pub use scrape::{CssSelector, LinkPattern, ScrapeConfig};
 pub use site::{FeedConfig, FeedRequest, HeaderSpecs, SiteConfig, SiteName};
 pub use values::{CronSchedule, HttpUrl, Pattern};
 
@@ -118,6 +120,7 @@ fn validate(config: &Config) -> Result<(), Violation> {
             }
         }
     }
+    scrape::check_shared(&config.sites)?;
     if let Some(w) = &config.weather {
         w.check(&root.key("weather"))?;
     }
@@ -206,7 +209,7 @@ title = "LWN"
         let e = err(&MINIMAL.replace("title = \"LWN\"", "titel = \"LWN\""));
         assert_eq!(
             e,
-            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`"
+            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`, `scrape`"
         );
     }
 

@@ -142,6 +142,8 @@ pub struct FeedConfig {
     pub keep: Option<Pattern>,
     /// Entries whose title or link this matches are not shown (see [`SiteConfig::shows`]).
     pub drop: Option<Pattern>,
+    /// The URL is an HTML page, read with these selectors instead of as a feed.
+    pub scrape: Option<super::scrape::ScrapeConfig>,
     /// `user_agent` and `headers` resolved: filled in by [`crate::config::parse`], which
     /// refuses a feed that several sites ask for differently (it is fetched once).
     #[serde(skip)]
@@ -237,6 +239,9 @@ impl FeedConfig {
     pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
         if self.history == Some(0) {
             return Err(Violation::new(at.key("history"), "must be at least 1"));
+        }
+        if let Some(scrape) = &self.scrape {
+            scrape.check(&at.key("scrape"))?;
         }
         Ok(())
     }
