@@ -82,6 +82,9 @@ impl FeedError {
             "http" => return http_reason(&self.message),
             "too-large" => "the feed is too large",
             "empty" => "the server sent an empty answer",
+            // A page read with `scrape` selectors (feed::scrape's messages).
+            "parse" if says(&["no stories on the page"]) => "no stories were found on the page",
+            "parse" if says(&["not an html page"]) => "the page is not HTML",
             "parse" => "not a valid feed",
             _ => "an unexpected error",
         };
@@ -238,6 +241,12 @@ mod tests {
                 "not a feed: unable to parse feed: no root element".into(),
                 "not a valid feed",
             ),
+            (
+                "parse",
+                "no stories on the page: no element matches the item selector \"article\"".into(),
+                "no stories were found on the page",
+            ),
+            ("parse", "not an HTML page: the body is JSON".into(), "the page is not HTML"),
             ("something-new", "whatever went wrong".into(), "an unexpected error"),
         ];
         for (kind, message, expected) in cases {

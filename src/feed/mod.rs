@@ -2,6 +2,7 @@
 //! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
 
 pub mod merge;
+pub mod scrape;
 mod text;
 
 pub use text::{MAX_TITLE_CHARS, clean_text};

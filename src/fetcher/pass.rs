@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use crate::config::{Config, FeedRequest, SiteConfig};
+use crate::config::{Config, FeedRequest, ScrapeConfig, SiteConfig};
 use crate::fetch::HttpClient;
 use crate::fetch::schedule::{self, Bounds};
 use crate::model::{FeedContent, FetchRecord};
@@ -117,6 +117,7 @@ pub async fn sync(
 
     let client = HttpClient::new(&config.fetch).map_err(|e| SyncError::Client(e.to_string()))?;
     let requests = requests(config);
+    let scrapes = scrapes(config);
     let mut contents: HashMap<String, FeedContent> = HashMap::new();
     let mut checked = std::collections::HashSet::new();
     if !due.is_empty() {
@@ -137,10 +138,12 @@ pub async fn sync(
                 });
                 let (client, limits, progress) = (&client, &limits, opts.progress.as_deref());
                 let request = requests.get(url.as_str()).copied().unwrap_or(&no_settings);
+                let scrape = scrapes.get(url.as_str()).copied();
                 async move {
-                    let r =
-                        update_feed(store, client, limits, request, record, history, bounds, now)
-                            .await;
+                    let r = update_feed(
+                        store, client, limits, request, scrape, record, history, bounds, now,
+                    )
+                    .await;
                     if let (Some(p), Ok(r)) = (progress, &r) {
                         p.feed_done(&r.done());
                     }
@@ -308,6 +311,17 @@ fn histories(config: &Config) -> HashMap<&str, usize> {
         *h = (*h).max(feed.history.unwrap_or(config.fetch.history));
     }
     out
+}
+
+/// Per URL, how to read a page that has no feed (the config makes every site listing a URL
+/// read it the same way).
+fn scrapes(config: &Config) -> HashMap<&str, &ScrapeConfig> {
+    config
+        .sites
+        .iter()
+        .flat_map(|s| &s.feeds)
+        .filter_map(|f| Some((f.url.as_str(), f.scrape.as_ref()?)))
+        .collect()
 }
 
 /// Re-render and publish from stored state, fetching nothing.

@@ -11,7 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::address::shown_url;
-use crate::config::FeedRequest;
+use crate::config::{FeedRequest, ScrapeConfig};
 use crate::fetch::schedule::{self, Bounds, Success};
 use crate::fetch::{FetchFailure, HttpClient};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
@@ -70,15 +70,17 @@ pub(super) struct FeedResult {
     pub(super) outcome: Outcome,
 }
 
-/// Fetches one feed with its own `request` settings, merges it into its stored content
-/// (writing that only if it changed) and updates its record. Network and parse failures are
-/// outcomes; only store failures are errors.
+/// Fetches one feed with its own `request` settings (a page without a feed: read with its
+/// `scrape` selectors), merges it into its stored content (writing that only if it changed)
+/// and updates its record. Network and parse failures are outcomes; only store failures are
+/// errors.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn update_feed(
     store: &Store,
     client: &HttpClient,
     limits: &Limits,
     request: &FeedRequest,
+    scrape: Option<&ScrapeConfig>,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
@@ -133,7 +135,13 @@ pub(super) async fn update_feed(
                     // entry's link, and a `?token=` in a link that is only a fragment.
                     let base = Url::parse(&shown_url(resp.final_url.as_str()))
                         .unwrap_or_else(|_| resp.final_url.clone());
-                    match crate::feed::parse(&body, &base, now) {
+                    // A page without a feed is read with its selectors, into the same form.
+                    let parsed = match scrape {
+                        Some(cfg) => crate::feed::scrape::parse(&body, &base, now, cfg)
+                            .map_err(|e| e.to_string()),
+                        None => crate::feed::parse(&body, &base, now).map_err(|e| e.to_string()),
+                    };
+                    match parsed {
                         Ok(feed) => {
                             let stored: FeedContent = store
                                 .get_json(&key)
@@ -175,7 +183,7 @@ pub(super) async fn update_feed(
                             FetchFailure {
                                 error: FeedError {
                                     kind: "parse".into(),
-                                    message: e.to_string(),
+                                    message: e,
                                 },
                                 retry_after: None,
                             },
