@@ -23,6 +23,7 @@ mod picker;
 mod pipeline;
 mod reader_prefs;
 mod scale;
+mod scrape;
 mod shared_bucket;
 mod store_conformance;
 mod sync_report;
