@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::report::{self, SyncReport};
-use super::{Shard, SyncOptions, SyncSummary, headlines_cli};
+use super::{Shard, SyncOptions, SyncSummary, headlines_cli, opml_cli};
 use crate::cli::{LogFormat, Logging};
 use crate::config::{self, Config};
 use crate::store::Store;
@@ -68,6 +68,8 @@ pub enum Command {
     },
     /// The headline block and its archive: show, set, edit, history, restore, archive.
     Headlines(headlines_cli::Args),
+    /// The feeds as OPML for feed readers (export), and a reader's OPML into a site (import).
+    Opml(opml_cli::Args),
 }
 
 /// Exit codes (also in the README): systemd shows any but 0 as a failed run.
@@ -178,6 +180,12 @@ impl Command {
                 if done == headlines_cli::Done::NotCurrent {
                     return Ok(ExitCode::from(exit::NOT_CURRENT));
                 }
+            }
+            Command::Opml(args) => {
+                let loaded = load_config(config)?;
+                let path = config.map(PathBuf::as_path);
+                let warn = |m: &str| log.warn(m);
+                opml_cli::run(args, &loaded, path, store, &mut std::io::stdout(), &warn).await?;
             }
             Command::RemoveSite { site, grace_secs } => {
                 let grace = std::time::Duration::from_secs(grace_secs);

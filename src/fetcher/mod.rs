@@ -3,13 +3,16 @@
 //! (`logos.rs`, `headlines.rs`), and renders and publishes every site whose inputs changed
 //! (`inputs.rs`, `render.rs`), ending with a [`SyncSummary`]. [`run`] repeats passes on a
 //! schedule, [`report`] shows a person how a pass went, and [`headlines_cli`] is the
-//! `headlines` command that edits the headline files.
+//! `headlines` command that edits the headline files; [`opml_cli`] is the `opml` command that
+//! exports the feeds for feed readers and imports theirs ([`opml`]).
 
 pub mod cli;
 mod headlines;
 pub mod headlines_cli;
 mod inputs;
 mod logos;
+pub mod opml;
+pub mod opml_cli;
 mod pass;
 mod progress;
 mod render;
