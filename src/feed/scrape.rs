@@ -42,7 +42,8 @@ pub fn parse(
     let text = decode(bytes)?;
     is_html(&text)?;
     let doc = Html::parse_document(&text);
-    let base = page_base(&doc, base);
+    let page = base;
+    let base = page_base(&doc, page);
 
     let mut items = 0usize;
     let mut titled = 0usize;
@@ -123,7 +124,7 @@ pub fn parse(
             .next()
             .map(|t| one_line(&text_of(t), false))
             .filter(|t| !t.is_empty()),
-        site_url: Some(base.to_string()),
+        site_url: Some(page.to_string()),
         ttl_secs: None,
         entries,
         image: [&*TOUCH_ICON, &*ICON].into_iter().find_map(|sel| {
@@ -653,6 +654,11 @@ mod tests {
         assert_eq!(
             f.entries[0].link.as_deref(),
             Some("https://static.example/news/story-1")
+        );
+        assert_eq!(
+            f.site_url.as_deref(),
+            Some("https://news.example/tech/"),
+            "the box still links to the page"
         );
     }
 
