@@ -31,7 +31,7 @@ pub mod weather;
 
 pub use error::{ConfigError, KeyPath, Location, Segment, Violation};
 pub use fetch::FetchConfig;
-pub use scrape::{CssSelector, LinkPattern, ScrapeConfig};
+pub use scrape::{CssSelector, ScrapeConfig};
 pub use site::{FeedConfig, FeedRequest, HeaderSpecs, SiteConfig, SiteName};
 pub use values::{CronSchedule, HttpUrl, Pattern};
 

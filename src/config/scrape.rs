@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::config::SiteConfig;
 use crate::config::error::{KeyPath, Violation};
+use crate::config::{Pattern, SiteConfig};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +25,7 @@ pub struct ScrapeConfig {
     /// Within an item: the element holding the date (its `datetime` attribute, else its text).
     pub date: Option<CssSelector>,
     /// Only stories whose (absolute) link matches are kept.
-    pub link_pattern: Option<LinkPattern>,
+    pub link_pattern: Option<Pattern>,
 }
 
 fn default_link_attr() -> String {
@@ -111,54 +111,6 @@ impl fmt::Debug for CssSelector {
 impl<'de> Deserialize<'de> for CssSelector {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         CssSelector::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-/// A compiled regular expression (the `regex` crate's syntax), searched anywhere in a link.
-#[derive(Clone)]
-pub struct LinkPattern(regex::Regex);
-
-impl LinkPattern {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        regex::Regex::new(s).map(LinkPattern).map_err(|e| {
-            // A syntax error is the pattern again with a caret under it and the reason last,
-            // on lines of their own: only the reason fits a one-line message.
-            let e = e.to_string();
-            let why = e
-                .lines()
-                .rev()
-                .find_map(|l| l.trim().strip_prefix("error:"))
-                .unwrap_or(e.lines().next().unwrap_or_default())
-                .trim()
-                .to_string();
-            format!("{s:?} is not a regular expression ({why})")
-        })
-    }
-
-    pub fn is_match(&self, link: &str) -> bool {
-        self.0.is_match(link)
-    }
-
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl PartialEq for LinkPattern {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl fmt::Debug for LinkPattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for LinkPattern {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        LinkPattern::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -264,7 +216,7 @@ mod tests {
         ));
         assert_eq!(
             e,
-            "config t.toml:10:16: sites[0].feeds[0].scrape.link_pattern: \"/tech/(\" is not a regular expression (unclosed group)"
+            "config t.toml:10:16: sites[0].feeds[0].scrape.link_pattern: \"/tech/(\" is not a regular expression: unclosed group"
         );
     }
 

@@ -407,7 +407,7 @@ fn is_weekday(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CssSelector, LinkPattern};
+    use crate::config::{CssSelector, Pattern};
 
     fn now() -> DateTime<Utc> {
         "2026-11-23T12:00:00Z".parse().unwrap()
@@ -461,7 +461,7 @@ mod tests {
     fn a_news_section_page_with_articles() {
         let mut c = cfg("main article", "h2 a");
         c.date = Some(CssSelector::parse("time").unwrap());
-        c.link_pattern = Some(LinkPattern::parse("/tech/").unwrap());
+        c.link_pattern = Some(Pattern::parse("/tech/").unwrap());
         let base = Url::parse("https://www.dailyherald.example/tech/").unwrap();
         let f = parse(&fixture("news-section.html"), &base, now(), &c).unwrap();
         assert_eq!(
@@ -711,7 +711,7 @@ mod tests {
             "no stories on the page: 2 elements match \"li\", but none has an http(s) link in the \"href\" attribute at \"span\""
         );
         let mut c = cfg("li", "a");
-        c.link_pattern = Some(LinkPattern::parse("^https://news\\.example/tech/").unwrap());
+        c.link_pattern = Some(Pattern::parse("^https://news\\.example/tech/").unwrap());
         assert_eq!(
             err(&html, &c),
             "no stories on the page: 2 elements match \"li\", but no link matches link_pattern \"^https://news\\\\.example/tech/\""
