@@ -115,6 +115,8 @@ impl Ns {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Root {
     pub name: String,
+    /// Its namespace, if it has one.
+    pub namespace: Option<String>,
     /// What the document needs before feed-rs can read it; `None` for what it reads as is.
     pub rewrite: Option<Rewrite>,
 }
@@ -125,6 +127,10 @@ pub(super) fn sniff(bytes: &[u8]) -> Option<Root> {
     loop {
         let (resolved, event) = reader.read_resolved_event().ok()?;
         let ns = Ns::resolved(&resolved);
+        let namespace = match resolved {
+            ResolveResult::Bound(ns) => Some(ns.into_inner().to_string()),
+            _ => None,
+        };
         let (Event::Start(e) | Event::Empty(e)) = event else {
             if matches!(event, Event::Eof) {
                 return None;
@@ -148,7 +154,11 @@ pub(super) fn sniff(bytes: &[u8]) -> Option<Root> {
             "rss" if !version_read_as_is(&e) => Some(Rewrite::Rss),
             _ => None,
         };
-        return Some(Root { name, rewrite });
+        return Some(Root {
+            name,
+            namespace,
+            rewrite,
+        });
     }
 }
 
@@ -174,6 +184,38 @@ pub(super) fn mentions_dublin_core(bytes: &[u8]) -> bool {
 pub(super) fn rewrite(bytes: &[u8], how: Rewrite) -> Option<String> {
     let (doc, transcoded) = utf8(bytes);
     Rewriter::new(&doc, how, transcoded).run()
+}
+
+/// How many `item` or `entry` elements the document has where feeds put them (children of the
+/// root or of its child, in any namespace), and the name of the first one.
+pub(super) fn count_items(bytes: &[u8]) -> Option<(usize, &'static str)> {
+    let (doc, _) = utf8(bytes);
+    let mut reader = Reader::from_str(&doc);
+    let (mut depth, mut count, mut name) = (0usize, 0, None);
+    loop {
+        let event = reader.read_event().ok()?;
+        let (e, opens) = match &event {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let found = match e.local_name().into_inner() {
+            "item" => Some("item"),
+            "entry" => Some("entry"),
+            _ => None,
+        };
+        if let Some(found) = found.filter(|_| matches!(depth + 1, 2 | 3)) {
+            count += 1;
+            name.get_or_insert(found);
+        }
+        depth += usize::from(opens);
+    }
+    Some((count, name?))
 }
 
 /// The document as UTF-8, and whether it was transcoded from the encoding its BOM or XML

@@ -2,7 +2,8 @@
 //! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
 //!
 //! Formats feed-rs does not read as they come (Atom 0.3, RSS 0.90, RSS without a version,
-//! `dc:title`, ...) are rewritten first by [`formats`].
+//! `dc:title`, ...) are rewritten first by [`formats`]; a document with items of which none
+//! becomes an entry is an error, never an empty box.
 
 mod formats;
 pub mod merge;
@@ -55,6 +56,7 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         feed = read(titled.as_bytes(), base)?;
     }
     let site_url = pick_link(&feed.links, base);
+    let read_by_parser = feed.entries.len();
     let entries: Vec<Entry> = feed
         .entries
         .into_iter()
@@ -83,6 +85,11 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
             })
         })
         .collect();
+    if entries.is_empty()
+        && let Some(why) = no_entry_from_items(bytes, feed.feed_type, read_by_parser, root)
+    {
+        return Err(ParseError(why));
+    }
     Ok(ParsedFeed {
         title: feed
             .title
@@ -114,6 +121,42 @@ fn lacks_a_title(feed: &feed_rs::model::Feed) -> bool {
     let untitled =
         |t: &Option<feed_rs::model::Text>| t.as_ref().is_none_or(|t| t.content.trim().is_empty());
     untitled(&feed.title) || feed.entries.iter().any(|e| untitled(&e.title))
+}
+
+/// Why a document without entries is not a feed, if it has items: an empty feed is one without
+/// any. `read_by_parser` is how many of them feed-rs read before normalizing dropped them.
+fn no_entry_from_items(
+    bytes: &[u8],
+    feed_type: FeedType,
+    read_by_parser: usize,
+    root: Option<formats::Root>,
+) -> Option<String> {
+    let (count, what) = if feed_type == FeedType::JSON {
+        let items = serde_json::from_slice::<serde_json::Value>(bytes).ok()?;
+        (items.get("items")?.as_array()?.len(), "JSON Feed items")
+    } else {
+        let (count, name) = formats::count_items(bytes)?;
+        let what = if name == "item" {
+            "<item> elements"
+        } else {
+            "<entry> elements"
+        };
+        (count, what)
+    };
+    if count == 0 {
+        return None;
+    }
+    let why = match root {
+        _ if read_by_parser > 0 => "none has a title or an http(s) link".to_string(),
+        Some(formats::Root {
+            name,
+            namespace: Some(namespace),
+            ..
+        }) => format!("none could be read in a <{name}> of namespace {namespace}"),
+        Some(root) => format!("none could be read in a <{}>", root.name),
+        None => "none could be read".to_string(),
+    };
+    Some(format!("{count} {what} but no entry: {why}"))
 }
 
 /// Transcodes a body to UTF-8 when HTTP declared a non-UTF-8 charset and the document does not
@@ -576,6 +619,40 @@ mod tests {
         assert_eq!(
             titles(&parse(unversioned.as_bytes(), &base(), now()).unwrap()),
             ["A"]
+        );
+    }
+
+    #[test]
+    fn items_that_give_no_entry_are_an_error_naming_why() {
+        let empty_items =
+            rss("<item><title></title></item><item><link>javascript:x()</link></item>");
+        let err = parse(&empty_items, &base(), now()).unwrap_err().to_string();
+        assert!(
+            err.contains("2 <item> elements")
+                && err.contains("none has a title or an http(s) link"),
+            "{err}"
+        );
+
+        let unknown = r#"<feed xmlns="http://example.com/future-atom"><title>T</title><entry><title>A</title></entry></feed>"#;
+        let err = parse(unknown.as_bytes(), &base(), now())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("1 <entry> elements") && err.contains("http://example.com/future-atom"),
+            "{err}"
+        );
+
+        let json =
+            r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1"}]}"#;
+        let err = parse(json.as_bytes(), &base(), now())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 JSON Feed items but no entry"), "{err}");
+
+        let some_survive = rss("<item><title></title></item><item><title>Kept</title></item>");
+        assert_eq!(
+            titles(&parse(&some_survive, &base(), now()).unwrap()),
+            ["Kept"]
         );
     }
 
