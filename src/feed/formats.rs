@@ -9,6 +9,8 @@
 //! - `<rss>` without a version or with another one (0.93, 0.94, 2.0.1): "no root element".
 //! - `dc:title` where `title` is missing, on a channel or an item: feed-rs ignores it.
 //! - RSS 1.0 items without a `link`: feed-rs drops them, feedparser keeps their title.
+//! - CDF, Internet Explorer 4's channels (`<CHANNEL HREF>`, `<ITEM HREF>`, `<TITLE>`), and an
+//!   RSS `<channel>` without its `<rss>`: "no root element".
 //!
 //! Such a document is rewritten in one pass of quick-xml (the XML reader under feed-rs): a few
 //! tags are renamed, retyped or dropped, everything else is copied byte for byte, and feed-rs
@@ -51,6 +53,10 @@ pub(super) enum Rewrite {
     Rdf,
     /// Any RSS, to RSS 2.0 in RSS's namespace, with `dc:title` where `title` is missing.
     Rss,
+    /// CDF or a bare RSS `<channel>`, to RSS 2.0: tag names in lowercase, `HREF` a `link`,
+    /// `ABSTRACT` a `description`, `BASE` an `xml:base`. A channel inside the channel is left
+    /// out, as feed-rs leaves it.
+    Cdf,
 }
 
 /// What a namespace is to a feed reader.
@@ -152,6 +158,7 @@ pub(super) fn sniff(bytes: &[u8]) -> Option<Root> {
             "RDF" => Some(Rewrite::Rdf),
             "rss" if ns.modern().is_some() => Some(Rewrite::Rss),
             "rss" if !version_read_as_is(&e) => Some(Rewrite::Rss),
+            _ if ns == Ns::Unbound && name.eq_ignore_ascii_case("channel") => Some(Rewrite::Cdf),
             _ => None,
         };
         return Some(Root {
@@ -305,8 +312,8 @@ impl<'a> Rewriter<'a> {
             match event {
                 Event::Start(e) => self.element(&mut reader, start, ns, &e, true)?,
                 Event::Empty(e) => self.element(&mut reader, start, ns, &e, false)?,
-                Event::End(_) => {
-                    self.end(start, position(&reader));
+                Event::End(e) => {
+                    self.end(start, position(&reader), e.name().into_inner());
                     self.depth = self.depth.checked_sub(1)?;
                 }
                 Event::Decl(decl) if self.transcoded => {
@@ -364,6 +371,7 @@ impl<'a> Rewriter<'a> {
                 let tag = retag(e, None, &["version"], &[("version", "2.0")], |_| true);
                 self.replace(start, tag_end, &with_end(tag, opens));
             }
+            Rewrite::Cdf => self.cdf(start, tag_end, e, opens, depth),
             Rewrite::Atom03 if matches!(ns, Ns::LegacyAtom | Ns::Unbound) => {
                 return self.atom03(reader, start, e, opens);
             }
@@ -393,8 +401,8 @@ impl<'a> Rewriter<'a> {
         Some(())
     }
 
-    /// An end tag at `start..end`, closing the element at `self.depth`.
-    fn end(&mut self, start: usize, end: usize) {
+    /// The end tag `name` at `start..end`, closing the element at `self.depth`.
+    fn end(&mut self, start: usize, end: usize, name: &str) {
         if self.contexts.last().is_some_and(|c| c.depth == self.depth) {
             self.contexts.pop();
         }
@@ -404,6 +412,8 @@ impl<'a> Rewriter<'a> {
                 self.rdf_channel_open = false;
                 self.replace(start, end, "");
             }
+            (Rewrite::Cdf, 1) => self.replace(start, end, "</channel></rss>"),
+            (Rewrite::Cdf, _) => self.replace(start, end, &format!("</{}>", cdf_name(name))),
             _ => {}
         }
     }
@@ -500,6 +510,36 @@ impl<'a> Rewriter<'a> {
         Some(())
     }
 
+    /// A CDF start tag, as RSS 2.0.
+    fn cdf(&mut self, start: usize, tag_end: usize, e: &BytesStart, opens: bool, depth: usize) {
+        let name = cdf_name(e.name().into_inner());
+        let mut with = if depth == 1 {
+            "<rss version=\"2.0\"><channel".to_string()
+        } else {
+            format!("<{name}")
+        };
+        let mut link = None;
+        for a in e.attributes().flatten() {
+            let key = a.key.into_inner();
+            if key.eq_ignore_ascii_case("base") {
+                with.push_str(&format!(" xml:base=\"{}\"", a.value.replace('"', "&quot;")));
+            } else if key.eq_ignore_ascii_case("href") && (depth == 1 || name == "item") {
+                link = Some(a.value);
+            }
+        }
+        with.push('>');
+        if let Some(link) = link {
+            with.push_str(&format!("<link>{link}</link>"));
+        }
+        if !opens {
+            with.push_str(&format!("</{name}>"));
+            if depth == 1 {
+                with.push_str("</rss>");
+            }
+        }
+        self.replace(start, tag_end, &with);
+    }
+
     /// Any other start tag: only a namespace declaration feed-rs does not know changes.
     fn map_namespaces(&mut self, start: usize, tag_end: usize, e: &BytesStart, opens: bool) {
         if !e.attributes_raw().contains("xmlns") {
@@ -513,6 +553,14 @@ impl<'a> Rewriter<'a> {
             let tag = retag(e, None, &[], &[], |_| true);
             self.replace(start, tag_end, &with_end(tag, opens));
         }
+    }
+}
+
+/// The RSS 2.0 name of a CDF element.
+fn cdf_name(name: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "abstract" => "description".to_string(),
+        lower => lower.to_string(),
     }
 }
 

@@ -525,6 +525,8 @@ mod tests {
             r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>Quiet</title></channel></rdf:RDF>"#,
             r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Quiet</title></feed>"#,
             r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><dc:title>Quiet</dc:title></channel></rss>"#,
+            r#"<CHANNEL HREF="https://e.org/"><TITLE>Quiet</TITLE></CHANNEL>"#,
+            r#"<channel><title>Quiet</title></channel>"#,
         ];
         for doc in docs {
             let f = parse(doc.as_bytes(), &base(), now()).unwrap_or_else(|e| panic!("{doc}: {e}"));
