@@ -1,6 +1,11 @@
 //! Feed documents to normalized entries: parsing via feed-rs, then one normal form for every
 //! format (plain-text titles, absolute http(s) links, stable ids). Pure: no I/O, clock passed in.
+//!
+//! Formats feed-rs does not read as they come (Atom 0.3, RSS 0.90, RSS without a version,
+//! `dc:title`, ...) are rewritten first by [`formats`]; a document with items of which none
+//! becomes an entry is an error, never an empty box.
 
+mod formats;
 pub mod merge;
 pub mod scrape;
 mod text;
@@ -12,6 +17,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::Entry;
+use feed_rs::model::FeedType;
 
 /// A feed as parsed: its own metadata and its entries in document order.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,18 +36,29 @@ pub struct ParsedFeed {
 #[error("not a feed: {0}")]
 pub struct ParseError(String);
 
-/// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes fetched from `base` (the final URL, used
-/// to resolve relative links); `now`, the fetch time, stamps entries' `first_seen` and bounds
+/// Parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed bytes fetched from `base` (the final URL,
+/// used to resolve relative links); `now`, the fetch time, stamps entries' `first_seen` and bounds
 /// their `published`.
 pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed, ParseError> {
-    // An empty id from the generator marks "the feed gave none": we derive ours in `entry_id`.
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(base.as_str()))
-        .id_generator(|_, _, _| String::new())
-        .build();
-    let feed = parser.parse(bytes).map_err(|e| ParseError(e.to_string()))?;
+    let root = formats::sniff(bytes);
+    let rewritten = root
+        .as_ref()
+        .and_then(|r| r.rewrite)
+        .and_then(|how| formats::rewrite(bytes, how));
+    let mut feed = read(rewritten.as_deref().map_or(bytes, str::as_bytes), base)?;
+    // A missing title may be in a `dc:title`, which feed-rs ignores: only then is RSS read twice.
+    let rss = matches!(feed.feed_type, FeedType::RSS0 | FeedType::RSS2);
+    if rss
+        && rewritten.is_none()
+        && lacks_a_title(&feed)
+        && formats::mentions_dublin_core(bytes)
+        && let Some(titled) = formats::rewrite(bytes, formats::Rewrite::Rss)
+    {
+        feed = read(titled.as_bytes(), base)?;
+    }
     let site_url = pick_link(&feed.links, base);
-    let entries = feed
+    let read_by_parser = feed.entries.len();
+    let entries: Vec<Entry> = feed
         .entries
         .into_iter()
         .filter_map(|e| {
@@ -69,6 +86,11 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
             })
         })
         .collect();
+    if entries.is_empty()
+        && let Some(why) = no_entry_from_items(bytes, feed.feed_type, read_by_parser, root)
+    {
+        return Err(ParseError(why));
+    }
     Ok(ParsedFeed {
         title: feed
             .title
@@ -84,6 +106,58 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
             .chain(&feed.icon)
             .find_map(|i| safe_link(&i.uri, base)),
     })
+}
+
+/// feed-rs's reading of a document.
+fn read(bytes: &[u8], base: &Url) -> Result<feed_rs::model::Feed, ParseError> {
+    // An empty id from the generator marks "the feed gave none": we derive ours in `entry_id`.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .build();
+    parser.parse(bytes).map_err(|e| ParseError(e.to_string()))
+}
+
+fn lacks_a_title(feed: &feed_rs::model::Feed) -> bool {
+    let untitled =
+        |t: &Option<feed_rs::model::Text>| t.as_ref().is_none_or(|t| t.content.trim().is_empty());
+    untitled(&feed.title) || feed.entries.iter().any(|e| untitled(&e.title))
+}
+
+/// Why a document without entries is not a feed, if it has items: an empty feed is one without
+/// any. `read_by_parser` is how many of them feed-rs read before normalizing dropped them.
+fn no_entry_from_items(
+    bytes: &[u8],
+    feed_type: FeedType,
+    read_by_parser: usize,
+    root: Option<formats::Root>,
+) -> Option<String> {
+    let (count, what) = if feed_type == FeedType::JSON {
+        let items = serde_json::from_slice::<serde_json::Value>(bytes).ok()?;
+        (items.get("items")?.as_array()?.len(), "JSON Feed items")
+    } else {
+        let (count, name) = formats::count_items(bytes)?;
+        let what = if name == "item" {
+            "<item> elements"
+        } else {
+            "<entry> elements"
+        };
+        (count, what)
+    };
+    if count == 0 {
+        return None;
+    }
+    let why = match root {
+        _ if read_by_parser > 0 => "none has a title or an http(s) link".to_string(),
+        Some(formats::Root {
+            name,
+            namespace: Some(namespace),
+            ..
+        }) => format!("none could be read in a <{name}> of namespace {namespace}"),
+        Some(root) => format!("none could be read in a <{}>", root.name),
+        None => "none could be read".to_string(),
+    };
+    Some(format!("{count} {what} but no entry: {why}"))
 }
 
 /// Transcodes a body to UTF-8 when HTTP declared a non-UTF-8 charset and the document does not
@@ -434,6 +508,169 @@ mod tests {
         assert_eq!(
             f.entries[0].published.unwrap().to_rfc3339(),
             "2026-11-20T10:00:00+00:00"
+        );
+    }
+
+    fn titles(f: &ParsedFeed) -> Vec<&str> {
+        f.entries.iter().map(|e| e.title.as_str()).collect()
+    }
+
+    #[test]
+    fn a_channel_without_items_is_read_in_every_format() {
+        let docs = [
+            r#"<rss version="2.0"><channel><title>Quiet</title></channel></rss>"#,
+            r#"<rss><channel><title>Quiet</title></channel></rss>"#,
+            r#"<rss version="0.94"><channel><title>Quiet</title></channel></rss>"#,
+            r#"<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>Quiet</title></channel></rss>"#,
+            r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>Quiet</title></channel></rdf:RDF>"#,
+            r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>Quiet</title></channel></rdf:RDF>"#,
+            r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Quiet</title></feed>"#,
+            r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><dc:title>Quiet</dc:title></channel></rss>"#,
+            r#"<CHANNEL HREF="https://e.org/"><TITLE>Quiet</TITLE></CHANNEL>"#,
+            r#"<channel><title>Quiet</title></channel>"#,
+        ];
+        for doc in docs {
+            let f = parse(doc.as_bytes(), &base(), now()).unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(f.title.as_deref(), Some("Quiet"), "{doc}");
+            assert!(f.entries.is_empty(), "{doc}");
+        }
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"Quiet","items":[]}"#;
+        assert_eq!(
+            parse(json.as_bytes(), &base(), now())
+                .unwrap()
+                .title
+                .as_deref(),
+            Some("Quiet")
+        );
+    }
+
+    #[test]
+    fn rss_of_any_version_or_none_is_read() {
+        for version in [
+            "",
+            " version=\"0.93\"",
+            " version=\"0.94\"",
+            " version=\"2.0.1\"",
+            " version=\"3\"",
+        ] {
+            let doc = format!(
+                "<rss{version}><channel><title>T</title><item><title>A</title><link>/a</link></item></channel></rss>"
+            );
+            let f = parse(doc.as_bytes(), &base(), now()).unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(titles(&f), ["A"], "{doc}");
+            assert_eq!(f.entries[0].link.as_deref(), Some("https://example.org/a"));
+        }
+    }
+
+    #[test]
+    fn the_first_title_that_is_not_empty_wins_as_in_feedparser() {
+        let doc = r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>
+            <item><title/><dc:title>From dc</dc:title><link>https://e.org/1</link></item>
+            <item><title>Plain</title><dc:title>Not this</dc:title><link>https://e.org/2</link></item>
+            <item><dc:title>Dc first</dc:title><title>Not this either</title><link>https://e.org/3</link></item>
+            <item><dc:title> </dc:title><description>Described</description><link>https://e.org/4</link></item>
+            </channel></rss>"#;
+        let f = parse(doc.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(titles(&f), ["From dc", "Plain", "Dc first", "Described"]);
+    }
+
+    #[test]
+    fn rdf_items_without_a_link_keep_their_title() {
+        let doc = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+            <channel rdf:about="https://e.org/"><title>T</title><link>https://e.org/</link></channel>
+            <item rdf:about="urn:a"><title>Linked</title><link>https://e.org/a</link></item>
+            <item rdf:about="urn:b"><title>Unlinked</title></item></rdf:RDF>"#;
+        let f = parse(doc.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(titles(&f), ["Linked", "Unlinked"]);
+        assert_eq!(f.entries[1].link, None);
+        assert_eq!(f.site_url.as_deref(), Some("https://e.org/"));
+    }
+
+    #[test]
+    fn a_rewritten_document_keeps_its_declared_encoding() {
+        let doc = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel><title>Caf\xe9</title></channel><item><title>Cr\xe8me br\xfbl\xe9e</title><link>https://e.org/c</link></item></rdf:RDF>";
+        let f = parse(doc, &base(), now()).unwrap();
+        assert_eq!(f.title.as_deref(), Some("Café"));
+        assert_eq!(titles(&f), ["Crème brûlée"]);
+    }
+
+    #[test]
+    fn atom_0_3_text_is_read_by_its_mode_and_media_type() {
+        let doc = r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title>
+            <entry><title>Plain &amp; simple</title><link rel="alternate" href="/1"/><issued>2026-11-20T10:00:00Z</issued></entry>
+            <entry><title type="text/html" mode="escaped">&lt;b&gt;Escaped&lt;/b&gt; HTML</title><link rel="alternate" href="/2"/></entry>
+            <entry><title type="application/xhtml+xml"><div xmlns="http://www.w3.org/1999/xhtml"><i>Inline</i> XHTML</div></title><link rel="alternate" href="/3"/></entry>
+            <entry><title mode="base64">QmFzZTY0</title><summary>Named by its summary</summary><link rel="alternate" href="/4"/></entry>
+            </feed>"#;
+        let f = parse(doc.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            titles(&f),
+            [
+                "Plain & simple",
+                "Escaped HTML",
+                "Inline XHTML",
+                "Named by its summary"
+            ]
+        );
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://example.org/1"));
+        assert_eq!(
+            f.entries[0].published.unwrap().to_rfc3339(),
+            "2026-11-20T10:00:00+00:00",
+            "issued is when it was published"
+        );
+        let unversioned = r#"<feed version="0.3"><title>T</title><entry><title type="text/plain">A</title></entry></feed>"#;
+        assert_eq!(
+            titles(&parse(unversioned.as_bytes(), &base(), now()).unwrap()),
+            ["A"]
+        );
+    }
+
+    #[test]
+    fn items_that_give_no_entry_are_an_error_naming_why() {
+        let empty_items =
+            rss("<item><title></title></item><item><link>javascript:x()</link></item>");
+        let err = parse(&empty_items, &base(), now()).unwrap_err().to_string();
+        assert!(
+            err.contains("2 <item> elements")
+                && err.contains("none has a title or an http(s) link"),
+            "{err}"
+        );
+
+        let unknown = r#"<feed xmlns="http://example.com/future-atom"><title>T</title><entry><title>A</title></entry></feed>"#;
+        let err = parse(unknown.as_bytes(), &base(), now())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("1 <entry> elements") && err.contains("http://example.com/future-atom"),
+            "{err}"
+        );
+
+        let json =
+            r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1"}]}"#;
+        let err = parse(json.as_bytes(), &base(), now())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 JSON Feed items but no entry"), "{err}");
+
+        let some_survive = rss("<item><title></title></item><item><title>Kept</title></item>");
+        assert_eq!(
+            titles(&parse(&some_survive, &base(), now()).unwrap()),
+            ["Kept"]
+        );
+    }
+
+    #[test]
+    fn ordinary_feeds_are_not_rewritten() {
+        let atom = br#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title></feed>"#;
+        for doc in [&rss("<item><title>A</title></item>")[..], atom] {
+            assert_eq!(formats::sniff(doc).unwrap().rewrite, None);
+        }
+        // A feed whose titles are all there is read once, even with Dublin Core in it.
+        let with_dc = br#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><item><title>A</title><dc:creator>me</dc:creator></item></channel></rss>"#;
+        assert_eq!(
+            formats::rewrite(with_dc, formats::Rewrite::Rss),
+            None,
+            "nothing to change"
         );
     }
 }

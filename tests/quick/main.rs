@@ -9,6 +9,7 @@ mod support;
 
 mod admin;
 mod corpus;
+mod feed_formats;
 mod feed_properties;
 mod feed_rules;
 mod fetch_hostile;

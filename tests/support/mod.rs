@@ -8,6 +8,7 @@ pub mod bucket;
 pub mod chromium;
 pub mod conformance;
 pub mod feeds;
+pub mod formats;
 pub mod http;
 pub mod install;
 pub mod rng;

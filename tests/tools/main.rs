@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod feed_formats;
 mod install;
 mod outputs;
 mod systemd_units;
