@@ -56,7 +56,8 @@ impl FetchFailure {
 pub struct HttpClient {
     client: reqwest::Client,
     max_body: u64,
-    allow_private: bool,
+    /// Hosts that may be on private addresses (see [`guard`]).
+    private_hosts: guard::PrivateHosts,
 }
 
 impl HttpClient {
@@ -70,7 +71,8 @@ impl HttpClient {
         cfg: &FetchConfig,
         last: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
     ) -> anyhow::Result<Self> {
-        let allow_private = cfg.allow_private_networks;
+        let private_hosts = guard::PrivateHosts::new(cfg.private_hosts());
+        let allowed = private_hosts.clone();
         let max_redirects = cfg.max_redirects;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > max_redirects {
@@ -80,25 +82,25 @@ impl HttpClient {
                 let scheme = attempt.url().scheme().to_string();
                 return attempt.error(format!("redirect to a {scheme}: URL"));
             }
-            if !allow_private && let Err(blocked) = guard::check_literal(attempt.url()) {
+            if let Err(blocked) = guard::check_literal(attempt.url(), &allowed) {
                 return attempt.error(blocked);
             }
             attempt.follow()
         });
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
             .timeout(Duration::from_secs(cfg.timeout_secs))
             .redirect(redirect)
             .no_proxy()
-            .retry(reqwest::retry::never());
-        if !allow_private {
-            builder = builder.dns_resolver(guard::GuardedResolver);
-        }
+            .retry(reqwest::retry::never())
+            .dns_resolver(guard::GuardedResolver {
+                allowed: private_hosts.clone(),
+            });
         Ok(HttpClient {
             client: last(builder).build()?,
             max_body: cfg.max_body_bytes,
-            allow_private,
+            private_hosts,
         })
     }
 
@@ -109,9 +111,8 @@ impl HttpClient {
         etag: Option<&str>,
         last_modified: Option<&str>,
     ) -> Result<Fetched, FetchFailure> {
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
+        guard::check_literal(url, &self.private_hosts)
+            .map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         let mut req = self.client.get(url.clone()).header(
             header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
@@ -185,9 +186,8 @@ impl HttpClient {
     /// timeouts, redirect limit, body cap. An error status is an answer, not a failure. The
     /// URL may carry an API key, so no failure message names it.
     pub async fn get_api(&self, url: &Url) -> Result<ApiResponse, FetchFailure> {
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
+        guard::check_literal(url, &self.private_hosts)
+            .map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         let mut resp = self
             .client
             .get(url.clone())
