@@ -90,6 +90,8 @@ enum Command {
     },
     /// The headline block and its archive: show, set, edit, history, restore, archive.
     Headlines(newsdesk::fetcher::headlines_cli::Args),
+    /// The web admin's shared state: logout-everywhere.
+    Admin(newsdesk::fetcher::admin_cli::Args),
 }
 
 /// Exit codes (also in the README): systemd shows any but 0 as a failed run.
@@ -217,6 +219,9 @@ async fn run(cli: Cli, log: &Logging) -> anyhow::Result<ExitCode> {
             if done == newsdesk::fetcher::headlines_cli::Done::NotCurrent {
                 return Ok(ExitCode::from(exit::NOT_CURRENT));
             }
+        }
+        Command::Admin(args) => {
+            newsdesk::fetcher::admin_cli::run(args, &store, now, &mut std::io::stdout()).await?;
         }
         Command::RemoveSite { site, grace_secs } => {
             let grace = std::time::Duration::from_secs(grace_secs);

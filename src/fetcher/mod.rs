@@ -3,8 +3,10 @@
 //! (`logos.rs`, `headlines.rs`), and renders and publishes every site whose inputs changed
 //! (`inputs.rs`, `render.rs`), ending with a [`SyncSummary`]. [`run`] repeats passes on a
 //! schedule, [`report`] shows a person how a pass went, and [`headlines_cli`] is the
-//! `headlines` command that edits the headline files.
+//! `headlines` command that edits the headline files; [`admin_cli`] is the `admin` command
+//! (ending every web admin session).
 
+pub mod admin_cli;
 mod headlines;
 pub mod headlines_cli;
 mod inputs;
