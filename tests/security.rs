@@ -441,3 +441,186 @@ async fn a_save_without_its_base_is_not_said_to_be_live() {
         .unwrap();
     assert_ne!(current.block("test"), Some(version), "indeed not current");
 }
+
+// ---- 4. Missing assets cost no bucket reads ----
+
+#[tokio::test]
+async fn random_asset_names_cost_no_bucket_reads() {
+    let (store, _server) = published().await;
+    let app = app(&store, Options::default()).await;
+    let c = Client::new(&app, "192.0.2.1:4000");
+    let page = c.get("/", None).await;
+    let css = page
+        .body
+        .split("href=\"/assets/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(
+        c.get(&format!("/assets/{css}"), None).await.status,
+        StatusCode::OK
+    );
+    let before = store.ops();
+    for i in 0..200u32 {
+        let name = format!(
+            "/assets/style.{:016x}.css",
+            u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        );
+        assert_eq!(
+            c.get(&name, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        store.ops() - before,
+        Default::default(),
+        "no bucket request for a miss"
+    );
+    // The real stylesheet is served from memory now.
+    assert_eq!(
+        c.get(&format!("/assets/{css}"), None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(store.ops() - before, Default::default());
+}
+
+// ---- 5. One client's share of new layouts ----
+
+#[tokio::test]
+async fn a_client_past_its_share_of_new_layouts_gets_the_default_page() {
+    let store = Store::open("memory://", Role::Fetcher).unwrap();
+    let server = FeedServer::start().await;
+    let mut urls = vec![];
+    for i in 0..4 {
+        let path = format!("/f{i}.xml");
+        server.set(
+            &path,
+            Behavior::Feed {
+                body: generated_rss(&format!("src{i}"), 3),
+                content_type: "application/xml",
+                etag: None,
+            },
+        );
+        urls.push(server.url(&path));
+    }
+    sync(&common::config_for(&urls), &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    let app = app(&store, Options::default()).await;
+    let site = app.live.snapshot().sites[0].live.clone().unwrap();
+    let ids: Vec<String> = site.fragments.iter().map(|f| f.id.clone()).collect();
+    let default = Client::new(&app, "203.0.113.9:4000")
+        .get("/", None)
+        .await
+        .body;
+    // Every ordered choice of the sources to show (the others hidden): 63 layouts besides
+    // the default, none built before.
+    let mut layouts: Vec<String> = vec![];
+    let mut chosen: Vec<Vec<usize>> = (0..4).map(|i| vec![i]).collect();
+    while let Some(shown) = chosen.pop() {
+        for next in (0..4).filter(|i| !shown.contains(i)) {
+            let mut longer = shown.clone();
+            longer.push(next);
+            chosen.push(longer);
+        }
+        if shown != [0, 1, 2, 3] {
+            let hidden = (0..4)
+                .filter(|i| !shown.contains(i))
+                .map(|i| format!("!{}", ids[i]));
+            let list: Vec<String> = shown
+                .iter()
+                .map(|&i| ids[i].clone())
+                .chain(hidden)
+                .collect();
+            layouts.push(list.join("."));
+        }
+    }
+    assert_eq!(layouts.len(), 63);
+    let reader = |i: usize, net: &str| {
+        Client::new(&app, &format!("{net}.{}:4000", 1 + i % 200))
+            .with("cookie", &format!("nd_layout=1:{}", layouts[i]))
+    };
+    let mut own = 0;
+    for i in 0..40 {
+        // Addresses across one /24: one client network.
+        let page = reader(i, "203.0.113").get("/", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        if page.body != default {
+            own += 1;
+        }
+    }
+    assert_eq!(
+        own,
+        newsdesk::frontend::live::LAYOUTS_PER_CLIENT,
+        "the /24's share, then the default page"
+    );
+    // Another network still gets its own layout; a layout already built is still served.
+    assert_ne!(reader(50, "198.51.100").get("/", None).await.body, default);
+    assert_ne!(
+        reader(0, "203.0.113").get("/", None).await.body,
+        default,
+        "a layout already built costs nothing"
+    );
+}
+
+// ---- 9. Every image a page shows is a bucket copy ----
+
+#[tokio::test]
+async fn every_image_on_the_page_is_served_from_assets() {
+    let (store, server) = published().await;
+    server.set(
+        "/lead.png",
+        Behavior::Feed {
+            body: b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny".to_vec(),
+            content_type: "image/png",
+            etag: None,
+        },
+    );
+    let block = newsdesk::headlines::Block::from_items(vec![newsdesk::headlines::Item {
+        title: "The lead".into(),
+        url: "https://e.org/1".into(),
+        image: Some(server.url("/lead.png")),
+    }])
+    .unwrap();
+    newsdesk::headlines::blocks::save(
+        &store,
+        "test",
+        block,
+        "web:t",
+        None,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    sync(
+        &common::config_for(&[server.url("/ok.xml")]),
+        &store,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    let app = app(&store, Options::default()).await;
+    let c = Client::new(&app, "192.0.2.1:4000");
+    let page = c.get("/", None).await;
+    assert!(
+        page.header(header::CONTENT_SECURITY_POLICY)
+            .contains("img-src 'self';"),
+        "{}",
+        page.header(header::CONTENT_SECURITY_POLICY)
+    );
+    let sources: Vec<&str> = page
+        .body
+        .split("<img ")
+        .skip(1)
+        .filter_map(|tag| tag.split("src=\"").nth(1)?.split('"').next())
+        .collect();
+    for src in &sources {
+        assert!(src.starts_with("/assets/"), "{src} is not a bucket copy");
+        assert_eq!(c.get(src, None).await.status, StatusCode::OK, "{src}");
+    }
+    eprintln!("images on the page: {sources:?}");
+}
