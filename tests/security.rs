@@ -624,3 +624,76 @@ async fn every_image_on_the_page_is_served_from_assets() {
     }
     eprintln!("images on the page: {sources:?}");
 }
+
+// ---- 3 and 7 through the real binary ----
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `--admin-listen` takes `/metrics` off the public port; an admin without a trusted proxy is
+/// warned about at start.
+#[tokio::test]
+async fn the_binary_serves_metrics_on_the_admin_listener_and_warns_without_a_trusted_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (public, ops) = (free_port(), free_port());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk-frontend"))
+        .args([
+            "--store",
+            &format!("file://{}/bucket", dir.path().display()),
+        ])
+        .args(["--listen", &format!("127.0.0.1:{public}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{ops}")])
+        .env("NEWSDESK_ADMIN_HASH", &*HASH)
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let result = async {
+        let mut up = false;
+        for _ in 0..100 {
+            if http
+                .get(format!("http://127.0.0.1:{ops}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(up, "the admin listener never answered");
+        let get = |port: u16, path: &str| http.get(format!("http://127.0.0.1:{port}{path}")).send();
+        assert_eq!(get(public, "/metrics").await.unwrap().status(), 404);
+        let ops_metrics = get(ops, "/metrics").await.unwrap();
+        assert_eq!(ops_metrics.status(), 200);
+        assert!(ops_metrics.text().await.unwrap().contains("newsdesk_"));
+        let readyz = get(public, "/readyz").await.unwrap().text().await.unwrap();
+        assert_eq!(readyz, "not ready\n");
+        assert!(
+            get(ops, "/readyz")
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("bucket")
+        );
+        assert_eq!(get(public, "/healthz").await.unwrap().status(), 200);
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(30), result).await;
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    outcome.expect("bounded");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("no --trusted-proxy") && log.contains("Set --trusted-proxy"),
+        "{log}"
+    );
+}
