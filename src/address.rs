@@ -6,7 +6,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Loopback, private, link-local, CGNAT, multicast, unspecified, documentation, benchmarking,
-/// broadcast and reserved ranges, and IPv6 forms that embed such an IPv4 address.
+/// broadcast and reserved ranges, IPv6 forms that embed such an IPv4 address, NAT64's
+/// local-use prefix and Teredo (whose tunnels reach IPv4 addresses we cannot check).
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
@@ -55,6 +56,8 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        || seg[0..3] == [0x64, 0xff9b, 1] // NAT64 local use 64:ff9b:1::/48 (RFC 8215)
+        || (seg[0] == 0x2001 && seg[1] == 0) // Teredo 2001::/32: tunnels to any IPv4 address
         || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
         || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
         || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
@@ -156,6 +159,10 @@ mod tests {
             "64:ff9b::a00:1",
             "2002:c0a8:101::1",
             "ff02::1",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1:ffff::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001::1",
         ] {
             assert!(is_forbidden(ip(s)), "{s} must be forbidden");
         }
@@ -169,6 +176,9 @@ mod tests {
             "2606:4700::1111",
             "::ffff:8.8.8.8",
             "100.128.0.1",
+            "64:ff9b::808:808",
+            "2001:4860::8888",
+            "2001:1::1",
         ] {
             assert!(!is_forbidden(ip(s)), "{s} must be allowed");
         }

@@ -9,8 +9,17 @@ use crate::config::error::{KeyPath, Violation};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FetchConfig {
-    /// Lets feeds live on loopback/private/link-local addresses (tests, intranets).
+    /// Lets the hosts of the configured feed URLs (and the weather `base_url`) be on
+    /// loopback/private/link-local addresses (tests, intranets). URLs found in what they send
+    /// (og:image pages, logos, headline images, redirects to other hosts) keep the guard.
     pub allow_private_networks: bool,
+    /// More hosts (names or IP addresses) that may be on private addresses, whether
+    /// `allow_private_networks` is on or not: an intranet image host, say.
+    pub allow_private_hosts: Vec<String>,
+    /// The hosts of the configured feed and weather URLs, filled in by `config::parse` (not a
+    /// setting).
+    #[serde(skip)]
+    pub configured_hosts: Vec<String>,
     pub user_agent: String,
     pub connect_timeout_secs: u64,
     pub timeout_secs: u64,
@@ -34,6 +43,8 @@ impl Default for FetchConfig {
     fn default() -> Self {
         FetchConfig {
             allow_private_networks: false,
+            allow_private_hosts: vec![],
+            configured_hosts: vec![],
             user_agent: concat!("newsdesk/", env!("CARGO_PKG_VERSION"), " (feed aggregator)")
                 .into(),
             connect_timeout_secs: 10,
@@ -51,6 +62,20 @@ impl Default for FetchConfig {
 }
 
 impl FetchConfig {
+    /// The hosts that may be on private addresses: those of the configured URLs while
+    /// `allow_private_networks` is on, and `allow_private_hosts`.
+    pub fn private_hosts(&self) -> Vec<String> {
+        let configured = self
+            .allow_private_networks
+            .then_some(&self.configured_hosts)
+            .into_iter()
+            .flatten();
+        configured
+            .chain(&self.allow_private_hosts)
+            .cloned()
+            .collect()
+    }
+
     /// Rules serde cannot express; `at` is this table's path (`fetch`).
     pub fn check(&self, at: &KeyPath) -> Result<(), Violation> {
         let positive = [

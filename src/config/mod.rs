@@ -64,7 +64,33 @@ pub fn parse_with_env(
     let mut config: Config = doc.deserialize()?;
     validate(&config).map_err(|v| doc.violation(v))?;
     resolve_requests(&mut config, env).map_err(|v| doc.violation(v))?;
+    config.fetch.configured_hosts = config.configured_hosts();
     Ok(config)
+}
+
+impl Config {
+    /// The hosts of the URLs the operator configured for the fetcher to poll: every feed's and
+    /// the weather provider's (`[fetch] allow_private_networks` lets these be private).
+    fn configured_hosts(&self) -> Vec<String> {
+        let feeds = self
+            .sites
+            .iter()
+            .flat_map(|s| &s.feeds)
+            .map(|f| f.url.url());
+        let weather = self
+            .weather
+            .iter()
+            .filter_map(|w| w.base_url.as_ref())
+            .map(|u| u.url());
+        let mut hosts: Vec<String> = feeds
+            .chain(weather)
+            .filter_map(|u| u.host_str())
+            .map(str::to_string)
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
 }
 
 /// Reads and parses a config file (with the process environment).
@@ -180,6 +206,30 @@ hosts = ["linuxreport.example"]
 url = "https://lwn.net/headlines/rss"
 title = "LWN"
 "#;
+
+    #[test]
+    fn only_configured_hosts_may_be_private() {
+        let c = parse(MINIMAL, "test").unwrap();
+        assert!(c.fetch.private_hosts().is_empty(), "off by default");
+        let on = parse(
+            &format!(
+                "[fetch]\nallow_private_networks = true\nallow_private_hosts = [\"img.intranet\"]\n\
+                 [weather]\nbase_url = \"http://10.0.0.9:8080\"\n{MINIMAL}"
+            ),
+            "test",
+        )
+        .unwrap();
+        assert_eq!(
+            on.fetch.private_hosts(),
+            ["10.0.0.9", "lwn.net", "img.intranet"]
+        );
+        let listed = parse(
+            &format!("[fetch]\nallow_private_hosts = [\"img.intranet\"]\n{MINIMAL}"),
+            "test",
+        )
+        .unwrap();
+        assert_eq!(listed.fetch.private_hosts(), ["img.intranet"]);
+    }
 
     fn err(text: &str) -> String {
         parse(text, "test.toml").unwrap_err().to_string()

@@ -67,7 +67,8 @@ pub struct HttpClient {
     same_origin: Arc<OnceLock<reqwest::Client>>,
     build: Arc<Build>,
     max_body: u64,
-    allow_private: bool,
+    /// Hosts that may be on private addresses (see [`guard`]).
+    private_hosts: guard::PrivateHosts,
 }
 
 impl HttpClient {
@@ -82,15 +83,17 @@ impl HttpClient {
         last: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
     ) -> anyhow::Result<Self> {
         let cfg = cfg.clone();
-        let (allow_private, max_body) = (cfg.allow_private_networks, cfg.max_body_bytes);
+        let private_hosts = guard::PrivateHosts::new(cfg.private_hosts());
+        let max_body = cfg.max_body_bytes;
+        let allowed = private_hosts.clone();
         let build: Arc<Build> =
-            Arc::new(move |same_origin| last(builder(&cfg, same_origin)).build());
+            Arc::new(move |same_origin| last(builder(&cfg, &allowed, same_origin)).build());
         Ok(HttpClient {
             client: build(false)?,
             same_origin: Arc::default(),
             build,
             max_body,
-            allow_private,
+            private_hosts,
         })
     }
 
@@ -116,9 +119,8 @@ impl HttpClient {
         last_modified: Option<&str>,
         request: &FeedRequest,
     ) -> Result<Fetched, FetchFailure> {
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
+        guard::check_literal(url, &self.private_hosts)
+            .map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         let client = if request.headers.is_empty() {
             &self.client
         } else {
@@ -203,8 +205,12 @@ impl HttpClient {
 /// A client builder with the fetcher's rules: user agent, timeouts, no proxy, no retries,
 /// the SSRF guard on every resolved address, and the redirect policy (a limit, http(s) only,
 /// the guard on each hop, and with `same_origin` no hop to another origin).
-fn builder(cfg: &FetchConfig, same_origin: bool) -> reqwest::ClientBuilder {
-    let allow_private = cfg.allow_private_networks;
+fn builder(
+    cfg: &FetchConfig,
+    private_hosts: &guard::PrivateHosts,
+    same_origin: bool,
+) -> reqwest::ClientBuilder {
+    let allowed = private_hosts.clone();
     let max_redirects = cfg.max_redirects;
     let redirect = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max_redirects {
@@ -214,7 +220,7 @@ fn builder(cfg: &FetchConfig, same_origin: bool) -> reqwest::ClientBuilder {
             let scheme = attempt.url().scheme().to_string();
             return attempt.error(format!("redirect to a {scheme}: URL"));
         }
-        if !allow_private && let Err(blocked) = guard::check_literal(attempt.url()) {
+        if let Err(blocked) = guard::check_literal(attempt.url(), &allowed) {
             return attempt.error(blocked);
         }
         if same_origin
@@ -228,17 +234,16 @@ fn builder(cfg: &FetchConfig, same_origin: bool) -> reqwest::ClientBuilder {
         }
         attempt.follow()
     });
-    let mut builder = reqwest::Client::builder()
+    reqwest::Client::builder()
         .user_agent(cfg.user_agent.clone())
         .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
         .timeout(Duration::from_secs(cfg.timeout_secs))
         .redirect(redirect)
         .no_proxy()
-        .retry(reqwest::retry::never());
-    if !allow_private {
-        builder = builder.dns_resolver(guard::GuardedResolver);
-    }
-    builder
+        .retry(reqwest::retry::never())
+        .dns_resolver(guard::GuardedResolver {
+            allowed: private_hosts.clone(),
+        })
 }
 
 /// What an API answered: any status, with its body, since APIs explain errors in the body.
@@ -255,9 +260,8 @@ impl HttpClient {
     /// timeouts, redirect limit, body cap. An error status is an answer, not a failure. The
     /// URL may carry an API key: no failure message names it (see `classify`).
     pub async fn get_api(&self, url: &Url) -> Result<ApiResponse, FetchFailure> {
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
+        guard::check_literal(url, &self.private_hosts)
+            .map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         let mut resp = self
             .client
             .get(url.clone())

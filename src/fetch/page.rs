@@ -45,9 +45,8 @@ impl HttpClient {
                 format!("{} is not an http(s) URL", url.scheme()),
             ));
         }
-        if !self.allow_private {
-            guard::check_literal(url).map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
-        }
+        guard::check_literal(url, &self.private_hosts)
+            .map_err(|b| FetchFailure::new("blocked", b.to_string()))?;
         let mut resp = self
             .client
             .get(url.clone())

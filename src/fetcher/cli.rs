@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::report::{self, SyncReport};
-use super::{Shard, SyncOptions, SyncSummary, headlines_cli, opml_cli};
+use super::{Shard, SyncOptions, SyncSummary, admin_cli, headlines_cli, opml_cli};
 use crate::cli::{LogFormat, Logging};
 use crate::config::{self, Config};
 use crate::store::Store;
@@ -68,6 +68,8 @@ pub enum Command {
     },
     /// The headline block and its archive: show, set, edit, history, restore, archive.
     Headlines(headlines_cli::Args),
+    /// The web admin's shared state: logout-everywhere.
+    Admin(admin_cli::Args),
     /// The feeds as OPML for feed readers (export), and a reader's OPML into a site (import).
     Opml(opml_cli::Args),
 }
@@ -186,6 +188,9 @@ impl Command {
                 let path = config.map(PathBuf::as_path);
                 let warn = |m: &str| log.warn(m);
                 opml_cli::run(args, &loaded, path, store, &mut std::io::stdout(), &warn).await?;
+            }
+            Command::Admin(args) => {
+                admin_cli::run(args, store, now, &mut std::io::stdout()).await?;
             }
             Command::RemoveSite { site, grace_secs } => {
                 let grace = std::time::Duration::from_secs(grace_secs);

@@ -4,8 +4,10 @@
 //! (`inputs.rs`, `render.rs`), ending with a [`SyncSummary`]. [`run`] repeats passes on a
 //! schedule, [`report`] shows a person how a pass went, and [`headlines_cli`] is the
 //! `headlines` command that edits the headline files; [`opml_cli`] is the `opml` command that
-//! exports the feeds for feed readers and imports theirs ([`opml`]).
+//! exports the feeds for feed readers and imports theirs ([`opml`]); [`admin_cli`] is the
+//! `admin` command (ending every web admin session).
 
+pub mod admin_cli;
 pub mod cli;
 mod headlines;
 pub mod headlines_cli;

@@ -39,6 +39,9 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
     /// The web admin; `None` (the default) answers 404 on every `/admin/` path.
     pub admin: Option<Arc<admin::AdminConfig>>,
+    /// `--admin-listen`: a second listener that alone serves `/metrics` and `/readyz` in
+    /// full ([`super::routes::ops_router`]); the public one then hides them.
+    pub admin_listen: Option<String>,
 }
 
 impl Default for Options {
@@ -54,7 +57,37 @@ impl Default for Options {
             weather: Default::default(),
             trusted_proxies: vec![],
             admin: None,
+            admin_listen: None,
         }
+    }
+}
+
+impl Options {
+    /// What the operator should hear at start about these settings.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(admin) = &self.admin
+            && self.trusted_proxies.is_empty()
+        {
+            out.push(format!(
+                "the web admin is on and no --trusted-proxy (NEWSDESK_TRUSTED_PROXY) is set: behind a \
+                 proxy or load balancer every client looks like it, so all share one login rate limit{}. \
+                 Set --trusted-proxy to the proxy's address (127.0.0.1 when it runs on this machine)",
+                if admin.allow_http {
+                    ""
+                } else {
+                    ", and its X-Forwarded-Proto is not believed, so logins through it are refused as plain http"
+                }
+            ));
+        }
+        if self.admin_listen.is_none() {
+            out.push(
+                "/metrics and /readyz list every site and its errors to anyone who asks: set \
+                 --admin-listen (NEWSDESK_ADMIN_LISTEN) to serve them on a private address only"
+                    .to_string(),
+            );
+        }
+        out
     }
 }
 
@@ -113,5 +146,40 @@ impl App {
     /// The site a request is for (see [`Live::site`]).
     pub fn site(&self, headers: &HeaderMap, uri: &Uri) -> Result<Arc<LiveSite>, Error> {
         self.live.site(headers, uri, self.options.poll)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_admin_without_a_trusted_proxy_is_warned_about() {
+        let admin = admin::AdminConfig::new(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            None,
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        let on = Options {
+            admin: Some(Arc::new(admin)),
+            admin_listen: Some("127.0.0.1:9090".into()),
+            ..Options::default()
+        };
+        let warnings = on.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("--trusted-proxy"), "{warnings:?}");
+        let behind = Options {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            ..on
+        };
+        assert!(behind.warnings().is_empty());
+        assert!(
+            Options::default()
+                .warnings()
+                .iter()
+                .all(|w| !w.contains("trusted-proxy")),
+            "no admin, no proxy warning"
+        );
     }
 }

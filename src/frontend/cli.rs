@@ -65,10 +65,22 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub trusted_proxy: Vec<ipnetwork::IpNetwork>,
-    /// Seconds an admin stays logged in (the web admin is on when NEWSDESK_ADMIN_HASH is set;
-    /// NEWSDESK_SESSION_KEY, if set, signs sessions instead of a key derived from the hash).
+    /// Seconds an admin stays logged in, applied to every session whenever it is used (so
+    /// lowering it cuts sessions already issued). The web admin is on when
+    /// NEWSDESK_ADMIN_HASH is set; sessions are signed with NEWSDESK_SESSION_KEY if set, else
+    /// with a secret the first frontend generates and keeps in the bucket under admin/.
     #[arg(long, env = "NEWSDESK_ADMIN_SESSION_SECS", default_value_t = 43_200, value_parser = clap::value_parser!(u64).range(1..))]
     pub admin_session_secs: u64,
+    /// Accept admin logins over plain http, with a cookie that is not Secure. Only for a
+    /// frontend reached on a trusted network (tests, loopback): without it, logins need https,
+    /// seen on the connection or in a trusted proxy's X-Forwarded-Proto.
+    #[arg(long, env = "NEWSDESK_ADMIN_ALLOW_HTTP")]
+    pub admin_allow_http: bool,
+    /// A second address (IP:PORT) that alone serves /metrics and /readyz in full; the public
+    /// listener then answers /metrics with 404 and /readyz with its status only. /healthz
+    /// stays on both.
+    #[arg(long, env = "NEWSDESK_ADMIN_LISTEN")]
+    pub admin_listen: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -107,11 +119,14 @@ impl Args {
     pub async fn serve(&self) -> anyhow::Result<()> {
         let admin = match env("NEWSDESK_ADMIN_HASH") {
             None => None,
-            Some(hash) => Some(Arc::new(AdminConfig::new(
-                &hash,
-                env("NEWSDESK_SESSION_KEY").as_deref(),
-                Duration::from_secs(self.admin_session_secs),
-            )?)),
+            Some(hash) => Some(Arc::new(
+                AdminConfig::new(
+                    &hash,
+                    env("NEWSDESK_SESSION_KEY").as_deref(),
+                    Duration::from_secs(self.admin_session_secs),
+                )?
+                .allowing_http(self.admin_allow_http),
+            )),
         };
         tracing::info!(
             admin = admin.is_some(),
@@ -141,8 +156,12 @@ impl Args {
             },
             trusted_proxies: self.trusted_proxy.clone(),
             admin,
+            admin_listen: self.admin_listen.clone(),
             ..Options::default()
         };
+        for warning in options.warnings() {
+            tracing::warn!("{warning}");
+        }
         run(store, &self.listen, options).await
     }
 }

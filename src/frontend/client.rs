@@ -2,9 +2,13 @@
 //! headers (`X-Forwarded-For`, `X-Forwarded-Proto`) are believed only from the proxies the
 //! operator names (`--trusted-proxy`); from anyone else they are the client's own words. Used
 //! for the reader's area (GeoIP weather), the admin's login rate limit and the session
-//! cookie's `Secure` flag.
+//! cookie's `Secure` flag, and to give each client its own share of shared budgets
+//! ([`Shares`]).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
@@ -88,9 +92,131 @@ pub fn client_ip(
     Some(nearest)
 }
 
+/// The network `addr` is counted under: its first `v4_bits` or `v6_bits` (an IPv4-mapped IPv6
+/// address as IPv4); an unknown address stays unknown (all such clients count as one).
+pub fn network(addr: Option<IpAddr>, v4_bits: u8, v6_bits: u8) -> Option<IpAddr> {
+    addr.map(|a| match a.to_canonical() {
+        IpAddr::V4(v4) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(v4_bits.min(32)))
+                .unwrap_or(0);
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(v6_bits.min(128)))
+                .unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    })
+}
+
+/// The network a reader counts under for shared budgets: an IPv4 /24 or IPv6 /64.
+pub fn reader_network(addr: Option<IpAddr>) -> Option<IpAddr> {
+    network(addr, 24, 64)
+}
+
+/// Networks a [`Shares`] remembers at most.
+pub const MAX_CLIENTS: usize = 10_000;
+
+/// Each client network's share of a budget: a token bucket of `per_minute` per network
+/// ([`reader_network`]), refilled at that rate, so no one client can spend what all share.
+/// Memory is bounded by [`MAX_CLIENTS`]: full buckets are forgotten first, then the least
+/// recently used (a forgotten client gets a full share again, which the budget they share
+/// still bounds).
+pub struct Shares {
+    per_minute: f64,
+    buckets: Mutex<HashMap<Option<IpAddr>, (f64, Instant)>>,
+}
+
+impl Shares {
+    pub fn new(per_minute: u32) -> Shares {
+        Shares {
+            per_minute: f64::from(per_minute.max(1)),
+            buckets: Mutex::default(),
+        }
+    }
+
+    fn level(&self, (tokens, at): (f64, Instant), now: Instant) -> f64 {
+        let refilled = now.saturating_duration_since(at).as_secs_f64() * self.per_minute / 60.0;
+        (tokens + refilled).min(self.per_minute)
+    }
+
+    /// Takes one of `addr`'s network's tokens, if it has one left at `now`.
+    pub fn take(&self, addr: Option<IpAddr>, now: Instant) -> bool {
+        let key = reader_network(addr);
+        let mut buckets = self.buckets.lock().expect("shares lock");
+        if !buckets.contains_key(&key) && buckets.len() >= MAX_CLIENTS {
+            buckets.retain(|_, b| self.level(*b, now) < self.per_minute);
+            if buckets.len() >= MAX_CLIENTS
+                && let Some(oldest) = buckets.iter().min_by_key(|(_, b)| b.1).map(|(k, _)| *k)
+            {
+                buckets.remove(&oldest);
+            }
+        }
+        let bucket = buckets.entry(key).or_insert((self.per_minute, now));
+        let level = self.level(*bucket, now);
+        if level < 1.0 {
+            return false;
+        }
+        *bucket = (level - 1.0, now);
+        true
+    }
+
+    /// How long until `addr`'s network has a token again (zero if it has one).
+    pub fn wait(&self, addr: Option<IpAddr>, now: Instant) -> Duration {
+        let buckets = self.buckets.lock().expect("shares lock");
+        let level = buckets
+            .get(&reader_network(addr))
+            .map_or(self.per_minute, |b| self.level(*b, now));
+        Duration::from_secs_f64(((1.0 - level).max(0.0)) * 60.0 / self.per_minute)
+    }
+
+    /// Networks remembered now.
+    pub fn len(&self) -> usize {
+        self.buckets.lock().expect("shares lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn networks_are_prefixes() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(network(ip("192.0.2.77"), 24, 48), ip("192.0.2.0"));
+        assert_eq!(network(ip("::ffff:192.0.2.77"), 24, 48), ip("192.0.2.0"));
+        assert_eq!(network(ip("2001:db8:1:2:3::9"), 24, 48), ip("2001:db8:1::"));
+        assert_eq!(
+            reader_network(ip("2001:db8:1:2:3::9")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(network(ip("192.0.2.77"), 0, 0), ip("0.0.0.0"));
+        assert_eq!(network(None, 24, 48), None);
+    }
+
+    #[test]
+    fn each_network_has_its_own_share() {
+        let shares = Shares::new(3);
+        let t0 = Instant::now();
+        let a = Some("198.51.100.1".parse().unwrap());
+        let a_neighbour = Some("198.51.100.200".parse().unwrap());
+        let b = Some("203.0.113.1".parse().unwrap());
+        assert_eq!((0..10).filter(|_| shares.take(a, t0)).count(), 3);
+        assert!(!shares.take(a_neighbour, t0), "the same /24");
+        assert!(shares.take(b, t0), "another network is not affected");
+        assert_eq!(shares.wait(a, t0), Duration::from_secs(20));
+        assert!(shares.take(a, t0 + Duration::from_secs(20)));
+        for i in 0..(MAX_CLIENTS as u32 + 10) {
+            shares.take(Some(IpAddr::V4((0x0a00_0000 + (i << 8)).into())), t0);
+        }
+        assert_eq!(shares.len(), MAX_CLIENTS, "bounded");
+    }
     use axum::http::{HeaderValue, Request};
 
     fn nets(list: &[&str]) -> Vec<IpNetwork> {

@@ -157,6 +157,15 @@ impl Watch {
         (published.is_none_or(|p| current.version.as_str() > p)).then(|| current.clone())
     }
 
+    /// Admin sessions issued before this (Unix seconds) are logged out, as of the last poll.
+    pub fn sessions_not_before(&self) -> Option<i64> {
+        self.state
+            .read()
+            .expect("watch lock")
+            .index
+            .sessions_not_before
+    }
+
     /// What the admin index says of `site`'s archive: changes when it does.
     pub fn archive_marker(&self, site: &str) -> Option<String> {
         self.state().index.archive(site).map(str::to_string)

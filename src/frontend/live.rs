@@ -7,11 +7,15 @@
 //! good generation keeps being served (stale-if-error) and the next poll retries. Each site is
 //! loaded on its own: one that fails holds back none of the others ([`super::sites`]).
 //!
+//! Only the assets some loaded generation names (in its manifest or its pages: stylesheets,
+//! logos, headline images) are read from the bucket: any other `/assets/` name is a 404 that
+//! costs no request, however many random names a client tries.
+//!
 //! Each poll also re-reads the headline files of every site with one conditional GET
 //! ([`crate::frontend::headlines`]); a page whose generation has an older headline block than the
 //! current one is assembled here with the new block, like a reader layout.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -22,6 +26,7 @@ use crate::store::{Fetch, Key, Store, StoreError};
 
 use axum::http::{HeaderMap, Uri, header};
 
+use super::client::Shares;
 use super::page::Page;
 use super::respond::Error;
 use super::sites::{Fragment, LiveSite, Problem, Served, SiteState, Snapshot};
@@ -84,13 +89,38 @@ pub struct Live {
     turn: AtomicUsize,
     /// Layout compressions allowed at once.
     compressing: tokio::sync::Semaphore,
+    /// Each client network's share of new layouts ([`LAYOUTS_PER_CLIENT`] a minute).
+    layout_shares: Shares,
     /// When "cannot read the index" and "no site to serve" were last logged.
     index_warned: Mutex<Throttle>,
     none_warned: Mutex<Throttle>,
     pub counters: CacheCounters,
     /// The headline files: each site's current block and its archive.
     pub headlines: crate::frontend::headlines::Watch,
+    /// Asset names the generations this process loaded refer to: the only ones read from the
+    /// bucket (older generations' too, for pages still open in browsers).
+    assets_known: RwLock<HashSet<String>>,
 }
+
+/// New reader layouts one client network may have assembled a minute; past it, and when no
+/// compression slot frees up within [`LAYOUT_WAIT`], it gets the default page.
+pub const LAYOUTS_PER_CLIENT: u32 = 30;
+/// How long a new layout waits for a compression slot before the default page is served.
+pub const LAYOUT_WAIT: Duration = Duration::from_millis(250);
+
+/// Why a reader layout was not served: the caller serves the default page instead.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error(transparent)]
+    Store(#[from] Arc<StoreError>),
+    #[error("this client's share of new layouts is spent")]
+    OverShare,
+    #[error("no compression slot came free in time")]
+    Busy,
+}
+
+/// Asset names remembered at most; past it the set starts again from the next generations.
+pub const MAX_KNOWN_ASSETS: usize = 100_000;
 
 impl Live {
     /// `cache_bytes` bounds what the frontend holds of the bucket, whatever the number of
@@ -112,6 +142,7 @@ impl Live {
             layouts,
             pin_budget: cache_bytes / 2,
             turn: AtomicUsize::new(0),
+            layout_shares: Shares::new(LAYOUTS_PER_CLIENT),
             compressing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -119,7 +150,46 @@ impl Live {
             none_warned: Mutex::default(),
             counters: Default::default(),
             headlines: Default::default(),
+            assets_known: Default::default(),
         }
+    }
+
+    /// Remembers the assets a generation refers to.
+    fn know_assets(&self, names: impl IntoIterator<Item = String>) {
+        let mut known = self.assets_known.write().expect("assets lock");
+        for name in names {
+            if known.len() >= MAX_KNOWN_ASSETS {
+                known.clear();
+            }
+            known.insert(name);
+        }
+    }
+
+    /// Whether some loaded generation refers to the asset `name`.
+    pub fn knows_asset(&self, name: &str) -> bool {
+        self.assets_known
+            .read()
+            .expect("assets lock")
+            .contains(name)
+    }
+
+    /// `/assets/<name>`: from the cache or the bucket if a loaded generation refers to it,
+    /// else `Ok(None)` without a request.
+    pub async fn asset(&self, name: &str) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
+        if !self.knows_asset(name) {
+            return Ok(None);
+        }
+        let hash = name.split('.').nth(1).unwrap_or_default().to_string();
+        let obj = ObjectRef {
+            key: Key::Asset(name.to_string()).to_string(),
+            hash,
+            content_type: crate::store::keys::content_type_for(name).to_string(),
+            size: 0,
+            // Which variants exist is not recorded for assets: ask for both, missing ones are
+            // skipped.
+            encodings: vec!["br".to_string(), "gzip".to_string()],
+        };
+        self.object(&obj).await
     }
 
     pub fn store(&self) -> &Store {
@@ -413,6 +483,9 @@ impl Live {
         }
         let mut pages = BTreeMap::new();
         for (named, page) in loaded {
+            if !pin {
+                self.know_assets(asset_names(&page.identity.body));
+            }
             let served = if pin {
                 Served::Pinned(page)
             } else {
@@ -435,13 +508,21 @@ impl Live {
             })
             .collect();
         // The parts of reader layouts too, so they survive a bucket outage as well as `/` does.
+        let mut referred: Vec<String> = manifest.assets.values().cloned().collect();
         for part in [names::TOP, names::ABOVE, names::BOTTOM]
             .into_iter()
             .filter_map(|n| manifest.object(n))
             .chain(fragments.iter().map(|f| &f.object))
         {
-            self.part(part).await?;
+            let part = self.part(part).await?;
+            referred.extend(asset_names(&part.identity.body));
         }
+        for served in pages.values() {
+            if let Served::Pinned(page) = served {
+                referred.extend(asset_names(&page.identity.body));
+            }
+        }
+        self.know_assets(referred);
         if previous.is_none_or(|p| p.manifest.generation != manifest.generation) {
             tracing::info!(site = %entry.name, generation = manifest.generation, "new generation");
         }
@@ -525,14 +606,17 @@ impl Live {
     /// The front page of `site` with the fragments `visible` (indices into its manifest) in
     /// that order, the look `prefs`, and with `above` (a headline block newer than the
     /// generation's) if given, assembled and compressed once per layout, look, block and
-    /// generation.
+    /// generation. A layout not yet cached is charged to `client`'s network, if given
+    /// ([`LAYOUTS_PER_CLIENT`]), and waits at most [`LAYOUT_WAIT`] for a compression slot:
+    /// past either, [`LayoutError`] says to serve the default page.
     pub async fn layout(
         &self,
         site: &LiveSite,
         visible: Vec<u16>,
         prefs: Prefs,
         above: Option<&crate::frontend::headlines::CurrentBlock>,
-    ) -> Result<Arc<Page>, Arc<StoreError>> {
+        client: Option<Option<std::net::IpAddr>>,
+    ) -> Result<Arc<Page>, LayoutError> {
         let key = (
             site.entry.name.clone(),
             site.manifest.generation,
@@ -544,51 +628,78 @@ impl Live {
             self.counters.layout_hits.inc();
             return Ok(p);
         }
+        if let Some(addr) = client
+            && !self.layout_shares.take(addr, Instant::now())
+        {
+            return Err(LayoutError::OverShare);
+        }
         self.counters.layout_misses.inc();
         let visible = key.3.clone();
-        self.layouts
+        let built = self
+            .layouts
             .try_get_with(key, async move {
-                let top = self.part(site.part(names::TOP)?).await?;
-                let bottom = self.part(site.part(names::BOTTOM)?).await?;
-                // The generation's own block, unless a newer one is given; a generation from
-                // before headline blocks has none.
-                let published = match (above, site.manifest.object(names::ABOVE)) {
-                    (None, Some(obj)) => Some(self.part(obj).await?),
-                    _ => None,
-                };
-                let above = match (above, &published) {
-                    (Some(a), _) => a.html.as_str(),
-                    (None, Some(p)) => text(p),
-                    (None, None) => "",
-                };
-                let mut parts = Vec::with_capacity(visible.len());
-                for i in &visible {
-                    let f = site.fragments.get(usize::from(*i)).ok_or_else(|| {
-                        Arc::new(StoreError::Missing {
-                            key: format!("fragment {i}"),
-                        })
-                    })?;
-                    parts.push(self.part(&f.object).await?);
-                }
-                let html = crate::render::assemble(
-                    &prefs.apply(text(&top)),
-                    above,
-                    parts.iter().map(|p| text(p)),
-                    text(&bottom),
-                );
-                let content_type = site.part(names::INDEX)?.content_type.clone();
-                // Compressing takes milliseconds: off the async workers, and no more at once
-                // than there are cores, so a flood of distinct layouts cannot starve `/`.
-                let _permit = self.compressing.acquire().await.expect("never closed");
-                let page = tokio::task::spawn_blocking(move || {
-                    Page::compress(html.into_bytes(), &content_type)
+                self.assemble(site, &visible, prefs, above).await
+            })
+            .await;
+        built.map_err(|e| match Arc::try_unwrap(e) {
+            Ok(e) => e,
+            Err(shared) => match &*shared {
+                LayoutError::Store(e) => LayoutError::Store(e.clone()),
+                LayoutError::OverShare => LayoutError::OverShare,
+                LayoutError::Busy => LayoutError::Busy,
+            },
+        })
+    }
+
+    /// Assembles and compresses a layout (see [`Live::layout`]).
+    async fn assemble(
+        &self,
+        site: &LiveSite,
+        visible: &[u16],
+        prefs: Prefs,
+        above: Option<&crate::frontend::headlines::CurrentBlock>,
+    ) -> Result<Arc<Page>, LayoutError> {
+        let top = self.part(site.part(names::TOP)?).await?;
+        let bottom = self.part(site.part(names::BOTTOM)?).await?;
+        // The generation's own block, unless a newer one is given; a generation from
+        // before headline blocks has none.
+        let published = match (above, site.manifest.object(names::ABOVE)) {
+            (None, Some(obj)) => Some(self.part(obj).await?),
+            _ => None,
+        };
+        let above = match (above, &published) {
+            (Some(a), _) => a.html.as_str(),
+            (None, Some(p)) => text(p),
+            (None, None) => "",
+        };
+        let mut parts = Vec::with_capacity(visible.len());
+        for i in visible {
+            let f = site.fragments.get(usize::from(*i)).ok_or_else(|| {
+                Arc::new(StoreError::Missing {
+                    key: format!("fragment {i}"),
                 })
+            })?;
+            parts.push(self.part(&f.object).await?);
+        }
+        let html = crate::render::assemble(
+            &prefs.apply(text(&top)),
+            above,
+            parts.iter().map(|p| text(p)),
+            text(&bottom),
+        );
+        let content_type = site.part(names::INDEX)?.content_type.clone();
+        // Compressing takes milliseconds: off the async workers, and no more at once
+        // than there are cores, so a flood of distinct layouts cannot starve `/`; a
+        // layout that gets no slot soon is not built (the reader gets the default page).
+        let Ok(Ok(_permit)) = tokio::time::timeout(LAYOUT_WAIT, self.compressing.acquire()).await
+        else {
+            return Err(LayoutError::Busy);
+        };
+        let page =
+            tokio::task::spawn_blocking(move || Page::compress(html.into_bytes(), &content_type))
                 .await
                 .expect("compression does not panic");
-                Ok::<_, Arc<StoreError>>(Arc::new(page))
-            })
-            .await
-            .map_err(Arc::unwrap_or_clone)
+        Ok(Arc::new(page))
     }
 }
 
@@ -596,6 +707,27 @@ impl Live {
 /// as mojibake.
 fn text(page: &Page) -> &str {
     std::str::from_utf8(&page.identity.body).unwrap_or_default()
+}
+
+/// The hashed asset names `/assets/<name>` in a page's text.
+fn asset_names(body: &[u8]) -> Vec<String> {
+    const PREFIX: &[u8] = b"/assets/";
+    let mut out = vec![];
+    let mut rest = body;
+    while let Some(at) = rest.windows(PREFIX.len()).position(|w| w == PREFIX) {
+        rest = &rest[at + PREFIX.len()..];
+        let len = rest
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+            .unwrap_or(rest.len());
+        if let Ok(name) = std::str::from_utf8(&rest[..len])
+            && crate::assets::is_hashed_name(name)
+        {
+            out.push(name.to_string());
+        }
+        rest = &rest[len..];
+    }
+    out
 }
 
 /// The object cache's key: the object and the variants it is loaded with.
@@ -612,4 +744,23 @@ fn parse<T: serde::de::DeserializeOwned>(key: &Key, bytes: &[u8]) -> Result<T, S
         key: key.to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_are_found_in_pages() {
+        let html = br#"<link href="/assets/style.0123456789abcdef.css"><img src="/assets/logo-ab12.0123456789.png" alt="">
+            <a href="/assets/">x</a> /assets/not-hashed.css "/assets/headline.00112233445566778899.jpg""#;
+        assert_eq!(
+            asset_names(html),
+            [
+                "style.0123456789abcdef.css",
+                "logo-ab12.0123456789.png",
+                "headline.00112233445566778899.jpg"
+            ]
+        );
+    }
 }

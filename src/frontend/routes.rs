@@ -13,14 +13,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::app::App;
 use super::layout::{self, Prefs};
+use super::live::LayoutError;
 use super::respond::{self, Error};
 use super::sites::LiveSite;
 use super::{admin, metrics, old_headlines, page, settings, weather};
 use crate::render::names;
-use crate::store::Key;
-use crate::store::manifest::ObjectRef;
 
-const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+/// Every image a page shows is a copy in the bucket, served from `/assets/` (logos, headline
+/// images, weather icons) or `/favicon.ico`: `img-src 'self'`.
+pub const CSP: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The label `/metrics` counts every admin page under.
@@ -41,12 +42,9 @@ pub fn router(app: Arc<App>) -> Router {
             get(weather::api).with_state(app.weather.clone()),
         ),
         ("/old_headlines", get(old_headlines::handler)),
-        ("/healthz", get(|| async { "ok\n" })),
-        ("/readyz", get(readyz)),
-        (
-            "/metrics",
-            get(metrics::handler).with_state(app.metrics.clone()),
-        ),
+        ("/healthz", get(healthz)),
+        ("/readyz", get(public_readyz)),
+        ("/metrics", get(public_metrics)),
     ];
     // Requests are counted by route: these, the pages served by their path, the admin's.
     app.metrics.label_routes(
@@ -85,6 +83,50 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// The operator's routes alone, for `--admin-listen`: `/metrics` and `/readyz` in full (every
+/// site, its errors and the cache sizes), and `/healthz`.
+pub fn ops_router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route(
+            "/metrics",
+            get(metrics::handler).with_state(app.metrics.clone()),
+        )
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .with_state(app)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `/metrics` on the public listener: 404 once `--admin-listen` serves it elsewhere.
+async fn public_metrics(State(app): State<Arc<App>>) -> Response {
+    if app.options.admin_listen.is_some() {
+        return Error::NotFound.into_response();
+    }
+    metrics::handler(State(app.metrics.clone())).await
+}
+
+/// `/readyz` on the public listener: with `--admin-listen`, only whether the frontend is
+/// ready (what a load balancer needs), not which sites it has or their errors.
+async fn public_readyz(State(app): State<Arc<App>>) -> Response {
+    if app.options.admin_listen.is_none() {
+        return readyz(State(app)).await;
+    }
+    let (ready, _) = app.live.snapshot().readiness(app.options.stale_after);
+    let (status, body) = if ready {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+    };
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 /// A header every response carries (tower-http's layer: no boxing on the hot path).
 fn security_header(
     name: header::HeaderName,
@@ -109,17 +151,24 @@ async fn index(State(app): State<Arc<App>>, req: Request) -> Result<Response, Er
         .newer_block(&site.entry.name, site.above_version());
     let wanted = layout::wanted(headers, &site);
     if wanted.is_some() || above.is_some() {
-        let (visible, prefs, policy) = match wanted {
-            Some((visible, prefs)) => (visible, prefs, respond::LAYOUT),
-            // The default layout with a newer block is the same page for every reader.
-            None => (site.in_order(), Prefs::default(), respond::FRONT),
+        // A reader's own layout is charged to its network's share of new layouts; the
+        // default layout with a newer block is the same page for every reader.
+        let (visible, prefs, policy, client) = match wanted {
+            Some((visible, prefs)) => {
+                let who = super::client::client(&parts, &app.options.trusted_proxies);
+                (visible, prefs, respond::LAYOUT, Some(who.addr))
+            }
+            None => (site.in_order(), Prefs::default(), respond::FRONT, None),
         };
         match app
             .live
-            .layout(&site, visible, prefs, above.as_deref())
+            .layout(&site, visible, prefs, above.as_deref(), client)
             .await
         {
             Ok(page) => return Ok(respond::page(&page, headers, policy)),
+            Err(LayoutError::OverShare | LayoutError::Busy) => {
+                tracing::debug!("no budget for a new reader layout; serving the default page")
+            }
             // The parts are gone from memory and the bucket: the default page beats an error.
             Err(e) => {
                 tracing::warn!(error = %e, "reader layout unavailable; serving the default page")
@@ -152,7 +201,8 @@ async fn served(app: &App, site: &LiveSite, path: &str) -> Result<Arc<page::Page
 }
 
 /// `/assets/<name>.<hash>.<ext>`: only hashed names, never a path, so nothing outside
-/// `assets/` can be named; old versions stay served.
+/// `assets/` can be named; only names a loaded generation refers to (old ones stay served
+/// while this process remembers them), so a random name costs no bucket read.
 async fn asset(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
@@ -162,18 +212,7 @@ async fn asset(
     if !crate::assets::is_hashed_name(&name) {
         return Err(Error::NotFound);
     }
-    let hash = name.split('.').nth(1).unwrap_or_default().to_string();
-    let content_type = crate::store::keys::content_type_for(&name).to_string();
-    // Which variants exist is not recorded for assets: ask for both, missing ones are skipped.
-    let encodings = vec!["br".to_string(), "gzip".to_string()];
-    let obj = ObjectRef {
-        key: Key::Asset(name).to_string(),
-        hash,
-        content_type,
-        size: 0,
-        encodings,
-    };
-    match app.live.object(&obj).await {
+    match app.live.asset(&name).await {
         Ok(Some(page)) => Ok(respond::page(&page, headers, respond::ASSET)),
         Ok(None) => Err(Error::NotFound),
         Err(e) => Err(Error::Unavailable(e.to_string())),
@@ -247,5 +286,71 @@ mod tests {
             .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
             .sum::<u64>();
         assert_eq!(others, 1, "only the unknown path is `other`:\n{text}");
+    }
+
+    #[test]
+    fn images_come_only_from_this_site() {
+        assert!(CSP.contains("img-src 'self';"), "{CSP}");
+        assert!(!CSP.contains("https:") && !CSP.contains("data:"), "{CSP}");
+    }
+
+    async fn get(router: &Router, path: &str) -> (StatusCode, String) {
+        let resp = router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// With `--admin-listen`, the public listener tells nobody which sites there are or why
+    /// they fail; the operator's listener does.
+    #[tokio::test]
+    async fn admin_listen_takes_metrics_and_readyz_details_off_the_public_listener() {
+        let store = Store::open("memory://", Role::Frontend).unwrap();
+        let open = router(App::new(store.clone(), Default::default()));
+        let (status, body) = get(&open, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("newsdesk_"), "{body}");
+        let (_, body) = get(&open, "/readyz").await;
+        assert!(
+            body.contains("not ready: the bucket has not been read yet"),
+            "{body}"
+        );
+
+        let app = App::new(
+            store,
+            crate::frontend::Options {
+                admin_listen: Some("127.0.0.1:0".into()),
+                ..Default::default()
+            },
+        );
+        let public = router(app.clone());
+        assert_eq!(get(&public, "/metrics").await.0, StatusCode::NOT_FOUND);
+        let (status, body) = get(&public, "/readyz").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+        );
+        assert_eq!(
+            get(&public, "/healthz").await,
+            (StatusCode::OK, "ok\n".into())
+        );
+        let ops = ops_router(app);
+        let (status, body) = get(&ops, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("newsdesk_http_requests_total"), "{body}");
+        let (_, body) = get(&ops, "/readyz").await;
+        assert!(body.contains("the bucket has not been read yet"), "{body}");
+        assert_eq!(get(&ops, "/healthz").await.0, StatusCode::OK);
+        assert_eq!(
+            get(&ops, "/").await.0,
+            StatusCode::NOT_FOUND,
+            "nothing else"
+        );
     }
 }

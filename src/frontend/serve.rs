@@ -171,9 +171,38 @@ pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result
         .iter()
         .map(|s| s.local_addr())
         .collect::<io::Result<Vec<_>>>()?;
+    // The operator's listener (`--admin-listen`): one socket, served on this runtime.
+    let ops = match &options.admin_listen {
+        Some(listen) => {
+            let addr = *resolve(listen)
+                .await?
+                .first()
+                .expect("resolve returns one at least");
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| match source.kind() {
+                        io::ErrorKind::AddrInUse => ListenError::InUse { addr },
+                        _ => ListenError::Bind { addr, source },
+                    })?,
+            )
+        }
+        None => None,
+    };
     let store_url = store.url().to_string();
     let app = App::start(store, options).await;
     let (stop, stop_rx) = watch::channel(false);
+    let ops_done = ops.map(|listener| {
+        let local = listener.local_addr().ok();
+        tracing::info!(addr = ?local, "serving /metrics and /readyz (--admin-listen)");
+        let router = super::routes::ops_router(app.clone());
+        let mut stop_rx = stop_rx.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move { conn::stopped(&mut stop_rx).await })
+                .await
+        })
+    });
     let mut done = Vec::with_capacity(workers);
     for (i, listeners) in sockets.into_iter().enumerate() {
         let (app, mut stop_rx) = (app.clone(), stop_rx.clone());
@@ -207,6 +236,9 @@ pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result
     let _ = stop.send(true);
     for wait in done {
         wait.await??;
+    }
+    if let Some(ops) = ops_done {
+        ops.await??;
     }
     Ok(())
 }

@@ -315,7 +315,8 @@ pub async fn api(State(weather): State<Arc<Weather>>, req: Request) -> Result<Re
     let now = Utc::now();
     let id = wanted.id();
     if wanted != home && index.is_stale(&id, now) {
-        weather.wanted.record(wanted).await;
+        let who = super::client::client(&parts, &weather.trusted_proxies).addr;
+        weather.wanted.record(wanted, who).await;
     }
     // The index says which cells have a forecast: an unknown cell costs no bucket read.
     let index = &index;

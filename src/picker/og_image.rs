@@ -115,6 +115,10 @@ mod tests {
                 get(move || async move { page(format!("http://127.0.0.1:{port}/lead.png")) }),
             )
             .route(
+                "/elsewhere",
+                get(move || async move { page(format!("http://localhost:{port}/lead.png")) }),
+            )
+            .route(
                 "/via-redirect",
                 get(move || async move { page(format!("http://news.test:{port}/hop")) }),
             )
@@ -167,5 +171,33 @@ mod tests {
         let (got, image_hits) = lead_image_of("/via-redirect").await;
         assert_blocked(&got);
         assert_eq!(image_hits, 0, "the redirect was not followed");
+    }
+
+    /// `allow_private_networks` for an intranet feed on 127.0.0.1 lets that host be fetched,
+    /// but not an og:image its pages point at on another private host.
+    #[tokio::test]
+    async fn a_private_feed_host_does_not_unguard_the_images_its_pages_name() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let addr = server(hits.clone()).await;
+        let intranet = FetchConfig {
+            allow_private_networks: true,
+            configured_hosts: vec!["127.0.0.1".into()],
+            ..FetchConfig::default()
+        };
+        let http = HttpClient::new(&intranet).unwrap();
+        let article = format!("http://{addr}/elsewhere");
+        let got = lead_image(&http, &article, 64 * 1024, 64 * 1024).await;
+        match &got {
+            Err(ImageError::Fetch { kind, message, .. }) => {
+                assert_eq!(kind, "blocked", "{message}")
+            }
+            other => panic!("expected a blocked image, got {other:?}"),
+        }
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        // The same page's image on the allowed host itself is fetched.
+        let direct = format!("http://{addr}/private");
+        let got = lead_image(&http, &direct, 64 * 1024, 64 * 1024).await;
+        assert!(matches!(got, Ok(Some(_))), "{got:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
     }
 }

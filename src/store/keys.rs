@@ -16,7 +16,10 @@
 //! weather/cells/<cell>.json                   one grid cell's forecast, fetch time and last error
 //! weather/wanted/<cell>                       a cell a reader asked for (the only key frontends write)
 //! admin/index.json                            every site's current headline block and archive
-//!                                             version: the one admin object frontends poll
+//!                                             version, and the admin sessions' not-before time:
+//!                                             the one admin object frontends poll
+//! admin/_session-key.json                     the secret admin sessions are signed with (unless
+//!                                             NEWSDESK_SESSION_KEY is set); never served
 //! admin/<site>/headlines/<version>.json       one immutable version of the headline block
 //! admin/<site>/archive/<version>.json         one immutable batch of archive additions/deletions
 //! admin/<site>/archive/snapshots/<through>.json  the archive folded up to a batch (a shortcut)
@@ -58,6 +61,8 @@ pub enum Key {
     WeatherWanted(String),
     /// `admin/index.json`.
     AdminIndex,
+    /// `admin/_session-key.json`.
+    AdminSessionKey,
     /// A version of a site's headline block.
     BlockVersion {
         site: String,
@@ -212,6 +217,7 @@ impl std::fmt::Display for Key {
             Key::WeatherCell(cell) => write!(f, "weather/cells/{cell}.json"),
             Key::WeatherWanted(cell) => write!(f, "weather/wanted/{cell}"),
             Key::AdminIndex => write!(f, "admin/index.json"),
+            Key::AdminSessionKey => write!(f, "admin/_session-key.json"),
             Key::BlockVersion { site, version } => {
                 write!(f, "admin/{site}/headlines/{version}.json")
             }

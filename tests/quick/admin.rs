@@ -23,8 +23,13 @@ use crate::support::{
 const PASSWORD: &str = "correct horse battery staple";
 static HASH: LazyLock<String> = LazyLock::new(|| auth::hash_password(PASSWORD).unwrap());
 
+/// In-process requests are plain http: these tests run as `--admin-allow-http` does.
 fn admin_config(lifetime: Duration) -> Arc<AdminConfig> {
-    Arc::new(AdminConfig::new(&HASH, None, lifetime).unwrap())
+    Arc::new(
+        AdminConfig::new(&HASH, None, lifetime)
+            .unwrap()
+            .allowing_http(true),
+    )
 }
 
 async fn app_with(store: &Store, admin: Option<Arc<AdminConfig>>) -> Arc<App> {
@@ -482,7 +487,8 @@ async fn a_session_works_on_a_second_frontend_and_ends_with_a_new_password() {
         None,
         Duration::from_secs(3600),
     )
-    .unwrap();
+    .unwrap()
+    .allowing_http(true);
     let third = app_with(&store, Some(Arc::new(rehashed))).await;
     assert_eq!(
         Client::new(&third, "192.0.2.1:4000")
@@ -825,7 +831,7 @@ async fn over_a_socket_an_admin_logs_in_edits_and_the_public_page_shows_it_withi
     .await
     .unwrap();
 
-    let hash = hash_with_the_binary("s3cret pass");
+    let hash = hash_with_the_binary("s3cret passphrase");
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -841,6 +847,7 @@ async fn over_a_socket_an_admin_logs_in_edits_and_the_public_page_shows_it_withi
             &format!("127.0.0.1:{port}"),
             "--poll",
             "1",
+            "--admin-allow-http",
         ])
         .env("NEWSDESK_ADMIN_HASH", &hash)
         .env("RUST_LOG", "warn")
@@ -868,7 +875,7 @@ async fn over_a_socket_an_admin_logs_in_edits_and_the_public_page_shows_it_withi
         let login = http
             .post(format!("{base}/admin/login"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&[("password", "s3cret pass")]))
+            .body(form(&[("password", "s3cret passphrase")]))
             .send()
             .await
             .unwrap();

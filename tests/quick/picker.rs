@@ -135,8 +135,14 @@ fn site(llm: Option<(&ChatServer, u64)>) -> SiteConfig {
 }
 
 fn http(allow_private: bool) -> HttpClient {
+    // The test server's pages and images are all on 127.0.0.1: only a listed host may be
+    // private (allow_private_networks covers configured feed hosts, and there is no config).
     HttpClient::new(&FetchConfig {
-        allow_private_networks: allow_private,
+        allow_private_hosts: if allow_private {
+            vec!["127.0.0.1".into()]
+        } else {
+            vec![]
+        },
         timeout_secs: 3,
         connect_timeout_secs: 2,
         ..FetchConfig::default()

@@ -29,7 +29,7 @@ struct Row<'a> {
 
 /// `GET /admin/archive[?page=N]`.
 pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(admin, &parts)?;
+    let ctx = gate::page(admin, &parts).await?;
     let page = gate::page_number(&parts)?;
     let archive = Archive::load(ctx.store(), &ctx.site.name).await?;
     let all = archive.entries();
@@ -74,7 +74,7 @@ pub async fn change(
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(admin, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields).await?;
     let store = ctx.store();
     let site = ctx.site.name.as_str();
     let now = Utc::now();

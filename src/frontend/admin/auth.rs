@@ -10,6 +10,10 @@ use crate::headlines::version::random_bytes;
 pub enum AuthError {
     #[error("the password is empty")]
     Empty,
+    #[error(
+        "the password is {0} characters long: at least {MIN_PASSWORD_CHARS} are needed (a few random words make a good one)"
+    )]
+    TooShort(usize),
     #[error("the password is not valid UTF-8")]
     NotText,
     #[error(
@@ -19,6 +23,9 @@ pub enum AuthError {
     #[error("hashing failed: {0}")]
     Hashing(String),
 }
+
+/// Shortest password `hash-password` accepts, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// The password typed on stdin: everything read, less one trailing newline (`\n` or `\r\n`).
 pub fn password_from_input(input: &[u8]) -> Result<String, AuthError> {
@@ -34,10 +41,14 @@ pub fn password_from_input(input: &[u8]) -> Result<String, AuthError> {
 }
 
 /// An argon2id hash of `password` in PHC form, with a random salt and the crate's default
-/// (OWASP-recommended) cost.
+/// (OWASP-recommended) cost. Passwords under [`MIN_PASSWORD_CHARS`] are refused.
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
-    if password.is_empty() {
+    let chars = password.chars().count();
+    if chars == 0 {
         return Err(AuthError::Empty);
+    }
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AuthError::TooShort(chars));
     }
     let salt =
         SaltString::encode_b64(&random_bytes(16)).map_err(|e| AuthError::Hashing(e.to_string()))?;
@@ -100,5 +111,14 @@ mod tests {
             check_hash("$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAA").is_err()
         );
         assert!(!verify("garbage", "x"));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert_eq!(hash_password("hunter2"), Err(AuthError::TooShort(7)));
+        assert_eq!(hash_password("elevenchars"), Err(AuthError::TooShort(11)));
+        assert_eq!(hash_password("ünïcödé pàß"), Err(AuthError::TooShort(11)));
+        assert!(hash_password("twelve chars").is_ok());
+        assert_eq!(hash_password(""), Err(AuthError::Empty));
     }
 }

@@ -78,24 +78,34 @@ fn editor(
     )
 }
 
-/// What a redirect after a save says, from its query (`saved`, and `current` if it lost).
+/// What a redirect after a save says, from its query: `saved`, `current` if it did not become
+/// current, and `nobase` if the form did not say which version it was edited from. Only a
+/// save that became current is said to be on the public page.
 fn outcome_notice(parts: &Parts, poll: u64) -> (Option<String>, Option<String>) {
     let Some(saved) = query(parts, "saved").filter(|v| is_version(v)) else {
         return (None, None);
     };
-    match query(parts, "current") {
-        None => (
+    let current = query(parts, "current").map(|c| if is_version(c) { c } else { "none" });
+    match (current, query(parts, "nobase").is_some()) {
+        (None, _) => (
             Some(format!(
                 "Saved version {saved}. It is on the public page within {poll} seconds."
             )),
             None,
         ),
-        Some(current) => (
+        (Some(current), true) => (
+            None,
+            Some(format!(
+                "Your version {saved} is kept in the history but is not current, and not on the public \
+                 page: the form did not say which version it was edited from, so it could not be \
+                 checked against the current one ({current}). Restore yours in the history to make it current."
+            )),
+        ),
+        (Some(current), false) => (
             None,
             Some(format!(
                 "Another admin saved at the same time: your version {saved} is kept in the history \
-                 but is not current (the current one is {}). Restore yours in the history to make it current.",
-                if is_version(current) { current } else { "none" }
+                 but is not current (the current one is {current}). Restore yours in the history to make it current."
             )),
         ),
     }
@@ -103,7 +113,7 @@ fn outcome_notice(parts: &Parts, poll: u64) -> (Option<String>, Option<String>) 
 
 /// `GET /admin/headlines`.
 pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(admin, &parts)?;
+    let ctx = gate::page(admin, &parts).await?;
     // From the bucket, not this frontend's copy: the base of the next save must be current.
     let current = blocks::current(ctx.store(), &ctx.site.name).await?;
     let (notice, problem) = outcome_notice(&parts, ctx.admin.poll.as_secs().max(1));
@@ -149,7 +159,10 @@ pub async fn save(
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(admin, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields).await?;
+    // The editor always sends `base` (empty when the site had no block): a post without it
+    // cannot be checked against the current version, and is told so.
+    let based = field(&fields, "base").is_some();
     let base = match field(&fields, "base").unwrap_or_default() {
         "" => None,
         v if is_version(v) => Some(v.to_string()),
@@ -194,17 +207,24 @@ pub async fn save(
     )
     .await?;
     tracing::info!(site = %ctx.site.name, version = %saved.version, author = %ctx.author(), current = saved.is_current(), "headline block saved");
-    after_save(&saved)
+    after_save(&saved, based)
 }
 
-/// The redirect after a save (303, so a reload does not post again).
-pub(super) fn after_save(saved: &crate::headlines::Saved) -> Result<Response, AdminError> {
+/// The redirect after a save (303, so a reload does not post again); `based` says whether
+/// the form named the version it was edited from (empty for none).
+pub(super) fn after_save(
+    saved: &crate::headlines::Saved,
+    based: bool,
+) -> Result<Response, AdminError> {
     let mut location = format!("/admin/headlines?saved={}", saved.version);
     if let SaveOutcome::NotCurrent { current } = &saved.outcome {
         location.push_str(&format!(
             "&current={}",
             current.as_deref().unwrap_or("none")
         ));
+        if !based {
+            location.push_str("&nobase=1");
+        }
     }
     let mut resp = StatusCode::SEE_OTHER.into_response();
     resp.headers_mut().insert(

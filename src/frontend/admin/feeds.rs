@@ -34,7 +34,7 @@ struct Row {
 
 /// `GET /admin/feeds`.
 pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(admin, &parts)?;
+    let ctx = gate::page(admin, &parts).await?;
     let store = ctx.store();
     let records = crate::store::fetch_state::load_fetch_records(store).await?;
     let by_id: HashMap<String, _> = records.values().map(|r| (feed_id(&r.url), r)).collect();
@@ -78,7 +78,7 @@ pub async fn refresh(
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(admin, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields).await?;
     let feed = field(&fields, "feed").unwrap_or_default();
     let known = ctx
         .live

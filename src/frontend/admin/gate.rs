@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use axum::http::header;
 use axum::http::request::Parts;
-use chrono::Utc;
 
-use super::session::Session;
+use super::session::{Key, Session};
 use super::{Admin, AdminError, csrf};
 use crate::frontend::client::{Client, client};
 use crate::frontend::sites::LiveSite;
@@ -24,6 +23,8 @@ pub struct Ctx {
     /// Its live generation, if it has one.
     pub live: Option<Arc<LiveSite>>,
     pub session: Session,
+    /// The key the session is signed with.
+    pub key: Key,
     /// The token the page's forms carry.
     pub csrf: String,
     pub client: Client,
@@ -36,7 +37,7 @@ impl Ctx {
 
     /// Who edits, as version histories name it.
     pub fn author(&self) -> String {
-        self.session.author(self.admin.config.key())
+        self.session.author(&self.key)
     }
 
     /// The site's stylesheet, if its generation is loaded.
@@ -70,12 +71,9 @@ pub fn site(
     Ok((state.entry.clone(), state.live.clone()))
 }
 
-fn session(admin: &Admin, parts: &Parts) -> Option<Session> {
-    Session::from_headers(&parts.headers, admin.config.key(), Utc::now())
-}
-
-fn ctx(admin: Arc<Admin>, parts: &Parts, session: Session) -> Result<Ctx, AdminError> {
-    let csrf = csrf::token(&session, admin.config.key());
+async fn ctx(admin: Arc<Admin>, parts: &Parts, session: Session) -> Result<Ctx, AdminError> {
+    let key = admin.key().await?.clone();
+    let csrf = csrf::token(&session, &key);
     let client = client(parts, &admin.trusted_proxies);
     let (site, live) = site(&admin, parts)?;
     Ok(Ctx {
@@ -83,35 +81,42 @@ fn ctx(admin: Arc<Admin>, parts: &Parts, session: Session) -> Result<Ctx, AdminE
         site,
         live,
         session,
+        key,
         csrf,
         client,
     })
 }
 
 /// A page: needs a session, else the login.
-pub fn page(admin: Arc<Admin>, parts: &Parts) -> Result<Ctx, AdminError> {
-    let session = session(&admin, parts).ok_or(AdminError::LogIn)?;
-    ctx(admin, parts, session)
+pub async fn page(admin: Arc<Admin>, parts: &Parts) -> Result<Ctx, AdminError> {
+    let session = admin
+        .session(&parts.headers)
+        .await?
+        .ok_or(AdminError::LogIn)?;
+    ctx(admin, parts, session).await
 }
 
 /// A form post: needs a session, this site as its origin and the session's CSRF token.
-pub fn form(
+pub async fn form(
     admin: Arc<Admin>,
     parts: &Parts,
     fields: &[(String, String)],
 ) -> Result<Ctx, AdminError> {
-    let session = session(&admin, parts).ok_or(AdminError::Unauthorized)?;
+    let session = admin
+        .session(&parts.headers)
+        .await?
+        .ok_or(AdminError::Unauthorized)?;
     if !csrf::same_origin(&parts.headers) {
         return Err(AdminError::Forbidden(
             "a form from another site was refused",
         ));
     }
-    if !csrf::check(&session, admin.config.key(), field(fields, "csrf")) {
+    if !csrf::check(&session, admin.key().await?, field(fields, "csrf")) {
         return Err(AdminError::Forbidden(
             "the form's security token is missing or wrong (reload the page and try again)",
         ));
     }
-    ctx(admin, parts, session)
+    ctx(admin, parts, session).await
 }
 
 /// The first value of a form field.

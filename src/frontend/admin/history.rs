@@ -34,7 +34,7 @@ struct Row {
 
 /// `GET /admin/history[?page=N]` or `?version=V`.
 pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
-    let ctx = gate::page(admin, &parts)?;
+    let ctx = gate::page(admin, &parts).await?;
     let (index, _) = AdminIndex::read(ctx.store()).await?;
     let base = index.block(&ctx.site.name).unwrap_or("").to_string();
     if let Some(version) = query(&parts, "version") {
@@ -97,8 +97,9 @@ pub async fn restore(
     parts: Parts,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
-    let ctx = gate::form(admin, &parts, &fields)?;
+    let ctx = gate::form(admin, &parts, &fields).await?;
     let version = field(&fields, "version").unwrap_or_default();
+    let based = field(&fields, "base").is_some();
     let base = match field(&fields, "base").unwrap_or_default() {
         "" => None,
         v if is_version(v) => Some(v),
@@ -122,5 +123,5 @@ pub async fn restore(
         e => AdminError::Unavailable(e.to_string()),
     })?;
     tracing::info!(site = %ctx.site.name, restored = version, version = %saved.version, current = saved.is_current(), "headline block restored");
-    super::editor::after_save(&saved)
+    super::editor::after_save(&saved, based)
 }

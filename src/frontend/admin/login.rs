@@ -1,5 +1,7 @@
-//! `/admin/login` and `/admin/logout`. A wrong password counts against the client's address
-//! ([`super::ratelimit`]); a right one sets the session cookie and goes to the editor.
+//! `/admin/login`, `/admin/logout` and `/admin/logout-everywhere`. A login needs https (known
+//! from the connection or a trusted proxy's `X-Forwarded-Proto`) unless the frontend runs with
+//! `--admin-allow-http`. A wrong password counts against the client's network and everyone's
+//! budget ([`super::ratelimit`]); a right one sets the session cookie and goes to the editor.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,9 +15,22 @@ use chrono::Utc;
 use minijinja::context;
 
 use super::gate::{self, field};
+use super::ratelimit::{Pace, SLOW};
 use super::session::Session;
 use super::{Admin, AdminError, csrf, pages};
-use crate::frontend::client::client;
+use crate::frontend::client::{Client, client};
+
+/// Why a login over plain http is refused.
+pub const NEEDS_HTTPS: &str = "logging in over plain http is refused (the password and the session would cross the \
+     network in clear): use https (behind a proxy, the frontend must trust it with \
+     --trusted-proxy so its X-Forwarded-Proto counts), or start the frontend with \
+     --admin-allow-http on a trusted network";
+
+/// Whether the session cookie is `Secure`: always, unless http is allowed and this request
+/// came over it.
+fn secure(admin: &Admin, who: &Client) -> bool {
+    who.https || !admin.config.allow_http
+}
 
 fn redirect(to: &'static str, cookie: Option<String>) -> Result<Response, AdminError> {
     let mut resp = StatusCode::SEE_OTHER.into_response();
@@ -55,10 +70,12 @@ fn form(
 
 /// `GET /admin/login`.
 pub async fn show(State(admin): State<Arc<Admin>>, parts: Parts) -> Result<Response, AdminError> {
-    if Session::from_headers(&parts.headers, admin.config.key(), Utc::now()).is_some() {
+    if admin.session(&parts.headers).await?.is_some() {
         return redirect("/admin/headlines", None);
     }
-    form(&admin, &parts, StatusCode::OK, None)
+    let who = client(&parts, &admin.trusted_proxies);
+    let problem = (!who.https && !admin.config.allow_http).then_some(NEEDS_HTTPS);
+    form(&admin, &parts, StatusCode::OK, problem)
 }
 
 /// `POST /admin/login` with the field `password`.
@@ -73,10 +90,22 @@ pub async fn submit(
         ));
     }
     let who = client(&parts, &admin.trusted_proxies);
-    admin
+    if !who.https && !admin.config.allow_http {
+        return Err(AdminError::Forbidden(NEEDS_HTTPS));
+    }
+    let pace = admin
         .limiter
         .attempt(who.addr, Instant::now())
         .map_err(|retry_after| AdminError::TooManyAttempts { retry_after })?;
+    // Past everyone's budget of failures: one try at a time, SLOW apart.
+    let _lane = match pace {
+        Pace::Now => None,
+        Pace::Slow => {
+            let lane = admin.limiter.slow_lane.lock().await;
+            tokio::time::sleep(SLOW).await;
+            Some(lane)
+        }
+    };
     let password = field(&fields, "password").unwrap_or_default().to_string();
     if password.is_empty() || !admin.verify(password).await {
         tracing::warn!(client = ?who.addr, "failed admin login");
@@ -88,10 +117,11 @@ pub async fn submit(
         );
     }
     admin.limiter.succeeded(who.addr);
+    let key = admin.key().await?;
     let now = Utc::now();
-    let session = Session::new(now, admin.config.session_lifetime);
-    tracing::info!(client = ?who.addr, author = %session.author(admin.config.key()), "admin logged in");
-    let cookie = session.set_cookie(admin.config.key(), who.https, now);
+    let session = Session::issue(now, &admin.validity());
+    tracing::info!(client = ?who.addr, author = %session.author(key), "admin logged in");
+    let cookie = session.set_cookie(key, secure(&admin, &who), now);
     redirect("/admin/headlines", Some(cookie))
 }
 
@@ -102,8 +132,30 @@ pub async fn logout(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AdminError> {
     let who = client(&parts, &admin.trusted_proxies);
-    if Session::from_headers(&parts.headers, admin.config.key(), Utc::now()).is_some() {
-        gate::form(admin.clone(), &parts, &fields)?;
+    if admin.session(&parts.headers).await?.is_some() {
+        gate::form(admin.clone(), &parts, &fields).await?;
     }
-    redirect("/admin/login", Some(Session::clear_cookie(who.https)))
+    redirect(
+        "/admin/login",
+        Some(Session::clear_cookie(secure(&admin, &who))),
+    )
+}
+
+/// `POST /admin/logout-everywhere`: ends every admin session, on every frontend within one
+/// poll (the not-before time in the admin index), this one at once.
+pub async fn logout_everywhere(
+    State(admin): State<Arc<Admin>>,
+    parts: Parts,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    let ctx = gate::form(admin.clone(), &parts, &fields).await?;
+    let store = admin.live.store();
+    let not_before = crate::headlines::index::log_out_everywhere(store, Utc::now()).await?;
+    // This frontend need not wait for its next poll.
+    let _ = admin.live.headlines.refresh(store).await;
+    tracing::info!(author = %ctx.author(), not_before, "admin sessions ended everywhere");
+    redirect(
+        "/admin/login",
+        Some(Session::clear_cookie(secure(&admin, &ctx.client))),
+    )
 }

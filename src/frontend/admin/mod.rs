@@ -44,14 +44,20 @@ const MAX_BODY: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AdminConfig {
     password_hash: String,
-    key: Key,
+    /// From `NEWSDESK_SESSION_KEY`; `None`: the bucket's secret ([`session::bucket_secret`]).
+    env_key: Option<Key>,
+    /// The lifetime of a session, applied to every cookie whenever it comes back.
     pub session_lifetime: Duration,
+    /// `--admin-allow-http`: logins over plain http are accepted and their cookie is not
+    /// `Secure` (for tests and loopback-only setups).
+    pub allow_http: bool,
 }
 
 impl std::fmt::Debug for AdminConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminConfig")
             .field("session_lifetime", &self.session_lifetime)
+            .field("allow_http", &self.allow_http)
             .finish_non_exhaustive()
     }
 }
@@ -70,9 +76,11 @@ pub enum ConfigError {
 }
 
 impl AdminConfig {
-    /// `password_hash` from `NEWSDESK_ADMIN_HASH`; sessions are signed with `session_key`
-    /// (`NEWSDESK_SESSION_KEY`) if given, else with a key derived from the hash, so every
-    /// frontend with the same hash accepts the same sessions and a new password ends them all.
+    /// `password_hash` from `NEWSDESK_ADMIN_HASH`; sessions are signed with a key made of a
+    /// secret and the hash (so a new password ends them all): the secret is `session_key`
+    /// (`NEWSDESK_SESSION_KEY`) if given, else one the first frontend generates and keeps in
+    /// the bucket, where every frontend finds it. Logins need https unless
+    /// [`AdminConfig::allowing_http`].
     pub fn new(
         password_hash: &str,
         session_key: Option<&str>,
@@ -80,21 +88,30 @@ impl AdminConfig {
     ) -> Result<AdminConfig, ConfigError> {
         let password_hash = password_hash.trim().to_string();
         auth::check_hash(&password_hash)?;
-        let key = match session_key {
+        let env_key = match session_key {
             Some(k) if k.len() < MIN_SESSION_KEY => return Err(ConfigError::ShortKey),
-            Some(k) => Key::derive(k),
-            None => Key::derive(&password_hash),
+            Some(k) => Some(Key::for_sessions(k, &password_hash)),
+            None => None,
         };
         Ok(AdminConfig {
             password_hash,
-            key,
+            env_key,
             session_lifetime,
+            allow_http: false,
         })
     }
 
-    pub fn key(&self) -> &Key {
-        &self.key
+    /// This config with `--admin-allow-http` set to `allow`.
+    pub fn allowing_http(mut self, allow: bool) -> AdminConfig {
+        self.allow_http = allow;
+        self
     }
+}
+
+/// Password checks at once: every core but one, so readers are still served while a flood
+/// of logins is being checked (each check takes tens of milliseconds of a core and ~19 MB).
+pub fn verifier_permits(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
 }
 
 /// The admin's state in one frontend process: its settings, what it needs of the frontend
@@ -107,8 +124,10 @@ pub struct Admin {
     /// How often frontends poll the bucket: how soon an edit is on the public page.
     pub poll: Duration,
     pub limiter: ratelimit::Limiter,
-    /// Password checks at once: each takes tens of milliseconds of a core and ~19 MB.
+    /// Password checks at once ([`verifier_permits`]).
     verifying: tokio::sync::Semaphore,
+    /// The session key, once known (read or made in the bucket at the first use).
+    key: tokio::sync::OnceCell<Key>,
 }
 
 impl Admin {
@@ -118,15 +137,15 @@ impl Admin {
         trusted_proxies: Vec<ipnetwork::IpNetwork>,
         poll: Duration,
     ) -> Admin {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Admin {
             config,
             live,
             trusted_proxies,
             poll,
             limiter: Default::default(),
-            verifying: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            ),
+            verifying: tokio::sync::Semaphore::new(verifier_permits(cores)),
+            key: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -137,6 +156,50 @@ impl Admin {
         tokio::task::spawn_blocking(move || auth::verify(&hash, &password))
             .await
             .unwrap_or(false)
+    }
+
+    /// The key sessions and CSRF tokens are signed with: from `NEWSDESK_SESSION_KEY`, or from
+    /// the bucket's secret (read once, made by the first frontend that needs it).
+    pub async fn key(&self) -> Result<&Key, AdminError> {
+        self.key
+            .get_or_try_init(|| async {
+                if let Some(k) = &self.config.env_key {
+                    return Ok(k.clone());
+                }
+                let secret = session::bucket_secret(self.live.store())
+                    .await
+                    .map_err(|e| {
+                        AdminError::Unavailable(format!(
+                            "cannot read or store the admin session key ({}) in the bucket: give \
+                         frontends write access to admin/ or set NEWSDESK_SESSION_KEY: {e}",
+                            crate::store::Key::AdminSessionKey
+                        ))
+                    })?;
+                Ok(Key::for_sessions(&secret, &self.config.password_hash))
+            })
+            .await
+    }
+
+    /// What a session must meet now: the lifetime set now and the not-before time last polled.
+    pub fn validity(&self) -> session::Validity {
+        session::Validity {
+            lifetime: self.config.session_lifetime,
+            not_before: self.live.headlines.sessions_not_before(),
+        }
+    }
+
+    /// The valid session the request's cookie holds, if any.
+    pub async fn session(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<session::Session>, AdminError> {
+        let key = self.key().await?;
+        Ok(session::Session::from_headers(
+            headers,
+            key,
+            &self.validity(),
+            chrono::Utc::now(),
+        ))
     }
 }
 
@@ -149,11 +212,16 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Option<Arc<Admin>>) -> Ro
             .route("/", get(login::home))
             .route("/login", get(login::show).post(login::submit))
             .route("/logout", axum::routing::post(login::logout))
+            .route(
+                "/logout-everywhere",
+                axum::routing::post(login::logout_everywhere),
+            )
             .route("/headlines", get(editor::show).post(editor::save))
             .route("/history", get(history::show).post(history::restore))
             .route("/archive", get(archive::show).post(archive::change))
             .route("/feeds", get(feeds::show).post(feeds::refresh))
             .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(admin.clone(), hsts))
             .with_state(admin),
     };
     routes
@@ -163,6 +231,29 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Option<Arc<Admin>>) -> Ro
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+}
+
+/// `Strict-Transport-Security` on every admin response that went over https: a browser that
+/// has seen it never sends the password or the cookie over plain http to this host again.
+pub const HSTS: &str = "max-age=31536000";
+
+async fn hsts(
+    axum::extract::State(admin): axum::extract::State<Arc<Admin>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let https = crate::frontend::client::client(&parts, &admin.trusted_proxies).https;
+    let mut resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    if https {
+        resp.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
+    resp
 }
 
 /// Why an admin request is refused; each becomes its status here.
@@ -229,5 +320,17 @@ impl IntoResponse for AdminError {
 impl From<crate::store::StoreError> for AdminError {
     fn from(e: crate::store::StoreError) -> Self {
         AdminError::Unavailable(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_checks_leave_a_core_for_readers() {
+        assert_eq!(verifier_permits(1), 1);
+        assert_eq!(verifier_permits(2), 1);
+        assert_eq!(verifier_permits(8), 7);
     }
 }

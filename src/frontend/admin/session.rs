@@ -1,20 +1,31 @@
-//! Admin sessions as signed, expiring cookies: nothing is stored, so any frontend behind a load
-//! balancer accepts a session another one started, as long as they share the key.
+//! Admin sessions as signed, expiring cookies: nothing is stored per session, so any frontend
+//! behind a load balancer accepts a session another one started, as long as they share the key.
 //!
 //! The cookie is `nd_admin=1.<issued>.<expires>.<id>.<HMAC-SHA256 of the rest>` (Unix seconds,
-//! a random 128-bit id), sent only to `/admin`, `HttpOnly; SameSite=Strict`, and `Secure` when
-//! the request came over https. The key is `NEWSDESK_SESSION_KEY`, or else derived from the
-//! admin password's hash, so a new password ends every session. Logging out removes the cookie
-//! from the browser; a copy of it stays valid until it expires (or the key changes).
+//! a random 128-bit id), sent only to `/admin`, `HttpOnly; SameSite=Strict`, and `Secure`
+//! unless the frontend runs with `--admin-allow-http` and the request came over plain http.
+//!
+//! The key is made from a secret and the admin password's hash, so a new password ends every
+//! session. The secret is `NEWSDESK_SESSION_KEY`, or else one generated once and kept in the
+//! bucket ([`bucket_secret`], `admin/_session-key.json`), where every frontend finds it and
+//! readers never do (frontends serve nothing under `admin/`). Nothing in the password hash
+//! alone signs a cookie.
+//!
+//! A cookie is valid only within the lifetime set NOW ([`Validity`]): shortening
+//! `--admin-session-secs` cuts sessions already issued. "Log out everywhere" stores a
+//! not-before time in the admin index every frontend polls; sessions issued before it end.
 
 use std::time::Duration;
 
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::headlines::version::random_hex;
+use crate::store::publish::index::update_json;
+use crate::store::{Key as StoreKey, Store, StoreError};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -26,11 +37,22 @@ const VERSION: &str = "1";
 pub struct Key([u8; 32]);
 
 impl Key {
-    /// A key from a secret of any length (the session key setting, or the password hash).
+    /// A key from a secret of any length.
     pub fn derive(secret: &str) -> Key {
         let mut mac = HmacSha256::new_from_slice(b"newsdesk admin session key v1")
             .expect("HMAC takes keys of any length");
         mac.update(secret.as_bytes());
+        Key(mac.finalize().into_bytes().into())
+    }
+
+    /// The session key: the `secret` (never derivable from the hash) bound to the password's
+    /// `hash`, so a new password ends every session.
+    pub fn for_sessions(secret: &str, hash: &str) -> Key {
+        let mut mac = HmacSha256::new_from_slice(b"newsdesk admin session key v2")
+            .expect("HMAC takes keys of any length");
+        mac.update(secret.as_bytes());
+        mac.update(b"\0");
+        mac.update(hash.as_bytes());
         Key(mac.finalize().into_bytes().into())
     }
 
@@ -57,6 +79,63 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// Characters of a generated session secret (hex of 32 random bytes).
+const SECRET_LEN: usize = 64;
+
+/// `admin/_session-key.json`: the secret sessions are signed with when `NEWSDESK_SESSION_KEY`
+/// is not set.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StoredSecret {
+    #[serde(default)]
+    key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_at: Option<DateTime<Utc>>,
+}
+
+/// The bucket's session secret, made and stored by the first frontend that needs it (one
+/// wins a race: the others read its secret back).
+pub async fn bucket_secret(store: &Store) -> Result<String, StoreError> {
+    let fresh = random_hex(SECRET_LEN / 2);
+    let (doc, _) = update_json(
+        store,
+        &StoreKey::AdminSessionKey,
+        "the admin session key",
+        |current: &StoredSecret| {
+            (current.key.len() < SECRET_LEN).then(|| StoredSecret {
+                key: fresh.clone(),
+                created_at: Some(Utc::now()),
+            })
+        },
+    )
+    .await?;
+    Ok(doc.key)
+}
+
+/// What a session must meet besides its signature, as configured now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    /// The session lifetime setting now: a cookie issued for longer, or longer ago, is refused.
+    pub lifetime: Duration,
+    /// Sessions issued before this (Unix seconds) have been logged out everywhere.
+    pub not_before: Option<i64>,
+}
+
+impl Validity {
+    fn lifetime_secs(&self) -> i64 {
+        i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    fn admits(&self, issued: i64, expires: i64, now: i64) -> bool {
+        let lifetime = self.lifetime_secs();
+        now < expires
+            && expires.saturating_sub(issued) <= lifetime
+            && now < issued.saturating_add(lifetime)
+            // A session from the future means a clock far off: refused rather than trusted.
+            && issued <= now + 300
+            && self.not_before.is_none_or(|nb| issued >= nb)
+    }
+}
+
 /// A logged-in admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -68,11 +147,24 @@ pub struct Session {
 
 impl Session {
     pub fn new(now: DateTime<Utc>, lifetime: Duration) -> Session {
-        let issued = now.timestamp();
+        Session::issue(
+            now,
+            &Validity {
+                lifetime,
+                not_before: None,
+            },
+        )
+    }
+
+    /// A new session valid under `validity`: issued now, or at the not-before time when that
+    /// is later (a login in the second of a "log out everywhere", which may be up to a second
+    /// ahead).
+    pub fn issue(now: DateTime<Utc>, validity: &Validity) -> Session {
+        let issued = now.timestamp().max(validity.not_before.unwrap_or(i64::MIN));
         Session {
             id: random_hex(16),
             issued,
-            expires: issued.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+            expires: issued.saturating_add(validity.lifetime_secs()),
         }
     }
 
@@ -87,8 +179,14 @@ impl Session {
         format!("{payload}.{sig}")
     }
 
-    /// The session a cookie value holds, if it is signed with `key` and not expired at `now`.
-    pub fn decode(value: &str, key: &Key, now: DateTime<Utc>) -> Option<Session> {
+    /// The session a cookie value holds, if it is signed with `key` and valid at `now` under
+    /// `validity`.
+    pub fn decode(
+        value: &str,
+        key: &Key,
+        validity: &Validity,
+        now: DateTime<Utc>,
+    ) -> Option<Session> {
         let (payload, sig) = value.rsplit_once('.')?;
         if !key.verify(payload, sig) {
             return None;
@@ -100,17 +198,22 @@ impl Session {
         let issued: i64 = parts.next()?.parse().ok()?;
         let expires: i64 = parts.next()?.parse().ok()?;
         let id = parts.next()?.to_string();
-        let now = now.timestamp();
-        // A session from the future means a clock far off: refused rather than trusted.
-        (parts.next().is_none() && now < expires && issued <= now + 300).then_some(Session {
-            id,
-            issued,
-            expires,
-        })
+        (parts.next().is_none() && validity.admits(issued, expires, now.timestamp())).then_some(
+            Session {
+                id,
+                issued,
+                expires,
+            },
+        )
     }
 
     /// The session the request's cookie holds, if valid.
-    pub fn from_headers(headers: &HeaderMap, key: &Key, now: DateTime<Utc>) -> Option<Session> {
+    pub fn from_headers(
+        headers: &HeaderMap,
+        key: &Key,
+        validity: &Validity,
+        now: DateTime<Utc>,
+    ) -> Option<Session> {
         headers
             .get_all(header::COOKIE)
             .iter()
@@ -118,7 +221,7 @@ impl Session {
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
             .filter(|(name, _)| *name == COOKIE)
-            .find_map(|(_, value)| Session::decode(value, key, now))
+            .find_map(|(_, value)| Session::decode(value, key, validity, now))
     }
 
     /// `Set-Cookie` for this session.
@@ -154,24 +257,31 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn hour() -> Validity {
+        Validity {
+            lifetime: Duration::from_secs(3600),
+            not_before: None,
+        }
+    }
+
     #[test]
     fn a_signed_session_round_trips_until_it_expires() {
         let key = Key::derive("secret");
         let now = at("2026-11-23T10:00:00Z");
         let s = Session::new(now, Duration::from_secs(3600));
         let value = s.encode(&key);
-        assert_eq!(Session::decode(&value, &key, now), Some(s.clone()));
+        assert_eq!(Session::decode(&value, &key, &hour(), now), Some(s.clone()));
         assert_eq!(
-            Session::decode(&value, &key, now + chrono::Duration::seconds(3599)),
+            Session::decode(&value, &key, &hour(), now + chrono::Duration::seconds(3599)),
             Some(s.clone())
         );
         assert_eq!(
-            Session::decode(&value, &key, now + chrono::Duration::seconds(3600)),
+            Session::decode(&value, &key, &hour(), now + chrono::Duration::seconds(3600)),
             None,
             "expired"
         );
         assert_eq!(
-            Session::decode(&value, &Key::derive("other"), now),
+            Session::decode(&value, &Key::derive("other"), &hour(), now),
             None,
             "another key"
         );
@@ -183,9 +293,9 @@ mod tests {
         let now = at("2026-11-23T10:00:00Z");
         let value = Session::new(now, Duration::from_secs(60)).encode(&key);
         let longer = value.replacen(".", ".9", 2);
-        assert_eq!(Session::decode(&longer, &key, now), None);
+        assert_eq!(Session::decode(&longer, &key, &hour(), now), None);
         for junk in ["", ".", "1.2.3", "x.y.z.w.v", &value[..value.len() - 1]] {
-            assert_eq!(Session::decode(junk, &key, now), None, "{junk}");
+            assert_eq!(Session::decode(junk, &key, &hour(), now), None, "{junk}");
         }
     }
 
@@ -208,6 +318,83 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        assert_eq!(Session::from_headers(&headers, &key, now), Some(s));
+        assert_eq!(Session::from_headers(&headers, &key, &hour(), now), Some(s));
+    }
+
+    /// A cookie signed for ten years (by someone holding the key, or issued under a longer
+    /// setting) is held to the lifetime set now.
+    #[test]
+    fn the_current_lifetime_bounds_every_cookie() {
+        let key = Key::derive("secret");
+        let now = at("2026-11-23T10:00:00Z");
+        let decade = Session::new(now, Duration::from_secs(10 * 365 * 86_400)).encode(&key);
+        assert_eq!(Session::decode(&decade, &key, &hour(), now), None);
+        let day = Session::new(now, Duration::from_secs(86_400)).encode(&key);
+        let later = now + chrono::Duration::seconds(1800);
+        let short = Validity {
+            lifetime: Duration::from_secs(86_400),
+            not_before: None,
+        };
+        assert!(Session::decode(&day, &key, &short, later).is_some());
+        assert_eq!(
+            Session::decode(&day, &key, &hour(), later),
+            None,
+            "lowering the setting cuts sessions already issued"
+        );
+        // Issued long ago with a short expiry forged far ahead still ends a lifetime after issue.
+        let old = Session {
+            id: "0".repeat(32),
+            issued: now.timestamp() - 3600,
+            expires: now.timestamp() + 1,
+        };
+        assert_eq!(Session::decode(&old.encode(&key), &key, &hour(), now), None);
+    }
+
+    #[test]
+    fn sessions_issued_before_not_before_are_refused_and_new_ones_are_not() {
+        let key = Key::derive("secret");
+        let now = at("2026-11-23T10:00:00Z");
+        let before = Session::new(now, Duration::from_secs(3600)).encode(&key);
+        let everywhere = Validity {
+            not_before: Some(now.timestamp() + 1),
+            ..hour()
+        };
+        assert_eq!(Session::decode(&before, &key, &everywhere, now), None);
+        let after = Session::issue(now, &everywhere);
+        assert_eq!(
+            Session::decode(&after.encode(&key), &key, &everywhere, now),
+            Some(after),
+            "a login in the same second is valid"
+        );
+    }
+
+    #[test]
+    fn the_key_needs_the_secret_and_changes_with_the_hash() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$AAAA";
+        let a = Key::for_sessions("bucket secret", hash);
+        assert_eq!(
+            a.sign("x"),
+            Key::for_sessions("bucket secret", hash).sign("x")
+        );
+        assert_ne!(
+            a.sign("x"),
+            Key::derive(hash).sign("x"),
+            "not from the hash alone"
+        );
+        assert_ne!(a.sign("x"), Key::for_sessions("another", hash).sign("x"));
+        assert_ne!(
+            a.sign("x"),
+            Key::for_sessions("bucket secret", "other").sign("x")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_bucket_secret_is_made_once_and_shared() {
+        let store = Store::open("memory://", crate::store::Role::Frontend).unwrap();
+        let first = bucket_secret(&store).await.unwrap();
+        assert_eq!(first.len(), SECRET_LEN);
+        assert_eq!(bucket_secret(&store).await.unwrap(), first);
+        let other = Store::open("memory://", crate::store::Role::Frontend).unwrap();
+        assert_ne!(bucket_secret(&other).await.unwrap(), first, "random");
     }
 }

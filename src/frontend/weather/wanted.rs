@@ -3,6 +3,9 @@
 //! readers send: a cell is written at most once per [`REMEMBER`] by this frontend (a bounded
 //! set), and at most `per_minute` markers a minute (a token bucket), so a flood of random
 //! coordinates costs at most that many small PUTs. Writing the same marker twice is harmless.
+//! Each client network (IPv4 /24, IPv6 /64) has its own share of that budget
+//! ([`client_share`] a minute), so one client sending random coordinates cannot spend what
+//! every reader's new cell needs.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -12,6 +15,7 @@ use bytes::Bytes;
 use chrono::Utc;
 
 use crate::cli::Throttle;
+use crate::frontend::client::Shares;
 use crate::store::{Key, Store};
 use crate::weather::Cell;
 
@@ -19,6 +23,11 @@ use crate::weather::Cell;
 pub const REMEMBER: Duration = Duration::from_secs(15 * 60);
 /// Cells remembered at most.
 pub const REMEMBER_MAX: u64 = 10_000;
+
+/// One client network's share of `per_minute` markers a minute: a sixth, at least one.
+pub fn client_share(per_minute: u32) -> u32 {
+    (per_minute / 6).max(1)
+}
 
 /// A token bucket: up to `capacity` at once, refilled at `capacity` per minute. Pure: the
 /// clock is an argument.
@@ -76,6 +85,7 @@ pub struct Recorder {
     store: Store,
     asked: moka::future::Cache<String, ()>,
     budget: Mutex<TokenBucket>,
+    shares: Shares,
     warned: Mutex<Throttle>,
     pub counters: Counters,
 }
@@ -89,16 +99,22 @@ impl Recorder {
                 .time_to_live(REMEMBER)
                 .build(),
             budget: Mutex::new(TokenBucket::new(per_minute, Instant::now())),
+            shares: Shares::new(client_share(per_minute)),
             warned: Mutex::default(),
             counters: Counters::default(),
         }
     }
 
-    /// Asks the fetcher for `cell`, unless recently asked or over budget.
-    pub async fn record(&self, cell: Cell) -> Recorded {
+    /// Asks the fetcher for `cell` for a reader at `client`, unless recently asked or over
+    /// the client's share or everyone's budget.
+    pub async fn record(&self, cell: Cell, client: Option<std::net::IpAddr>) -> Recorded {
         let id = cell.id();
         if self.asked.contains_key(&id) {
             return Recorded::AlreadyAsked;
+        }
+        if !self.shares.take(client, Instant::now()) {
+            self.counters.limited.fetch_add(1, Relaxed);
+            return Recorded::Limited;
         }
         if !self
             .budget
@@ -162,8 +178,8 @@ mod tests {
         let store = Store::open("memory://", crate::store::Role::Frontend).unwrap();
         let r = Recorder::new(store.clone(), 60);
         let cell = Cell::of(42.33, -83.05).unwrap();
-        assert_eq!(r.record(cell).await, Recorded::Written);
-        assert_eq!(r.record(cell).await, Recorded::AlreadyAsked);
+        assert_eq!(r.record(cell, None).await, Recorded::Written);
+        assert_eq!(r.record(cell, None).await, Recorded::AlreadyAsked);
         assert!(
             store
                 .get(&Key::WeatherWanted(cell.id()))
@@ -183,8 +199,31 @@ mod tests {
         std::fs::create_dir_all(root.join("weather")).unwrap();
         std::fs::write(root.join("weather/wanted"), b"not a folder").unwrap();
         let r = Recorder::new(ro, 60);
-        assert_eq!(r.record(cell).await, Recorded::Failed);
-        assert_eq!(r.record(cell).await, Recorded::AlreadyAsked);
+        assert_eq!(r.record(cell, None).await, Recorded::Failed);
+        assert_eq!(r.record(cell, None).await, Recorded::AlreadyAsked);
         assert_eq!(r.counters.failed.load(Relaxed), 1);
+    }
+
+    /// One client sending random coordinates spends its share, not the budget every reader's
+    /// new cell needs.
+    #[tokio::test]
+    async fn one_client_spends_only_its_share() {
+        let store = Store::open("memory://", crate::store::Role::Frontend).unwrap();
+        let r = Recorder::new(store, 60);
+        let flood = Some("203.0.113.9".parse().unwrap());
+        let cells = (0..100).map(|i| Cell::of(10.0 + f64::from(i) * 0.5, 20.0).unwrap());
+        let mut written = 0;
+        for cell in cells {
+            if r.record(cell, flood).await == Recorded::Written {
+                written += 1;
+            }
+        }
+        assert_eq!(written, client_share(60));
+        let reader = Some("2001:db8::1".parse().unwrap());
+        assert_eq!(
+            r.record(Cell::of(42.33, -83.05).unwrap(), reader).await,
+            Recorded::Written,
+            "another reader's cell is still recorded"
+        );
     }
 }
