@@ -3,34 +3,20 @@
 //! socket. Login, logout, session expiry, a session carried to a second frontend, CSRF, the
 //! login rate limit, sanitizing, oversized input, history, archive and feed health.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use newsdesk::fetcher::{SyncOptions, sync};
 use newsdesk::frontend::admin::{AdminConfig, auth};
-use newsdesk::frontend::{self, App, Options};
+use newsdesk::frontend::{App, Options};
 use newsdesk::headlines::{AdminIndex, blocks, refresh};
 use newsdesk::store::{Role, Store};
 
+use crate::support::admin::{AdminPage, Client, PASSWORD, admin_config};
 use crate::support::{
-    Behavior, FeedServer, Reply, app_on, config_for, generated, generated_rss, memory_store, send,
+    Behavior, FeedServer, app_on, config_for, generated, generated_rss, memory_store,
 };
-
-const PASSWORD: &str = "correct horse battery staple";
-static HASH: LazyLock<String> = LazyLock::new(|| auth::hash_password(PASSWORD).unwrap());
-
-/// In-process requests are plain http: these tests run as `--admin-allow-http` does.
-fn admin_config(lifetime: Duration) -> Arc<AdminConfig> {
-    Arc::new(
-        AdminConfig::new(&HASH, None, lifetime)
-            .unwrap()
-            .allowing_http(true),
-    )
-}
 
 async fn app_with(store: &Store, admin: Option<Arc<AdminConfig>>) -> Arc<App> {
     app_behind(store, admin, &[]).await
@@ -56,107 +42,6 @@ async fn published() -> (Store, FeedServer) {
         .await
         .unwrap();
     (store, server)
-}
-
-/// What the admin's pages carry for the next request.
-trait AdminPage {
-    /// The session cookie this reply sets, as a `Cookie` header value.
-    fn cookie(&self) -> String;
-    /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String;
-}
-
-impl AdminPage for Reply {
-    fn cookie(&self) -> String {
-        self.header(header::SET_COOKIE)
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    fn csrf(&self) -> String {
-        let text = self.text();
-        let at = text.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-        text[at..at + 64].to_string()
-    }
-}
-
-struct Client {
-    app: Arc<App>,
-    peer: SocketAddr,
-    headers: Vec<(String, String)>,
-}
-
-impl Client {
-    fn new(app: &Arc<App>, peer: &str) -> Client {
-        Client {
-            app: app.clone(),
-            peer: peer.parse().unwrap(),
-            headers: vec![],
-        }
-    }
-
-    fn with(mut self, name: &str, value: &str) -> Client {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        cookie: Option<&str>,
-        form: Option<String>,
-    ) -> Reply {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "test.example");
-        for (k, v) in &self.headers {
-            req = req.header(k, v);
-        }
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let body = match form {
-            Some(f) => {
-                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(f)
-            }
-            None => Body::empty(),
-        };
-        let mut req = req.body(body).unwrap();
-        // What the serving loop attaches to every request.
-        req.extensions_mut().insert(ConnectInfo(self.peer));
-        send(frontend::router(self.app.clone()), req).await
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        self.send("GET", path, cookie, None).await
-    }
-
-    async fn post(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send("POST", path, cookie, Some(form)).await
-    }
-
-    async fn login(&self, password: &str) -> Reply {
-        self.post("/admin/login", None, &[("password", password)])
-            .await
-    }
-
-    /// Logs in and returns the session cookie and the editor page.
-    async fn session(&self) -> (String, Reply) {
-        let login = self.login(PASSWORD).await;
-        assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text());
-        let cookie = login.cookie();
-        let editor = self.get("/admin/headlines", Some(&cookie)).await;
-        assert_eq!(editor.status, StatusCode::OK, "{}", editor.text());
-        (cookie, editor)
-    }
 }
 
 #[tokio::test]
@@ -194,7 +79,7 @@ async fn every_admin_path_is_404_without_a_password_hash() {
 #[tokio::test]
 async fn login_sets_a_strict_http_only_cookie_and_logout_clears_it() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let anonymous = c.get("/admin/headlines", None).await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
@@ -269,7 +154,7 @@ async fn the_cookie_is_secure_when_a_trusted_proxy_says_https() {
     let (store, _server) = published().await;
     let app = app_behind(
         &store,
-        Some(admin_config(Duration::from_secs(60))),
+        Some(admin_config(Duration::from_secs(60), true)),
         &["10.0.0.0/8"],
     )
     .await;
@@ -297,7 +182,7 @@ async fn the_cookie_is_secure_when_a_trusted_proxy_says_https() {
 #[tokio::test]
 async fn an_edit_needs_a_session_and_the_csrf_token_then_is_live_sanitized() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, editor) = c.session().await;
     let csrf = editor.csrf();
@@ -399,7 +284,7 @@ async fn an_edit_needs_a_session_and_the_csrf_token_then_is_live_sanitized() {
 #[tokio::test]
 async fn oversized_input_is_refused_with_413_and_a_clear_message() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, editor) = c.session().await;
     let big = "<p>".to_string() + &"x".repeat(70 * 1024) + "</p>";
@@ -454,11 +339,11 @@ async fn oversized_input_is_refused_with_413_and_a_clear_message() {
 #[tokio::test]
 async fn a_session_works_on_a_second_frontend_and_ends_with_a_new_password() {
     let (store, _server) = published().await;
-    let config = admin_config(Duration::from_secs(3600));
+    let config = admin_config(Duration::from_secs(3600), true);
     let first = app_with(&store, Some(config.clone())).await;
     let (cookie, editor) = Client::new(&first, "192.0.2.1:4000").session().await;
     // Another process with the same settings: nothing shared but the environment and bucket.
-    let second = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let second = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c2 = Client::new(&second, "192.0.2.1:4000");
     assert_eq!(
         c2.get("/admin/headlines", Some(&cookie)).await.status,
@@ -503,7 +388,7 @@ async fn a_session_works_on_a_second_frontend_and_ends_with_a_new_password() {
 #[tokio::test]
 async fn a_session_expires_after_its_configured_lifetime() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(1)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(1), true))).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, editor) = c.session().await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -531,7 +416,7 @@ async fn a_session_expires_after_its_configured_lifetime() {
 #[tokio::test]
 async fn failed_logins_are_rate_limited_per_address_only() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let attacker = Client::new(&app, "203.0.113.66:5000");
     for i in 0..5 {
         assert_eq!(
@@ -559,7 +444,7 @@ async fn failed_logins_are_rate_limited_per_address_only() {
 #[tokio::test]
 async fn two_admins_saving_at_once_both_keep_their_version_and_the_loser_is_told() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let (a, b) = (
         Client::new(&app, "192.0.2.1:1"),
         Client::new(&app, "192.0.2.2:1"),
@@ -661,7 +546,7 @@ async fn two_admins_saving_at_once_both_keep_their_version_and_the_loser_is_told
 #[tokio::test]
 async fn the_archive_is_edited_on_the_web_and_old_headlines_follow() {
     let (store, _server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c = Client::new(&app, "192.0.2.1:1");
     let (cookie, editor) = c.session().await;
     let added = c
@@ -715,7 +600,7 @@ async fn the_archive_is_edited_on_the_web_and_old_headlines_follow() {
 #[tokio::test]
 async fn the_feed_health_page_shows_failures_and_asks_for_refreshes() {
     let (store, server) = published().await;
-    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600)))).await;
+    let app = app_with(&store, Some(admin_config(Duration::from_secs(3600), true))).await;
     let c = Client::new(&app, "192.0.2.1:1");
     let (cookie, _) = c.session().await;
     let feeds = c.get("/admin/feeds", Some(&cookie)).await;

@@ -5,31 +5,17 @@
 //! misses that cost no bucket reads, per-client layout budgets, `/metrics` and `/readyz` off
 //! the public listener, and saves that say whether they went live.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use newsdesk::fetcher::{SyncOptions, sync};
-use newsdesk::frontend::admin::{AdminConfig, auth, session};
-use newsdesk::frontend::{self, App, Options};
+use newsdesk::frontend::admin::{AdminConfig, session};
+use newsdesk::frontend::{App, Options};
 use newsdesk::store::{Role, Store};
-use tower::ServiceExt;
 
+use crate::support::admin::{AdminPage, Client, HASH, PASSWORD, admin_config};
 use crate::support::{Behavior, FeedServer, config_for, generated_rss};
-
-const PASSWORD: &str = "correct horse battery staple";
-static HASH: LazyLock<String> = LazyLock::new(|| auth::hash_password(PASSWORD).unwrap());
-
-fn admin(lifetime: Duration, allow_http: bool) -> Arc<AdminConfig> {
-    Arc::new(
-        AdminConfig::new(&HASH, None, lifetime)
-            .unwrap()
-            .allowing_http(allow_http),
-    )
-}
 
 async fn app(store: &Store, options: Options) -> Arc<App> {
     let app = App::new(store.clone(), options);
@@ -67,131 +53,6 @@ async fn published() -> (Store, FeedServer) {
     (store, server)
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    fn cookie(&self) -> String {
-        self.header(header::SET_COOKIE)
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .expect("a csrf field")
-            + 19;
-        self.body[at..at + 64].to_string()
-    }
-}
-
-struct Client {
-    app: Arc<App>,
-    peer: SocketAddr,
-    headers: Vec<(String, String)>,
-}
-
-impl Client {
-    fn new(app: &Arc<App>, peer: &str) -> Client {
-        Client {
-            app: app.clone(),
-            peer: peer.parse().unwrap(),
-            headers: vec![],
-        }
-    }
-
-    fn with(mut self, name: &str, value: &str) -> Client {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        cookie: Option<&str>,
-        form: Option<String>,
-    ) -> Reply {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "test.example");
-        for (k, v) in &self.headers {
-            req = req.header(k, v);
-        }
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let body = match form {
-            Some(f) => {
-                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                Body::from(f)
-            }
-            None => Body::empty(),
-        };
-        let mut req = req.body(body).unwrap();
-        req.extensions_mut().insert(ConnectInfo(self.peer));
-        let resp = frontend::router(self.app.clone())
-            .oneshot(req)
-            .await
-            .unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        self.send("GET", path, cookie, None).await
-    }
-
-    async fn post(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send("POST", path, cookie, Some(form)).await
-    }
-
-    async fn login(&self) -> Reply {
-        self.post("/admin/login", None, &[("password", PASSWORD)])
-            .await
-    }
-
-    /// Logs in; the session cookie and the editor page.
-    async fn session(&self) -> (String, Reply) {
-        let login = self.login().await;
-        assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
-        let cookie = login.cookie();
-        let editor = self.get("/admin/headlines", Some(&cookie)).await;
-        assert_eq!(editor.status, StatusCode::OK, "{}", editor.body);
-        (cookie, editor)
-    }
-
-    async fn logged_in(&self, cookie: &str) -> bool {
-        self.get("/admin/headlines", Some(cookie)).await.status == StatusCode::OK
-    }
-}
-
 // ---- 1. Sessions ----
 
 /// What anyone who read NEWSDESK_ADMIN_HASH could sign before: a cookie with the key derived
@@ -199,7 +60,7 @@ impl Client {
 #[tokio::test]
 async fn a_cookie_signed_with_the_password_hash_is_no_session() {
     let (store, _server) = published().await;
-    let app = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
+    let app = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let now = chrono::Utc::now();
     for key in [
@@ -225,17 +86,17 @@ async fn a_cookie_signed_with_the_password_hash_is_no_session() {
         "/assets/..%2Fadmin%2F_session-key.json",
     ] {
         let r = c.get(path, None).await;
-        assert!(!r.body.contains("\"key\""), "{path}: {}", r.body);
+        assert!(!r.text().contains("\"key\""), "{path}: {}", r.text());
     }
 }
 
 #[tokio::test]
 async fn lowering_the_session_lifetime_cuts_sessions_already_issued() {
     let (store, _server) = published().await;
-    let long = admin_app(&store, admin(Duration::from_secs(30 * 86_400), true)).await;
+    let long = admin_app(&store, admin_config(Duration::from_secs(30 * 86_400), true)).await;
     let (cookie, _) = Client::new(&long, "192.0.2.1:4000").session().await;
     // The same bucket and password, restarted with a lifetime shorter than the cookie's.
-    let short = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
+    let short = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let c = Client::new(&short, "192.0.2.1:4000");
     assert!(
         !c.logged_in(&cookie).await,
@@ -248,8 +109,8 @@ async fn lowering_the_session_lifetime_cuts_sessions_already_issued() {
 #[tokio::test]
 async fn logging_out_everywhere_ends_sessions_on_every_frontend_within_a_poll() {
     let (store, _server) = published().await;
-    let first = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
-    let second = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
+    let first = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
+    let second = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let (a, b) = (
         Client::new(&first, "192.0.2.1:4000"),
         Client::new(&second, "198.51.100.1:4000"),
@@ -257,7 +118,7 @@ async fn logging_out_everywhere_ends_sessions_on_every_frontend_within_a_poll() 
     let (cookie_a, editor) = a.session().await;
     let (cookie_b, _) = b.session().await;
     assert!(b.logged_in(&cookie_a).await, "sessions are shared");
-    let form = editor.body.find("action=\"/admin/logout-everywhere\"");
+    let form = editor.text().find("action=\"/admin/logout-everywhere\"");
     assert!(form.is_some(), "a button on every admin page");
 
     let out = a
@@ -267,7 +128,7 @@ async fn logging_out_everywhere_ends_sessions_on_every_frontend_within_a_poll() 
             &[("csrf", &editor.csrf())],
         )
         .await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text());
     assert!(out.header(header::SET_COOKIE).contains("Max-Age=0"));
     assert!(!a.logged_in(&cookie_a).await, "at once where it was asked");
     assert!(!a.logged_in(&cookie_b).await);
@@ -302,7 +163,7 @@ async fn the_fetcher_logs_out_everywhere_from_the_command_line() {
     )
     .await
     .unwrap();
-    let app = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
+    let app = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, _) = c.session().await;
     // Sessions are issued to the second: the logout must come after it.
@@ -330,32 +191,32 @@ async fn logins_need_https_unless_allowed_and_the_cookie_is_secure() {
     let app = app(
         &store,
         Options {
-            admin: Some(admin(Duration::from_secs(3600), false)),
+            admin: Some(admin_config(Duration::from_secs(3600), false)),
             trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
             ..Options::default()
         },
     )
     .await;
     let plain = Client::new(&app, "198.51.100.7:4000");
-    let refused = plain.login().await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
-    assert!(refused.body.contains("plain http"), "{}", refused.body);
+    let refused = plain.login(PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    assert!(refused.text().contains("plain http"), "{}", refused.text());
     assert!(refused.header(header::SET_COOKIE).is_empty());
     let form = plain.get("/admin/login", None).await;
     assert!(
-        form.body.contains("--admin-allow-http"),
+        form.text().contains("--admin-allow-http"),
         "the form says why"
     );
     assert!(form.header(header::STRICT_TRANSPORT_SECURITY).is_empty());
     // A client's own X-Forwarded-Proto is not believed.
     let spoofed = Client::new(&app, "198.51.100.7:4000").with("x-forwarded-proto", "https");
-    assert_eq!(spoofed.login().await.status, StatusCode::FORBIDDEN);
+    assert_eq!(spoofed.login(PASSWORD).await.status, StatusCode::FORBIDDEN);
 
     let proxied = Client::new(&app, "10.1.1.1:4000")
         .with("x-forwarded-proto", "https")
         .with("x-forwarded-for", "198.51.100.7");
-    let ok = proxied.login().await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let ok = proxied.login(PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert!(ok.header(header::SET_COOKIE).ends_with("; Secure"));
     assert_eq!(
         ok.header(header::STRICT_TRANSPORT_SECURITY),
@@ -372,8 +233,10 @@ async fn logins_need_https_unless_allowed_and_the_cookie_is_secure() {
     assert!(reader.header(header::STRICT_TRANSPORT_SECURITY).is_empty());
 
     // With --admin-allow-http, plain http logs in, without Secure.
-    let allowed = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
-    let ok = Client::new(&allowed, "198.51.100.7:4000").login().await;
+    let allowed = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
+    let ok = Client::new(&allowed, "198.51.100.7:4000")
+        .login(PASSWORD)
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert!(!ok.header(header::SET_COOKIE).contains("Secure"));
 }
@@ -383,7 +246,7 @@ async fn logins_need_https_unless_allowed_and_the_cookie_is_secure() {
 #[tokio::test]
 async fn a_save_without_its_base_is_not_said_to_be_live() {
     let (store, _server) = published().await;
-    let app = admin_app(&store, admin(Duration::from_secs(3600), true)).await;
+    let app = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, editor) = c.session().await;
     let first = c
@@ -400,7 +263,7 @@ async fn a_save_without_its_base_is_not_said_to_be_live() {
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     let shown = c.get(first.header(header::LOCATION), Some(&cookie)).await;
     assert!(
-        shown.body.contains("It is on the public page within"),
+        shown.text().contains("It is on the public page within"),
         "the first save is live"
     );
 
@@ -415,18 +278,22 @@ async fn a_save_without_its_base_is_not_said_to_be_live() {
     assert_eq!(blind.status, StatusCode::SEE_OTHER);
     let shown = c.get(blind.header(header::LOCATION), Some(&cookie)).await;
     assert!(
-        !shown.body.contains("It is on the public page"),
+        !shown.text().contains("It is on the public page"),
         "{}",
-        shown.body
+        shown.text()
     );
-    assert!(!shown.body.contains("class=\"notice\""), "{}", shown.body);
-    assert!(!shown.body.contains("Another admin"), "{}", shown.body);
+    assert!(
+        !shown.text().contains("class=\"notice\""),
+        "{}",
+        shown.text()
+    );
+    assert!(!shown.text().contains("Another admin"), "{}", shown.text());
     assert!(
         shown
-            .body
+            .text()
             .contains("did not say which version it was edited from"),
         "{}",
-        shown.body
+        shown.text()
     );
     let (current, _) = newsdesk::headlines::AdminIndex::read(&store).await.unwrap();
     let version = blind
@@ -447,9 +314,8 @@ async fn random_asset_names_cost_no_bucket_reads() {
     let (store, _server) = published().await;
     let app = app(&store, Options::default()).await;
     let c = Client::new(&app, "192.0.2.1:4000");
-    let page = c.get("/", None).await;
+    let page = c.get("/", None).await.text();
     let css = page
-        .body
         .split("href=\"/assets/")
         .nth(1)
         .unwrap()
@@ -513,7 +379,7 @@ async fn a_client_past_its_share_of_new_layouts_gets_the_default_page() {
     let default = Client::new(&app, "203.0.113.9:4000")
         .get("/", None)
         .await
-        .body;
+        .text();
     // Every ordered choice of the sources to show (the others hidden): 63 layouts besides
     // the default, none built before.
     let mut layouts: Vec<String> = vec![];
@@ -546,7 +412,7 @@ async fn a_client_past_its_share_of_new_layouts_gets_the_default_page() {
         // Addresses across one /24: one client network.
         let page = reader(i, "203.0.113").get("/", None).await;
         assert_eq!(page.status, StatusCode::OK);
-        if page.body != default {
+        if page.text() != default {
             own += 1;
         }
     }
@@ -556,9 +422,12 @@ async fn a_client_past_its_share_of_new_layouts_gets_the_default_page() {
         "the /24's share, then the default page"
     );
     // Another network still gets its own layout; a layout already built is still served.
-    assert_ne!(reader(50, "198.51.100").get("/", None).await.body, default);
     assert_ne!(
-        reader(0, "203.0.113").get("/", None).await.body,
+        reader(50, "198.51.100").get("/", None).await.text(),
+        default
+    );
+    assert_ne!(
+        reader(0, "203.0.113").get("/", None).await.text(),
         default,
         "a layout already built costs nothing"
     );
@@ -610,8 +479,8 @@ async fn every_image_on_the_page_is_served_from_assets() {
         "{}",
         page.header(header::CONTENT_SECURITY_POLICY)
     );
-    let sources: Vec<&str> = page
-        .body
+    let html = page.text();
+    let sources: Vec<&str> = html
         .split("<img ")
         .skip(1)
         .filter_map(|tag| tag.split("src=\"").nth(1)?.split('"').next())

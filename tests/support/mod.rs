@@ -3,6 +3,7 @@
 //! tests/tools). Each target uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod admin;
 pub mod binaries;
 pub mod bucket;
 pub mod chromium;
