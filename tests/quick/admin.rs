@@ -13,10 +13,9 @@ use newsdesk::frontend::{App, Options};
 use newsdesk::headlines::{AdminIndex, blocks, refresh};
 use newsdesk::store::{Role, Store};
 
+use crate::support;
 use crate::support::admin::{AdminPage, Client, PASSWORD, admin_config};
-use crate::support::{
-    Behavior, FeedServer, app_on, config_for, generated, generated_rss, memory_store,
-};
+use crate::support::{Behavior, FeedServer, app_on, config_for, generated, memory_store};
 
 async fn app_with(store: &Store, admin: Option<Arc<AdminConfig>>) -> Arc<App> {
     app_behind(store, admin, &[]).await
@@ -699,22 +698,7 @@ async fn over_a_socket_an_admin_logs_in_edits_and_the_public_page_shows_it_withi
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}/bucket", dir.path().display());
     let store = Store::open(&url, Role::Fetcher).unwrap();
-    let server = FeedServer::start().await;
-    server.set(
-        "/f.xml",
-        Behavior::Feed {
-            body: generated_rss("src0", 5),
-            content_type: "application/xml",
-            etag: None,
-        },
-    );
-    sync(
-        &config_for(&[server.url("/f.xml")]),
-        &store,
-        &SyncOptions::default(),
-    )
-    .await
-    .unwrap();
+    let (_server, _) = support::published(&store, 1, 5).await;
 
     let hash = hash_with_the_binary("s3cret passphrase");
     assert!(hash.starts_with("$argon2id$"), "{hash}");

@@ -14,6 +14,7 @@ use newsdesk::frontend::admin::{AdminConfig, session};
 use newsdesk::frontend::{App, Options};
 use newsdesk::store::{Role, Store};
 
+use crate::support;
 use crate::support::admin::{AdminPage, Client, HASH, PASSWORD, admin_config};
 use crate::support::{Behavior, FeedServer, config_for, generated_rss};
 
@@ -37,19 +38,7 @@ async fn admin_app(store: &Store, config: Arc<AdminConfig>) -> Arc<App> {
 /// A store with the `test` site published from one feed.
 async fn published() -> (Store, FeedServer) {
     let store = Store::open("memory://", Role::Fetcher).unwrap();
-    let server = FeedServer::start().await;
-    server.set(
-        "/ok.xml",
-        Behavior::Feed {
-            body: generated_rss("src0", 5),
-            content_type: "application/xml",
-            etag: None,
-        },
-    );
-    let config = config_for(&[server.url("/ok.xml")]);
-    sync(&config, &store, &SyncOptions::default())
-        .await
-        .unwrap();
+    let (server, _) = support::published(&store, 1, 5).await;
     (store, server)
 }
 
@@ -147,22 +136,7 @@ async fn the_fetcher_logs_out_everywhere_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}/bucket", dir.path().display());
     let store = Store::open(&url, Role::Fetcher).unwrap();
-    let server = FeedServer::start().await;
-    server.set(
-        "/f.xml",
-        Behavior::Feed {
-            body: generated_rss("src0", 3),
-            content_type: "application/xml",
-            etag: None,
-        },
-    );
-    sync(
-        &config_for(&[server.url("/f.xml")]),
-        &store,
-        &SyncOptions::default(),
-    )
-    .await
-    .unwrap();
+    let (_server, _) = support::published(&store, 1, 3).await;
     let app = admin_app(&store, admin_config(Duration::from_secs(3600), true)).await;
     let c = Client::new(&app, "192.0.2.1:4000");
     let (cookie, _) = c.session().await;
