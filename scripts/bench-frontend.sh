@@ -225,7 +225,8 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 rss = dict(l.split() for l in open(sys.argv[2]))
 builds = sorted({r[0] for r in rows}, key=lambda b: b != "new")
-col = lambda b, k, i: [float(r[i]) for r in rows if r[0] == b and r[1] == k]
+# Rows: build, target, requests/s, p99 ms.
+col = lambda b, k, i: [float(r[i + 1]) for r in rows if r[0] == b and r[1] == k]
 print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
       f"interleaved rounds; load average per round {sys.argv[6]} on {sys.argv[5]} cores")
 print("(x nginx: median of the per-round ratios to nginx serving the same build's bytes)")
