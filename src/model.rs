@@ -14,6 +14,10 @@ pub struct Entry {
     pub published: Option<DateTime<Utc>>,
     /// When this fetcher first saw the entry; orders undated entries.
     pub first_seen: DateTime<Utc>,
+    /// Plain text from the entry's summary or content: no markup, at most about 300
+    /// characters, cut on a word boundary. Absent in histories stored before summaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// What a feed has published, as stored in the bucket: rewritten only when it changes.

@@ -25,6 +25,10 @@ pub struct SiteConfig {
     /// Objects no kept generation names are deleted only once they are this old.
     #[serde(default = "default_gc_grace_secs")]
     pub gc_grace_secs: u64,
+    /// Days of the past a reader can go back to: one generation per day is kept that long for
+    /// `/at/<date>`, and search covers the entries shown in that time.
+    #[serde(default = "default_archive_days")]
+    pub archive_days: u32,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
     /// Automatic headlines on a schedule; none without the table.
@@ -115,6 +119,10 @@ impl SiteConfig {
 
 fn default_keep_generations() -> usize {
     10
+}
+
+fn default_archive_days() -> u32 {
+    365
 }
 
 fn default_gc_grace_secs() -> u64 {

@@ -85,6 +85,7 @@ mod tests {
             link: None,
             published: published.map(t),
             first_seen: t(seen),
+            summary: None,
         }
     }
 

@@ -83,6 +83,7 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 // seen, so the next fetch does not move it again.
                 published: given_date.map(|d| d.min(now)),
                 first_seen: now,
+                summary: None,
             })
         })
         .collect();

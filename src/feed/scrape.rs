@@ -93,6 +93,7 @@ pub fn parse(
             link: Some(link),
             published,
             first_seen: now,
+            summary: None,
         });
     }
     if entries.is_empty() {

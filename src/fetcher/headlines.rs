@@ -305,6 +305,7 @@ mod tests {
                 link: Some(format!("{url}/{i}")),
                 published: None,
                 first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
+                summary: None,
             })
             .collect();
         c

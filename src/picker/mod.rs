@@ -215,6 +215,7 @@ mod tests {
             link: link.map(str::to_string),
             published: None,
             first_seen: now,
+            summary: None,
         };
         let ok = Candidate::from_entry("s", "S", &entry(" A story ", Some("https://a.example/1")));
         assert_eq!(ok.unwrap().title, "A story");

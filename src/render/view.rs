@@ -151,6 +151,7 @@ mod tests {
                 link: Some(format!("https://e.org/{}", t.replace(' ', "-"))),
                 published: None,
                 first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
+                summary: None,
             })
             .collect();
         c
