@@ -7,6 +7,7 @@ pub mod fetch_state;
 pub mod keys;
 pub mod manifest;
 pub mod publish;
+pub mod timeline;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
