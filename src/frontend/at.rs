@@ -182,8 +182,9 @@ mod tests {
             t("2026-11-30T10:00:00-05:00").as_deref(),
             Some("2026-11-30T15:00:00+00:00")
         );
-        // Years outside 0..=9999 are dates too (before the first page, or after the live one).
-        assert!(t("99999-01-01").is_none_or(|s| s.starts_with("+99999")));
+        // Years outside 0..=9999 are dates too, with ISO 8601's sign.
+        assert_eq!(t("99999-01-01"), None);
+        assert!(t("+99999-01-01").is_some_and(|s| s.starts_with("+99999-01-01T23:59:59")));
         assert!(t("-0001-01-01").is_some());
         for bad in [
             "",

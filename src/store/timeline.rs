@@ -26,10 +26,13 @@ pub struct Moment {
     pub held: bool,
 }
 
-/// Every kept generation record of a site, oldest first.
+/// Every kept generation record of a site, oldest first, and when its blobs were last swept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     pub moments: Vec<Moment>,
+    /// When GC last swept the site's blobs: with days kept, at most once a UTC day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swept: Option<DateTime<Utc>>,
 }
 
 /// What a time resolves to: the generation live then and the one that replaced it, if any.
@@ -128,20 +131,13 @@ impl Timeline {
         kept
     }
 
-    /// Whether the generations kept for days reach past the rollback window, so that reading
-    /// every kept record (what sweeping blobs needs) costs more than the window.
-    pub fn has_days_beyond(&self, kept: &BTreeSet<u64>, keep_generations: usize) -> bool {
-        kept.len() > keep_generations.min(self.moments.len())
-    }
-
-    /// Whether the newest record is the first of its UTC day.
-    pub fn newest_opens_a_day(&self) -> bool {
-        match self.moments.as_slice() {
-            [.., before, newest] => {
-                newest.published_at.date_naive() != before.published_at.date_naive()
-            }
-            _ => true,
-        }
+    /// Whether GC should sweep blobs at `now`: always while the kept records are the rollback
+    /// window alone (as cheap as ever), else once a UTC day, since it reads every kept record.
+    pub fn sweep_due(&self, kept: &BTreeSet<u64>, keep_generations: usize, now: DateTime<Utc>) -> bool {
+        kept.len() <= keep_generations.min(self.moments.len())
+            || self
+                .swept
+                .is_none_or(|s| s.date_naive() != now.date_naive())
     }
 }
 
@@ -208,7 +204,12 @@ mod tests {
         // Days 3 and 4 end on their 18:00 generation; today's newest is live; the window keeps
         // the newest two.
         assert_eq!(kept, [32, 42, 51, 52]);
-        assert!(t.has_days_beyond(&t.kept(2, 3, now), 2));
+        let mut t = t;
+        assert!(t.sweep_due(&t.kept(2, 3, now), 2, now), "never swept");
+        t.swept = Some(at("2026-11-05T07:00:00Z"));
+        assert!(!t.sweep_due(&t.kept(2, 3, now), 2, now), "swept today");
+        assert!(t.sweep_due(&t.kept(2, 1, now), 2, now), "no days beyond the window");
+        assert!(t.sweep_due(&t.kept(2, 3, now), 2, at("2026-11-06T00:00:00Z")));
         let everything: Vec<u64> = t.kept(1, u32::MAX, now).into_iter().collect();
         assert_eq!(everything, [12, 22, 32, 42, 52]);
         assert_eq!(t.kept(2, 1, now).len(), 2, "only today: the window");
@@ -225,6 +226,5 @@ mod tests {
         assert!(kept.contains(&1) && kept.contains(&2), "{kept:?}");
         let kept = t.kept(1, 3, at("2026-12-04T09:00:00Z"));
         assert_eq!(kept.into_iter().collect::<Vec<_>>(), [2]);
-        assert!(t.newest_opens_a_day());
     }
 }

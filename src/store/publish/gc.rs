@@ -6,7 +6,7 @@
 //! Which records are kept is decided on the site's [`Timeline`], which GC keeps up to date: it
 //! reads only the records the timeline does not list yet (normally the one just published).
 //! Sweeping blobs reads every kept record; while days are kept beyond the rollback window that
-//! is done once a day (on the first publish of a UTC day), not on every publish.
+//! is done once a UTC day (the timeline says when it was last done), not on every publish.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -89,23 +89,35 @@ pub async fn gc(
             deleted += 1;
         }
     }
+    let anything_old = generations.len() > kept.len();
+    if anything_old && line.sweep_due(&kept, retention.keep_generations, now) {
+        // Every record left names what it needs: those kept, and those too young to go.
+        let left: Vec<u64> = line.moments.iter().map(|m| m.generation).collect();
+        deleted += sweep(store, site, &left, cutoff).await?;
+        line.swept = Some(now);
+    }
     if line != stored {
         let bytes = serde_json::to_vec(&line).expect("plain data serializes");
         store
             .put(&Key::Timeline(site.to_string()), bytes.into())
             .await?;
     }
-    let anything_old = generations.len() > kept.len();
-    let sweep_now = !line.has_days_beyond(&kept, retention.keep_generations)
-        || line.newest_opens_a_day();
-    if !anything_old || !sweep_now {
-        return Ok(deleted);
-    }
+    Ok(deleted)
+}
+
+/// Deletes the site's blobs older than `cutoff` that neither the records `left` nor the live
+/// manifest name. Returns how many it deleted.
+async fn sweep(
+    store: &Store,
+    site: &str,
+    left: &[u64],
+    cutoff: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     // Listed before reading what the manifests name: a blob a concurrent publisher uploads
     // after this listing is not a candidate at all.
     let blobs = store.list(&Key::blobs_prefix(site)).await?;
     let mut named: HashSet<String> = HashSet::new();
-    for &g in &kept {
+    for &g in left {
         if let Some(m) = store
             .get_json::<Manifest>(&Key::Generation(site.to_string(), g))
             .await?
@@ -117,6 +129,7 @@ pub async fn gc(
     if let Some((live, _)) = live_manifest(store, site).await? {
         named.extend(live.object_keys());
     }
+    let mut deleted = 0;
     for meta in blobs
         .iter()
         .filter(|m| m.last_modified < cutoff && !named.contains(m.location.as_ref()))
