@@ -22,7 +22,7 @@ async fn hostile_times_get_a_4xx_or_a_page() {
     let store = memory_store();
     simulated_days(&store).await;
     let app = app_on(&store, Options::default()).await;
-    let huge = "9".repeat(100_000);
+    let huge = "9".repeat(30_000);
     let cases: &[(&str, u16)] = &[
         // Years past 9999 take ISO 8601's sign; after the live page, they get it.
         ("/at/99999-01-01", 400),
