@@ -17,19 +17,21 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::app::App;
+use super::layout::Prefs;
 use super::live::LayoutError;
 use super::respond::{self, Error, Policy};
 use super::sites::LiveSite;
 use crate::store::timeline::{Found, Moment};
 
-/// A settled answer: the same bytes for as long as the day is kept.
+/// A settled answer: the same bytes for as long as the day is kept (in the default look; a
+/// reader's own look is the cookie's, hence the `Vary`).
 const SETTLED: Policy = Policy {
     cache_control: crate::store::keys::CACHE_IMMUTABLE,
-    vary: "Accept-Encoding",
+    vary: "Accept-Encoding, Cookie",
 };
 
 /// An answer a later publication can change.
-const OPEN: Policy = respond::PAGE;
+const OPEN: Policy = respond::FRONT;
 
 /// Longest `<when>` looked at: an RFC 3339 instant with nanoseconds is 35 characters.
 const MAX_WHEN: usize = 64;
@@ -121,7 +123,8 @@ async fn archived(
     generation: u64,
 ) -> Result<Option<Arc<super::page::Page>>, Error> {
     let who = super::client::client(parts, &app.options.trusted_proxies);
-    match app.live.archived(site, generation, who.addr).await {
+    let prefs = Prefs::from_headers(&parts.headers);
+    match app.live.archived(site, generation, prefs, who.addr).await {
         Ok(page) => Ok(page),
         Err(LayoutError::OverShare) => Err(Error::TooMany {
             retry_after: app.live.archive_wait(who.addr).as_secs().max(1),
@@ -131,11 +134,17 @@ async fn archived(
     }
 }
 
+/// The archived page; one in a reader's own look only for that reader's browser, briefly.
 fn respond_archived(
     page: &super::page::Page,
     headers: &axum::http::HeaderMap,
     policy: Policy,
 ) -> Response {
+    let policy = if Prefs::from_headers(headers).is_default() {
+        policy
+    } else {
+        respond::LAYOUT
+    };
     let mut resp = respond::page(page, headers, policy);
     resp.headers_mut()
         .insert("x-robots-tag", HeaderValue::from_static("noindex"));

@@ -685,17 +685,18 @@ impl Live {
         self.timelines.invalidate(&key).await;
     }
 
-    /// The front page of generation `generation` of `site`, marked as an archived copy
-    /// ([`crate::render::archived::mark`]): read, marked and compressed once per generation,
-    /// a read charged to `client`'s network ([`ARCHIVED_PER_CLIENT`]). `Ok(None)` when the
-    /// generation's record is gone. The assets it names become known here.
+    /// The front page of generation `generation` of `site` in the look `prefs`, marked as an
+    /// archived copy ([`crate::render::archived::mark`]): read, marked and compressed once per
+    /// generation and look, a read charged to `client`'s network ([`ARCHIVED_PER_CLIENT`]).
+    /// `Ok(None)` when the generation's record is gone. The assets it names become known here.
     pub async fn archived(
         &self,
         site: &LiveSite,
         generation: u64,
+        prefs: Prefs,
         client: Option<std::net::IpAddr>,
     ) -> Result<Option<Arc<Page>>, LayoutError> {
-        let key = format!("at|{}|{generation}", site.entry.name);
+        let key = format!("at|{}|{generation}|{prefs:?}", site.entry.name);
         if let Some(p) = self.objects.get(&key).await {
             self.counters.object_hits.inc();
             return Ok(Some(p));
@@ -706,7 +707,7 @@ impl Live {
         self.counters.object_misses.inc();
         let built = self
             .objects
-            .try_get_with(key, self.mark_archived(site, generation))
+            .try_get_with(key, self.mark_archived(site, generation, prefs))
             .await;
         match built.map_err(unshare) {
             Ok(p) => Ok(Some(p)),
@@ -724,6 +725,7 @@ impl Live {
         &self,
         site: &LiveSite,
         generation: u64,
+        prefs: Prefs,
     ) -> Result<Arc<Page>, LayoutError> {
         let manifest = if generation == site.manifest.generation {
             site.manifest.clone()
@@ -752,8 +754,11 @@ impl Live {
         let mut referred: Vec<String> = manifest.assets.values().cloned().collect();
         referred.extend(asset_names(&page.identity.body));
         self.know_assets(referred);
-        let html =
-            crate::render::archived::mark(text(&page), &site.entry.title, manifest.published_at)
+        let html = crate::render::archived::mark(
+            &prefs.apply(text(&page)),
+            &site.entry.title,
+            manifest.published_at,
+        )
                 .map_err(|e| {
                     Arc::new(StoreError::Missing {
                         key: format!("the archived page of generation {generation}: {e}"),
