@@ -731,7 +731,11 @@ impl Live {
             site.manifest.clone()
         } else {
             let key = Key::Generation(site.entry.name.clone(), generation);
-            let record = self.store.get_json::<Manifest>(&key).await.map_err(Arc::new)?;
+            let record = self
+                .store
+                .get_json::<Manifest>(&key)
+                .await
+                .map_err(Arc::new)?;
             Arc::new(record.ok_or_else(|| {
                 Arc::new(StoreError::Missing {
                     key: key.to_string(),
@@ -748,9 +752,7 @@ impl Live {
             ..index.clone()
         };
         // Read past the object cache: only the marked page is kept.
-        let page = Page::load(&self.store, &identity)
-            .await
-            .map_err(Arc::new)?;
+        let page = Page::load(&self.store, &identity).await.map_err(Arc::new)?;
         let mut referred: Vec<String> = manifest.assets.values().cloned().collect();
         referred.extend(asset_names(&page.identity.body));
         self.know_assets(referred);
@@ -759,11 +761,11 @@ impl Live {
             &site.entry.title,
             manifest.published_at,
         )
-                .map_err(|e| {
-                    Arc::new(StoreError::Missing {
-                        key: format!("the archived page of generation {generation}: {e}"),
-                    })
-                })?;
+        .map_err(|e| {
+            Arc::new(StoreError::Missing {
+                key: format!("the archived page of generation {generation}: {e}"),
+            })
+        })?;
         let content_type = index.content_type.clone();
         let Ok(Ok(_permit)) = tokio::time::timeout(LAYOUT_WAIT, self.compressing.acquire()).await
         else {

@@ -167,7 +167,7 @@ impl IntoResponse for Error {
             Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
             Error::TooMany { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "too many requests for old pages from your network; try again later\n",
+                "too many costly requests from your network; try again later\n",
             ),
             Error::BadRequest(reason) => {
                 let mut resp = (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();

@@ -98,13 +98,22 @@ mod tests {
             format!("<head>{NOINDEX}")
         );
         let body = out.find("<body class=\"a\">").unwrap() + "<body class=\"a\">".len();
-        assert!(out[body..].starts_with("<aside class=\"archived\""), "{out}");
+        assert!(
+            out[body..].starts_with("<aside class=\"archived\""),
+            "{out}"
+        );
         assert!(out.contains("Linux &lt;Report&gt;"), "escaped: {out}");
-        assert!(out.contains("Monday, November 30, 2026 at 18:05 UTC"), "{out}");
+        assert!(
+            out.contains("Monday, November 30, 2026 at 18:05 UTC"),
+            "{out}"
+        );
         assert!(out.contains("<a href=\"/\">Today's page</a>"), "{out}");
         assert!(out.ends_with("<p>news</p></body></html>"));
 
         let bare = mark("just text", "T", when).unwrap();
-        assert!(bare.starts_with(NOINDEX) && bare.ends_with("just text"), "{bare}");
+        assert!(
+            bare.starts_with(NOINDEX) && bare.ends_with("just text"),
+            "{bare}"
+        );
     }
 }

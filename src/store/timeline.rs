@@ -133,7 +133,12 @@ impl Timeline {
 
     /// Whether GC should sweep blobs at `now`: always while the kept records are the rollback
     /// window alone (as cheap as ever), else once a UTC day, since it reads every kept record.
-    pub fn sweep_due(&self, kept: &BTreeSet<u64>, keep_generations: usize, now: DateTime<Utc>) -> bool {
+    pub fn sweep_due(
+        &self,
+        kept: &BTreeSet<u64>,
+        keep_generations: usize,
+        now: DateTime<Utc>,
+    ) -> bool {
         kept.len() <= keep_generations.min(self.moments.len())
             || self
                 .swept
@@ -208,7 +213,10 @@ mod tests {
         assert!(t.sweep_due(&t.kept(2, 3, now), 2, now), "never swept");
         t.swept = Some(at("2026-11-05T07:00:00Z"));
         assert!(!t.sweep_due(&t.kept(2, 3, now), 2, now), "swept today");
-        assert!(t.sweep_due(&t.kept(2, 1, now), 2, now), "no days beyond the window");
+        assert!(
+            t.sweep_due(&t.kept(2, 1, now), 2, now),
+            "no days beyond the window"
+        );
         assert!(t.sweep_due(&t.kept(2, 3, now), 2, at("2026-11-06T00:00:00Z")));
         let everything: Vec<u64> = t.kept(1, u32::MAX, now).into_iter().collect();
         assert_eq!(everything, [12, 22, 32, 42, 52]);

@@ -2,7 +2,7 @@
 //! theme, readable (WCAG AA contrast), moves nothing, and the page keeps working under the CSP.
 
 use super::support::chromium::{Browser, one_at_a_time};
-use super::{assert_no_csp_violation, scene, screenshots, s};
+use super::{assert_no_csp_violation, s, scene, screenshots};
 
 /// WCAG contrast of the note's text on its background, computed in the page.
 const CONTRAST: &str = "(() => {
@@ -51,7 +51,11 @@ fn an_archived_page_is_marked_in_every_theme_without_layout_shift() {
                 "noindex",
                 "{at}"
             );
-            let expected = if theme == "auto" { "null".to_string() } else { theme.to_string() };
+            let expected = if theme == "auto" {
+                "null".to_string()
+            } else {
+                theme.to_string()
+            };
             assert_eq!(
                 s(tab.eval("String(document.documentElement.getAttribute('data-theme'))")),
                 expected,
@@ -74,9 +78,15 @@ fn an_archived_page_is_marked_in_every_theme_without_layout_shift() {
                 .eval("document.querySelector('.masthead').getBoundingClientRect().top")
                 .as_f64()
                 .unwrap();
-            assert!(masthead >= height - 1.0, "{at}: the masthead is below the note");
+            assert!(
+                masthead >= height - 1.0,
+                "{at}: the masthead is below the note"
+            );
             let contrast = tab.eval(CONTRAST).as_f64().unwrap();
-            assert!(contrast >= 4.5, "{at}: the note's contrast is {contrast:.2}");
+            assert!(
+                contrast >= 4.5,
+                "{at}: the note's contrast is {contrast:.2}"
+            );
             let shift = tab.eval(SHIFT).as_f64().unwrap();
             assert!(shift < 0.01, "{at}: cumulative layout shift {shift}");
             tab.screenshot(&dir.join(format!("archived-{theme}-{scheme}-system-{name}.png")));

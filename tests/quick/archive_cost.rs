@@ -16,7 +16,15 @@ use crate::support::bucket::listing;
 use crate::support::{Behavior, FeedServer, config_for, force, memory_store};
 
 const FEEDS: [&str; 9] = [
-    "cloud", "desktop", "dev", "distro", "hardware", "kernel", "opensource", "rust", "security",
+    "cloud",
+    "desktop",
+    "dev",
+    "distro",
+    "hardware",
+    "kernel",
+    "opensource",
+    "rust",
+    "security",
 ];
 const DAYS: usize = 8;
 
@@ -87,16 +95,25 @@ async fn days(changed_per_day: usize) -> Vec<Day> {
         let (m, _) = live_manifest(&store, "test").await.unwrap().unwrap();
         let sizes = listing(&store).await;
         let mut keys: Vec<String> = m.object_keys();
-        keys.extend(m.assets.values().flat_map(|a| {
-            ["", ".br", ".gz"].map(|s| Key::Asset(format!("{a}{s}")).to_string())
-        }));
+        keys.extend(
+            m.assets.values().flat_map(|a| {
+                ["", ".br", ".gz"].map(|s| Key::Asset(format!("{a}{s}")).to_string())
+            }),
+        );
         keys.push(Key::Generation("test".into(), m.generation).to_string());
         keys.retain(|k| sizes.contains_key(k));
         let size = |k: &String| sizes[k].1;
         let new: Vec<&String> = keys.iter().filter(|k| !seen.contains(*k)).collect();
-        let pages: HashSet<String> = m.named_with("/").flat_map(|n| n.object.all_keys()).collect();
+        let pages: HashSet<String> = m
+            .named_with("/")
+            .flat_map(|n| n.object.all_keys())
+            .collect();
         out.push(Day {
-            new_page_bytes: new.iter().filter(|k| pages.contains(**k)).map(|k| size(k)).sum(),
+            new_page_bytes: new
+                .iter()
+                .filter(|k| pages.contains(**k))
+                .map(|k| size(k))
+                .sum(),
             new_objects: new.len(),
             new_bytes: new.iter().map(|k| size(k)).sum(),
             objects: keys.len(),

@@ -10,13 +10,13 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use chrono::{DateTime, NaiveDate, Utc};
 use newsdesk::frontend::Options;
 use newsdesk::store::manifest::SiteEntry;
 use newsdesk::store::publish::{self, Object, Outcome, Publication, Retention, Shared, index, pin};
 use newsdesk::store::timeline::Timeline;
 use newsdesk::store::{Key, Store};
+use sha2::{Digest, Sha256};
 
 use super::conformance::stores;
 use super::http::{Reply, get};
@@ -127,14 +127,20 @@ pub async fn simulated_days(store: &Store) -> Published {
 fn assert_archived(reply: &Reply, shows: &str, settled: bool) {
     let body = reply.text();
     assert_eq!(reply.status, 200, "{body}");
-    assert!(body.contains(&format!("page of {shows}</p>")), "{shows}: {body}");
+    assert!(
+        body.contains(&format!("page of {shows}</p>")),
+        "{shows}: {body}"
+    );
     assert!(
         body.contains("<meta name=\"robots\" content=\"noindex\">"),
         "{body}"
     );
     assert!(body.contains("class=\"archived\""), "{body}");
     assert!(body.contains("<a href=\"/\">Today's page</a>"), "{body}");
-    assert_eq!(reply.header(axum::http::header::HeaderName::from_static("x-robots-tag")), "noindex");
+    assert_eq!(
+        reply.header(axum::http::header::HeaderName::from_static("x-robots-tag")),
+        "noindex"
+    );
     assert!(!reply.header(axum::http::header::ETAG).is_empty());
     let cache = reply.header(axum::http::header::CACHE_CONTROL);
     assert_eq!(
@@ -157,12 +163,22 @@ pub async fn time_travel(kind: &str) {
 
     // Day 4 ended on the rollback to day 3's evening page; the page recorded while pinned
     // was never live and is never shown.
-    let reply = get(&app, &format!("/at/{}", day(4)), &[("accept-encoding", "gzip")]).await;
+    let reply = get(
+        &app,
+        &format!("/at/{}", day(4)),
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
     assert_eq!(reply.header(axum::http::header::CONTENT_ENCODING), "gzip");
     let reply = get(&app, &format!("/at/{}", day(4)), &[]).await;
     assert_archived(&reply, "day3 18h", true);
     let etag = reply.header(axum::http::header::ETAG).to_string();
-    let again = get(&app, &format!("/at/{}", day(4)), &[("if-none-match", &etag)]).await;
+    let again = get(
+        &app,
+        &format!("/at/{}", day(4)),
+        &[("if-none-match", &etag)],
+    )
+    .await;
     assert_eq!(again.status, 304);
     let reply = get(&app, &format!("/at/{}T21:30:00Z", day(4)), &[]).await;
     assert_archived(&reply, "day3 18h", true);
@@ -174,7 +190,11 @@ pub async fn time_travel(kind: &str) {
 
     // Day 3 ends on its evening page; day 4's noon page is gone (not its day's last, outside
     // the rollback window), so noon on day 4 finds day 3's evening, which is settled.
-    assert_archived(&get(&app, &format!("/at/{}", day(3)), &[]).await, "day3 18h", true);
+    assert_archived(
+        &get(&app, &format!("/at/{}", day(3)), &[]).await,
+        "day3 18h",
+        true,
+    );
     assert_archived(
         &get(&app, &format!("/at/{}T12:30:00%2B00:00", day(4)), &[]).await,
         "day3 18h",
@@ -187,19 +207,31 @@ pub async fn time_travel(kind: &str) {
         false,
     );
     // Today, and any time after the live generation: the live page, never frozen.
-    assert_archived(&get(&app, &format!("/at/{}", day(5)), &[]).await, "day5 18h", false);
+    assert_archived(
+        &get(&app, &format!("/at/{}", day(5)), &[]).await,
+        "day5 18h",
+        false,
+    );
     assert_archived(&get(&app, "/at/9999-12-31", &[]).await, "day5 18h", false);
 
     // Day 2 is outside archive_days = 3: before the first page kept.
     for before in [day(2), "1970-01-01".into(), "-0001-01-01".into()] {
         let reply = get(&app, &format!("/at/{before}"), &[]).await;
         assert_eq!(reply.status, 404, "{before}");
-        assert!(reply.text().contains("<a href=\"/\">Today's page</a>"), "{}", reply.text());
+        assert!(
+            reply.text().contains("<a href=\"/\">Today's page</a>"),
+            "{}",
+            reply.text()
+        );
         assert_eq!(reply.header(axum::http::header::CACHE_CONTROL), "no-store");
     }
     let reply = get(&app, "/at/last-tuesday", &[]).await;
     assert_eq!(reply.status, 400);
-    assert!(reply.text().contains("<a href=\"/\">Today's page</a>"), "{}", reply.text());
+    assert!(
+        reply.text().contains("<a href=\"/\">Today's page</a>"),
+        "{}",
+        reply.text()
+    );
 
     // In the bucket: day 3's and day 4's last pages, and the newest two.
     let mut kept: Vec<u64> = fetcher
@@ -234,7 +266,10 @@ pub async fn time_travel(kind: &str) {
                 site: SITE.into(),
                 name: format!("{hash}.html"),
             };
-            assert!(!fetcher.exists(&key.to_string()).await.unwrap(), "day{i} {h}h");
+            assert!(
+                !fetcher.exists(&key.to_string()).await.unwrap(),
+                "day{i} {h}h"
+            );
         }
     }
 }
