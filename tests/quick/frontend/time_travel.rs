@@ -3,6 +3,7 @@
 
 use newsdesk::frontend::Options;
 
+use crate::support::admin::Client;
 use crate::support::time_travel::{simulated_days, time_travel};
 use crate::support::{app_on, get, memory_store};
 
@@ -53,4 +54,59 @@ async fn hostile_times_get_a_4xx_or_a_page() {
     assert_eq!(reply.status, 400);
     // A path under it is no time at all.
     assert_eq!(get(&app, "/at/2026-11-30/x", &[]).await.status, 404);
+}
+
+/// Old pages not in the cache are charged to the client's network: past its share a 429 with
+/// `Retry-After`; another network, and pages already in the cache, are still served.
+#[tokio::test]
+async fn old_pages_read_from_the_bucket_are_limited_per_client_network() {
+    use newsdesk::frontend::live::ARCHIVED_PER_CLIENT;
+    use newsdesk::render::choices::{FONTS, THEMES};
+
+    let store = memory_store();
+    let published = simulated_days(&store).await;
+    let app = app_on(&store, Options::default()).await;
+    let path = format!("/at/{}", published.days[4].format("%Y-%m-%d"));
+    let greedy = Client::new(&app, "198.51.100.7:5000");
+    // Each look is its own page: a miss each.
+    let looks: Vec<String> = THEMES
+        .iter()
+        .flat_map(|(t, _)| FONTS.iter().map(move |(f, _)| format!("{t}.{f}")))
+        .flat_map(|look| ["u", "n"].map(|u| format!("nd_prefs={look}.{u}")))
+        .collect();
+    assert!(
+        looks.len() > ARCHIVED_PER_CLIENT as usize,
+        "{}",
+        looks.len()
+    );
+    let mut statuses = vec![];
+    for look in &looks {
+        statuses.push(greedy.get(&path, Some(look)).await.status.as_u16());
+    }
+    let served = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(served, ARCHIVED_PER_CLIENT as usize, "{statuses:?}");
+    let refused = greedy.get(&path, Some(&looks[looks.len() - 1])).await;
+    assert_eq!(refused.status, 429);
+    assert!(
+        refused
+            .header(axum::http::header::RETRY_AFTER)
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    // Its neighbour in the same /24 shares the share; a page in the cache costs nothing.
+    let neighbour = Client::new(&app, "198.51.100.200:5000");
+    assert_eq!(
+        neighbour
+            .get(&path, Some(&looks[looks.len() - 1]))
+            .await
+            .status,
+        429
+    );
+    assert_eq!(neighbour.get(&path, Some(&looks[0])).await.status, 200);
+    let other = Client::new(&app, "203.0.113.9:5000");
+    assert_eq!(
+        other.get(&path, Some(&looks[looks.len() - 1])).await.status,
+        200
+    );
 }
