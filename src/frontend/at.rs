@@ -64,91 +64,78 @@ pub async fn handler(
     };
     let live = &site.manifest;
     // The live page for a time at or after it: what a later publication may still replace.
-    let (generation, policy) = if at >= live.published_at {
-        (live.generation, OPEN)
-    } else {
-        let mut found = None;
-        for attempt in 0..2 {
-            let timeline = app
-                .live
-                .timeline(&site)
-                .await
-                .map_err(|e| Error::Unavailable(e.to_string()))?;
-            let Some(f) = timeline.live_at(at) else {
-                break;
-            };
-            // What replaced it: the timeline's next, or the live generation if that is the
-            // one it replaced (a timeline not yet rewritten by GC may not list it).
-            let after_it = (live.previous == Some(f.moment.generation)).then_some(Moment {
-                generation: live.generation,
-                published_at: live.published_at,
-                held: false,
-            });
-            let f = Found {
-                next: f.next.or(after_it),
-                ..f
-            };
-            let policy = if f.settled() { SETTLED } else { OPEN };
-            match archived(&app, &parts, &site, f.moment.generation).await? {
-                Some(resp) => {
-                    found = Some((resp, policy));
-                    break;
-                }
-                // The record went after the timeline was read: read it again, once.
-                None if attempt == 0 => app.live.forget_timeline(&site).await,
-                None => break,
-            }
-        }
-        let Some((page, policy)) = found else {
-            return Ok(missing(
-                &site,
-                StatusCode::NOT_FOUND,
-                "No page kept for that time",
-                "That time is before the first page this site keeps (one a day, for its archive days).",
-            ));
-        };
-        return Ok(respond_archived(&page, &parts.headers, policy));
-    };
-    match archived(&app, &parts, &site, generation).await? {
-        Some(page) => Ok(respond_archived(&page, &parts.headers, policy)),
-        None => Err(Error::NotFound),
+    if at >= live.published_at {
+        return serve(&app, &parts, &site, live.generation, OPEN)
+            .await?
+            .ok_or(Error::NotFound);
     }
+    for attempt in 0..2 {
+        let timeline = app
+            .live
+            .timeline(&site)
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
+        let Some(f) = timeline.live_at(at) else {
+            break;
+        };
+        // What replaced it: the timeline's next, or the live generation if that is the one it
+        // replaced (a timeline not yet rewritten by GC may not list it).
+        let after_it = (live.previous == Some(f.moment.generation)).then_some(Moment {
+            generation: live.generation,
+            published_at: live.published_at,
+            held: false,
+        });
+        let f = Found {
+            next: f.next.or(after_it),
+            ..f
+        };
+        let policy = if f.settled() { SETTLED } else { OPEN };
+        match serve(&app, &parts, &site, f.moment.generation, policy).await? {
+            Some(resp) => return Ok(resp),
+            // The record went after the timeline was read (GC ran meanwhile): read it again.
+            None if attempt == 0 => app.live.forget_timeline(&site).await,
+            None => break,
+        }
+    }
+    Ok(missing(
+        &site,
+        StatusCode::NOT_FOUND,
+        "No page kept for that time",
+        "That time is before the first page this site keeps (one a day, for its archive days).",
+    ))
 }
 
-/// The archived page of `generation`; a client past its share gets a 429.
-async fn archived(
+/// The archived page of `generation`, `None` when its record is gone; a client past its share
+/// gets a 429. A page in a reader's own look is only for that reader's browser, briefly.
+async fn serve(
     app: &App,
     parts: &axum::http::request::Parts,
     site: &LiveSite,
     generation: u64,
-) -> Result<Option<Arc<super::page::Page>>, Error> {
+    policy: Policy,
+) -> Result<Option<Response>, Error> {
     let who = super::client::client(parts, &app.options.trusted_proxies);
     let prefs = Prefs::from_headers(&parts.headers);
-    match app.live.archived(site, generation, prefs, who.addr).await {
-        Ok(page) => Ok(page),
-        Err(LayoutError::OverShare) => Err(Error::TooMany {
-            retry_after: app.live.archive_wait(who.addr).as_secs().max(1),
-        }),
-        Err(LayoutError::Busy) => Err(Error::TooMany { retry_after: 1 }),
-        Err(LayoutError::Store(e)) => Err(Error::Unavailable(e.to_string())),
-    }
-}
-
-/// The archived page; one in a reader's own look only for that reader's browser, briefly.
-fn respond_archived(
-    page: &super::page::Page,
-    headers: &axum::http::HeaderMap,
-    policy: Policy,
-) -> Response {
-    let policy = if Prefs::from_headers(headers).is_default() {
+    let page = match app.live.archived(site, generation, prefs, who.addr).await {
+        Ok(Some(page)) => page,
+        Ok(None) => return Ok(None),
+        Err(LayoutError::OverShare) => {
+            return Err(Error::TooMany {
+                retry_after: app.live.archive_wait(who.addr).as_secs().max(1),
+            });
+        }
+        Err(LayoutError::Busy) => return Err(Error::TooMany { retry_after: 1 }),
+        Err(LayoutError::Store(e)) => return Err(Error::Unavailable(e.to_string())),
+    };
+    let policy = if prefs.is_default() {
         policy
     } else {
         respond::LAYOUT
     };
-    let mut resp = respond::page(page, headers, policy);
+    let mut resp = respond::page(&page, &parts.headers, policy);
     resp.headers_mut()
         .insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    resp
+    Ok(Some(resp))
 }
 
 /// A page saying why there is nothing to show, with a link to today's page.
