@@ -75,14 +75,19 @@ pub struct Published {
     pub old_style: String,
 }
 
-/// Publishes six days (`day0`..`day5`, at 06, 12 and 18 h), rolls back on day 4 at 20 h to
-/// `day3 18h`, publishes `day4 21h held` while pinned, releases it on day 5 at 05 h.
-pub async fn simulated_days(store: &Store) -> Published {
-    let retention = Retention {
+/// What the scenario keeps: the newest 2, and 3 days; no grace.
+pub fn retention() -> Retention {
+    Retention {
         keep_generations: 2,
         archive_days: 3,
         grace: Duration::ZERO,
-    };
+    }
+}
+
+/// Publishes six days (`day0`..`day5`, at 06, 12 and 18 h), rolls back on day 4 at 20 h to
+/// `day3 18h`, publishes `day4 21h held` while pinned, releases it on day 5 at 05 h.
+pub async fn simulated_days(store: &Store) -> Published {
+    let retention = retention();
     let first = (Utc::now() + chrono::Days::new(30)).date_naive();
     let days: Vec<NaiveDate> = (0..6).map(|i| first + chrono::Days::new(i)).collect();
     let mut old_style = String::new();

@@ -4,7 +4,7 @@
 use newsdesk::frontend::Options;
 
 use crate::support::admin::Client;
-use crate::support::time_travel::{simulated_days, time_travel};
+use crate::support::time_travel::{publication, retention, simulated_days, time_travel};
 use crate::support::{app_on, get, memory_store};
 
 #[tokio::test]
@@ -108,5 +108,31 @@ async fn old_pages_read_from_the_bucket_are_limited_per_client_network() {
     assert_eq!(
         other.get(&path, Some(&looks[looks.len() - 1])).await.status,
         200
+    );
+}
+
+/// A frontend that read the timeline before GC deleted a record it names reads the timeline
+/// again and answers from what is kept, never a 5xx.
+#[tokio::test]
+async fn a_record_collected_after_the_timeline_was_read_is_looked_up_again() {
+    let store = memory_store();
+    let published = simulated_days(&store).await;
+    let app = app_on(&store, Options::default()).await;
+    let day = |i: usize| published.days[i].format("%Y-%m-%d").to_string();
+    // Reads and caches the timeline (and day 3's page only).
+    assert_eq!(get(&app, &format!("/at/{}", day(3)), &[]).await.status, 200);
+    // A later publish the frontend has not polled yet: day 5's noon page leaves the rollback
+    // window and goes.
+    let (p, _) = publication("day5 20h");
+    let evening = published.days[5].and_hms_opt(20, 0, 0).unwrap().and_utc();
+    newsdesk::store::publish::publish(&store, &p, &retention(), evening)
+        .await
+        .unwrap();
+    let reply = get(&app, &format!("/at/{}T12:30:00Z", day(5)), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(
+        reply.text().contains("page of day3 18h"),
+        "day 4 ended on the rollback to day 3's evening: {}",
+        reply.text()
     );
 }
