@@ -750,6 +750,20 @@ keep_generations = 0
     }
 
     #[test]
+    fn archive_days_must_keep_at_least_today() {
+        let text = "\
+[[sites]]
+name = \"a\"
+title = \"A\"
+archive_days = 0
+";
+        assert_eq!(
+            err(text),
+            "config test.toml:4:16: sites[0].archive_days: must be at least 1 (1 keeps only today's page)"
+        );
+    }
+
+    #[test]
     fn a_duplicate_feed_is_located_at_its_second_url_not_at_a_comment_quoting_it() {
         let text = "\
 [[sites]]

@@ -26,7 +26,7 @@ pub struct SiteConfig {
     #[serde(default = "default_gc_grace_secs")]
     pub gc_grace_secs: u64,
     /// Days of the past a reader can go back to: one generation per day is kept that long for
-    /// `/at/<date>`, and search covers the entries shown in that time.
+    /// `/at/<date>`, and search covers the entries shown in that time. At least 1 (today).
     #[serde(default = "default_archive_days")]
     pub archive_days: u32,
     #[serde(default)]
@@ -79,6 +79,12 @@ impl SiteConfig {
             return Err(Violation::new(
                 at.key("keep_generations"),
                 "must be at least 1",
+            ));
+        }
+        if self.archive_days == 0 {
+            return Err(Violation::new(
+                at.key("archive_days"),
+                "must be at least 1 (1 keeps only today's page)",
             ));
         }
         if let Some(url) = &self.url {

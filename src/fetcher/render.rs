@@ -115,6 +115,7 @@ pub(super) async fn sites(
             .map_err(|e| SyncError::Headlines(e.to_string()))?;
         let retention = Retention {
             keep_generations: site.keep_generations,
+            archive_days: site.archive_days,
             grace: Duration::from_secs(site.gc_grace_secs),
         };
         let mut attempt = 1;

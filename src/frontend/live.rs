@@ -11,6 +11,11 @@
 //! logos, headline images) are read from the bucket: any other `/assets/` name is a 404 that
 //! costs no request, however many random names a client tries.
 //!
+//! Old generations (`/at/<when>`) are read only when asked for: a site's timeline once per
+//! live generation, an archived front page once per generation, each into a bounded cache, a
+//! miss charged to the client's share ([`ARCHIVED_PER_CLIENT`]). The assets such a page names
+//! become known once its generation is read from the bucket, so they are served too.
+//!
 //! Each poll also re-reads the headline files of every site with one conditional GET
 //! ([`crate::frontend::headlines`]); a page whose generation has an older headline block than the
 //! current one is assembled here with the new block, like a reader layout.
@@ -22,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use crate::render::names;
 use crate::store::manifest::{Manifest, ObjectRef, SiteEntry, SiteIndex};
+use crate::store::timeline::Timeline;
 use crate::store::{Fetch, Key, Store, StoreError};
 
 use axum::http::{HeaderMap, Uri, header};
@@ -83,6 +89,10 @@ pub struct Live {
     /// Fragments, page parts and assets by key and encodings.
     objects: moka::future::Cache<String, Arc<Page>>,
     layouts: moka::future::Cache<LayoutKey, Arc<Page>>,
+    /// Each site's timeline, by the live generation it was read under.
+    timelines: moka::future::Cache<(String, u64), Arc<Timeline>>,
+    /// Each client network's share of archived pages read from the bucket.
+    archive_shares: Shares,
     /// Bytes of pages held pinned, over all sites.
     pin_budget: u64,
     /// Which site's manifest this poll reads in any case (round robin).
@@ -108,12 +118,17 @@ pub const LAYOUTS_PER_CLIENT: u32 = 30;
 /// How long a new layout waits for a compression slot before the default page is served.
 pub const LAYOUT_WAIT: Duration = Duration::from_millis(250);
 
-/// Why a reader layout was not served: the caller serves the default page instead.
+/// Old front pages (`/at/<when>`) one client network may have read from the bucket a minute;
+/// past it, a 429.
+pub const ARCHIVED_PER_CLIENT: u32 = 30;
+
+/// Why a page assembled here (a reader layout, an archived front page) was not served: for a
+/// layout the caller serves the default page instead.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     #[error(transparent)]
     Store(#[from] Arc<StoreError>),
-    #[error("this client's share of new layouts is spent")]
+    #[error("this client's share of new pages is spent")]
     OverShare,
     #[error("no compression slot came free in time")]
     Busy,
@@ -124,22 +139,30 @@ pub const MAX_KNOWN_ASSETS: usize = 100_000;
 
 impl Live {
     /// `cache_bytes` bounds what the frontend holds of the bucket, whatever the number of
-    /// sites: half for pages pinned in memory, three eighths for the object cache, an eighth
-    /// for assembled layouts.
+    /// sites: half for pages pinned in memory, three eighths for the object cache (archived
+    /// pages included; a sixty-fourth of it for timelines), an eighth for assembled layouts.
     pub fn new(store: Store, cache_bytes: u64) -> Self {
         let objects = moka::future::Cache::builder()
-            .max_capacity(cache_bytes / 8 * 3)
+            .max_capacity(cache_bytes / 8 * 3 - cache_bytes / 64)
             .weigher(|k: &String, v: &Arc<Page>| weight(k.len() + v.weight()))
             .build();
         let layouts = moka::future::Cache::builder()
             .max_capacity(cache_bytes / 8)
             .weigher(|k: &LayoutKey, v: &Arc<Page>| weight(k.0.len() + 2 * k.3.len() + v.weight()))
             .build();
+        let timelines = moka::future::Cache::builder()
+            .max_capacity(cache_bytes / 64)
+            .weigher(|k: &(String, u64), v: &Arc<Timeline>| {
+                weight(k.0.len() + 64 + v.moments.len() * 48)
+            })
+            .build();
         Live {
             store,
             snapshot: Default::default(),
             objects,
             layouts,
+            timelines,
+            archive_shares: Shares::new(ARCHIVED_PER_CLIENT),
             pin_budget: cache_bytes / 2,
             turn: AtomicUsize::new(0),
             layout_shares: Shares::new(LAYOUTS_PER_CLIENT),
@@ -641,14 +664,118 @@ impl Live {
                 self.assemble(site, &visible, prefs, above).await
             })
             .await;
-        built.map_err(|e| match Arc::try_unwrap(e) {
-            Ok(e) => e,
-            Err(shared) => match &*shared {
-                LayoutError::Store(e) => LayoutError::Store(e.clone()),
-                LayoutError::OverShare => LayoutError::OverShare,
-                LayoutError::Busy => LayoutError::Busy,
-            },
-        })
+        built.map_err(unshare)
+    }
+
+    /// The timeline of `site`, read once per live generation (GC rewrites it after each).
+    pub async fn timeline(&self, site: &LiveSite) -> Result<Arc<Timeline>, Arc<StoreError>> {
+        let key = (site.entry.name.clone(), site.manifest.generation);
+        self.timelines
+            .try_get_with(key, async {
+                Timeline::read(&self.store, &site.entry.name)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+    }
+
+    /// Drops the timeline held for `site`: it named a record that is gone (read while GC ran).
+    pub async fn forget_timeline(&self, site: &LiveSite) {
+        let key = (site.entry.name.clone(), site.manifest.generation);
+        self.timelines.invalidate(&key).await;
+    }
+
+    /// The front page of generation `generation` of `site` in the look `prefs`, marked as an
+    /// archived copy ([`crate::render::archived::mark`]): read, marked and compressed once per
+    /// generation and look, a read charged to `client`'s network ([`ARCHIVED_PER_CLIENT`]).
+    /// `Ok(None)` when the generation's record is gone. The assets it names become known here.
+    pub async fn archived(
+        &self,
+        site: &LiveSite,
+        generation: u64,
+        prefs: Prefs,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<Option<Arc<Page>>, LayoutError> {
+        let key = format!("at|{}|{generation}|{prefs:?}", site.entry.name);
+        if let Some(p) = self.objects.get(&key).await {
+            self.counters.object_hits.inc();
+            return Ok(Some(p));
+        }
+        if !self.archive_shares.take(client, Instant::now()) {
+            return Err(LayoutError::OverShare);
+        }
+        self.counters.object_misses.inc();
+        let built = self
+            .objects
+            .try_get_with(key, self.mark_archived(site, generation, prefs))
+            .await;
+        match built.map_err(unshare) {
+            Ok(p) => Ok(Some(p)),
+            Err(LayoutError::Store(e)) if matches!(*e, StoreError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How long until `client`'s network may read another archived page.
+    pub fn archive_wait(&self, client: Option<std::net::IpAddr>) -> Duration {
+        self.archive_shares.wait(client, Instant::now())
+    }
+
+    async fn mark_archived(
+        &self,
+        site: &LiveSite,
+        generation: u64,
+        prefs: Prefs,
+    ) -> Result<Arc<Page>, LayoutError> {
+        let manifest = if generation == site.manifest.generation {
+            site.manifest.clone()
+        } else {
+            let key = Key::Generation(site.entry.name.clone(), generation);
+            let record = self
+                .store
+                .get_json::<Manifest>(&key)
+                .await
+                .map_err(Arc::new)?;
+            Arc::new(record.ok_or_else(|| {
+                Arc::new(StoreError::Missing {
+                    key: key.to_string(),
+                })
+            })?)
+        };
+        let index = manifest.object(names::INDEX).ok_or_else(|| {
+            Arc::new(StoreError::Missing {
+                key: format!("the front page of generation {generation}"),
+            })
+        })?;
+        let identity = ObjectRef {
+            encodings: vec![],
+            ..index.clone()
+        };
+        // Read past the object cache: only the marked page is kept.
+        let page = Page::load(&self.store, &identity).await.map_err(Arc::new)?;
+        let mut referred: Vec<String> = manifest.assets.values().cloned().collect();
+        referred.extend(asset_names(&page.identity.body));
+        self.know_assets(referred);
+        let html = crate::render::archived::mark(
+            &prefs.apply(text(&page)),
+            &site.entry.title,
+            manifest.published_at,
+        )
+        .map_err(|e| {
+            Arc::new(StoreError::Missing {
+                key: format!("the archived page of generation {generation}: {e}"),
+            })
+        })?;
+        let content_type = index.content_type.clone();
+        let Ok(Ok(_permit)) = tokio::time::timeout(LAYOUT_WAIT, self.compressing.acquire()).await
+        else {
+            return Err(LayoutError::Busy);
+        };
+        let page =
+            tokio::task::spawn_blocking(move || Page::compress(html.into_bytes(), &content_type))
+                .await
+                .expect("compression does not panic");
+        Ok(Arc::new(page))
     }
 
     /// Assembles and compresses a layout (see [`Live::layout`]).
@@ -700,6 +827,18 @@ impl Live {
                 .await
                 .expect("compression does not panic");
         Ok(Arc::new(page))
+    }
+}
+
+/// One caller's copy of an error shared by every caller waiting on the same cache entry.
+fn unshare(e: Arc<LayoutError>) -> LayoutError {
+    match Arc::try_unwrap(e) {
+        Ok(e) => e,
+        Err(shared) => match &*shared {
+            LayoutError::Store(e) => LayoutError::Store(e.clone()),
+            LayoutError::OverShare => LayoutError::OverShare,
+            LayoutError::Busy => LayoutError::Busy,
+        },
     }
 }
 

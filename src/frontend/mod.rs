@@ -6,11 +6,12 @@
 //! [`page`] and [`respond`] turn it into responses, [`layout`] and [`settings`] handle reader
 //! layouts, [`weather`] serves forecasts, [`metrics`] counts, [`mod@serve`] listens and
 //! [`conn`] bounds each connection. [`headlines`] holds the newest headline block a page is
-//! composed with, [`old_headlines`] is `/old_headlines`, and [`admin`] the web admin
-//! (`/admin/...`, off unless configured).
+//! composed with, [`old_headlines`] is `/old_headlines`, [`at`] is `/at/<when>` (the front page
+//! as it was), and [`admin`] the web admin (`/admin/...`, off unless configured).
 
 pub mod admin;
 pub mod app;
+pub mod at;
 pub mod cli;
 pub mod client;
 pub mod conn;

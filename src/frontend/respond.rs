@@ -140,12 +140,18 @@ pub enum Error {
     BadRequest(String),
     /// The bucket failed and nothing cached can answer.
     Unavailable(String),
+    /// The client's share of a costly route is spent (or the server is busy with others).
+    TooMany {
+        retry_after: u64,
+    },
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let retry_after = match self {
-            Error::NoSite { retry_after } | Error::SiteDown { retry_after } => Some(retry_after),
+            Error::NoSite { retry_after }
+            | Error::SiteDown { retry_after }
+            | Error::TooMany { retry_after } => Some(retry_after),
             _ => None,
         };
         let (status, msg) = match self {
@@ -159,6 +165,10 @@ impl IntoResponse for Error {
                 "this site is temporarily unavailable\n",
             ),
             Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
+            Error::TooMany { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many costly requests from your network; try again later\n",
+            ),
             Error::BadRequest(reason) => {
                 let mut resp = (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
                 resp.headers_mut()

@@ -16,7 +16,7 @@ use super::layout::{self, Prefs};
 use super::live::LayoutError;
 use super::respond::{self, Error};
 use super::sites::LiveSite;
-use super::{admin, metrics, old_headlines, page, settings, weather};
+use super::{admin, at, metrics, old_headlines, page, settings, weather};
 use crate::render::names;
 
 /// Every image a page shows is a copy in the bucket, served from `/assets/` (logos, headline
@@ -33,7 +33,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Every route; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
     let timeout = app.options.request_timeout;
-    let routes: [(&'static str, MethodRouter<Arc<App>>); 8] = [
+    let routes: [(&'static str, MethodRouter<Arc<App>>); 9] = [
         ("/", get(index)),
         ("/assets/{name}", get(asset)),
         ("/config", get(settings::show).post(settings::save)),
@@ -42,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(weather::api).with_state(app.weather.clone()),
         ),
         ("/old_headlines", get(old_headlines::handler)),
+        ("/at/{when}", get(at::handler)),
         ("/healthz", get(healthz)),
         ("/readyz", get(public_readyz)),
         ("/metrics", get(public_metrics)),
@@ -260,6 +261,7 @@ mod tests {
             ("/config", "/config"),
             ("/api/weather", "/api/weather"),
             ("/old_headlines", "/old_headlines"),
+            ("/at/2026-11-30", "/at/{when}"),
             ("/healthz", "/healthz"),
             ("/readyz", "/readyz"),
             ("/admin/login", ADMIN_LABEL),

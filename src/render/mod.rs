@@ -15,6 +15,7 @@ use crate::config::SiteConfig;
 use crate::store::publish::{Object, Publication, Shared};
 
 mod api;
+pub mod archived;
 pub mod choices;
 #[cfg(test)]
 mod contrast;

@@ -5,6 +5,7 @@
 //! sites/<site>/manifest.json                  the live generation: the only object rewritten in place
 //! sites/<site>/generations/<gen>.json         every published manifest, kept for rollback
 //! sites/<site>/blobs/<sha256>.<ext>[.br|.gz]  pages, fragments, JSON: immutable, content-addressed
+//! sites/<site>/timeline.json                  when each kept generation was published (GC keeps it)
 //! assets/<name>.<sha256>.<ext>[.br|.gz]       CSS/JS/images: immutable, shared by all sites
 //! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
@@ -40,6 +41,8 @@ pub enum Key {
     SiteIndex,
     Manifest(String),
     Generation(String, u64),
+    /// A site's timeline ([`crate::store::timeline`]).
+    Timeline(String),
     /// `name` is `<hash>.<ext>` with an optional `.br`/`.gz` suffix.
     Blob {
         site: String,
@@ -207,6 +210,7 @@ impl std::fmt::Display for Key {
             Key::SiteIndex => write!(f, "sites.json"),
             Key::Manifest(site) => write!(f, "sites/{site}/manifest.json"),
             Key::Generation(site, g) => write!(f, "sites/{site}/generations/{g:012}.json"),
+            Key::Timeline(site) => write!(f, "sites/{site}/timeline.json"),
             Key::Blob { site, name } => write!(f, "sites/{site}/blobs/{name}"),
             Key::Asset(name) => write!(f, "assets/{name}"),
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),

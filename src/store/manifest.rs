@@ -70,6 +70,10 @@ pub struct Manifest {
     pub previous: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<Pin>,
+    /// Recorded while the site was pinned: not made live (until `release` copies it), so not
+    /// what readers saw at its time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
     /// The site's objects, in the publisher's order.
     pub objects: Vec<Named>,
     /// Shared objects (assets): source name → stored name.

@@ -1,12 +1,14 @@
 //! The bucket: store URLs to an object store, and the few operations newsdesk needs on it.
 //!
 //! `file:///abs/path` (default), `s3://BUCKET[/PREFIX]?endpoint=..&region=..` and `memory://`.
-//! Every key is made in [`keys`]; the publish protocol lives in [`publish`].
+//! Every key is made in [`keys`]; the publish protocol lives in [`publish`], and [`timeline`]
+//! is what its garbage collection keeps of each site's generations (for `/at/<when>`).
 
 pub mod fetch_state;
 pub mod keys;
 pub mod manifest;
 pub mod publish;
+pub mod timeline;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

@@ -3,13 +3,14 @@
 //! DevTools protocol, with and without JavaScript: every source renders under the CSP, script
 //! payloads in feeds stay text, themes and fonts persist across reloads, paging keeps the
 //! reader's place, the reader layout round-trips, a phone gets one column. The admin's pages
-//! and the weather strip under the CSP. Screenshots of every theme at desktop and phone widths
+//! and the weather strip under the CSP. An archived front page (`/at/<when>`) in every theme. Screenshots of every theme at desktop and phone widths
 //! go to `target/tmp/browser-screenshots/` for the record.
 //!
 //! Not run by a plain `cargo test` (`test = false` in Cargo.toml): `cargo test --test browser`,
 //! or scripts/test.sh, which installs Chromium.
 
 mod admin;
+mod archived;
 mod choices;
 mod page;
 mod paging;

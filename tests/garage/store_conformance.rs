@@ -18,6 +18,11 @@ async fn publish_protocol_on_garage() {
 }
 
 #[tokio::test]
+async fn time_travel_on_garage() {
+    crate::support::time_travel::time_travel("garage").await;
+}
+
+#[tokio::test]
 async fn gc_on_garage() {
     gc_keeps_what_is_named("garage").await;
 }

@@ -438,6 +438,10 @@ async fn old_headlines_are_grouped_by_day_newest_first_and_paged() {
         first.find("Saturday, November 21, 2026").unwrap(),
     );
     assert!(d22 < d21, "newest day first");
+    assert!(
+        first.contains("<a href=\"/at/2026-11-22\""),
+        "each day links to its front page"
+    );
     assert!(first.contains("href=\"/old_headlines?page=2\""));
     let (status, second) = page(&app, "/old_headlines?page=2").await;
     assert_eq!(status, 200);

@@ -8,6 +8,7 @@
 mod support;
 
 mod admin;
+mod archive_cost;
 mod corpus;
 mod feed_formats;
 mod feed_properties;

@@ -15,6 +15,7 @@ pub mod install;
 pub mod rng;
 pub mod site;
 pub mod systemd;
+pub mod time_travel;
 pub mod weather;
 
 pub use binaries::{fetcher, fetcher_command};

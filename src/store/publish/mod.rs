@@ -210,6 +210,7 @@ pub async fn publish(
         published_at: now,
         previous: live.as_ref().map(|(m, _)| m.generation),
         pinned: None,
+        held: false,
         objects: vec![],
         assets: BTreeMap::new(),
     };
@@ -279,6 +280,7 @@ pub async fn publish(
 
     let outcome = match &live {
         Some((m, _)) if pinned => {
+            manifest.held = true;
             let recorded = record(store, &mut manifest, m.generation).await?;
             stats.add(recorded);
             Outcome::Held {

@@ -161,6 +161,7 @@ async fn make_current(
 ) -> Result<Moved, PinError> {
     let content_of = manifest.generation;
     manifest.published_at = now;
+    manifest.held = false;
     manifest.previous = Some(live.generation);
     make_live(store, &mut manifest, live.generation, etag).await?;
     super::index::set_generation(store, &manifest.site, manifest.generation).await?;

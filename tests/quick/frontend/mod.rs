@@ -8,6 +8,7 @@ mod layouts;
 mod logs;
 mod resilience;
 mod serving;
+mod time_travel;
 
 use std::io::Read;
 use std::sync::Arc;
