@@ -12,6 +12,9 @@
 #                                                # target directory), interleaved in the same
 #                                                # rounds; adds new/old per target
 #   scripts/bench-frontend.sh --allow-load       # report even on a loaded machine
+#   scripts/bench-frontend.sh --idle 10000       # first open that many idle keep-alive
+#                                                # connections to every server, held
+#                                                # through all rounds
 #
 # Run it with --against main (or the last release) before merging anything on the request
 # path. It refuses to report while the 1-minute load average is above the number of cores
@@ -27,11 +30,13 @@ SOURCES=12
 ENTRIES=40
 against=""
 allow_load=0
+idle=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --against) against="$2"; shift 2 ;;
         --allow-load) allow_load=1; shift ;;
-        *) sed -n '10,15p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+        --idle) idle="$2"; shift 2 ;;
+        *) sed -n '10,18p' "$0" | sed 's/^# //' >&2; exit 2 ;;
     esac
 done
 
@@ -117,7 +122,10 @@ for b in "${builds[@]}"; do
     front_port=$((PORT_BASE + 2 * i)); nginx_port=$((PORT_BASE + 2 * i + 1))
     dir="$tmp/$name"; mkdir -p "$dir/www/api" "$dir/www/assets"
     RUST_LOG=warn "$bin/newsdesk-fetcher" --config "$tmp/bench.toml" --store "file://$dir/bucket" sync >/dev/null
-    RUST_LOG=warn "$bin/newsdesk-frontend" --store "file://$dir/bucket" --listen "127.0.0.1:$front_port" &
+    # With --idle, room for the idle connections besides wrk's, and no idle timeout within
+    # the run.
+    RUST_LOG=warn "$bin/newsdesk-frontend" --store "file://$dir/bucket" --listen "127.0.0.1:$front_port" \
+        --max-connections $((idle + 1024)) --idle-timeout 3600 &
     pids+=($!)
     echo "$!" >"$dir/pid"
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$front_port/readyz" >/dev/null && break; sleep 0.1; done
@@ -150,12 +158,14 @@ chmod -R a+rX "$tmp"
 mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes auto;
+worker_rlimit_nofile $((2 * idle + 4096));
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 daemon off;
-events { worker_connections 1024; }
+events { worker_connections $((idle + 1024)); }
 http {
     access_log off;
+    keepalive_timeout 3600s;
     client_body_temp_path $tmp/nginx/body;
     proxy_temp_path $tmp/nginx/proxy;
     fastcgi_temp_path $tmp/nginx/fastcgi;
@@ -204,6 +214,46 @@ measure() {
 
 # Warm every target up, then alternate them round by round.
 while read -r _ _ url cookie; do DURATION=2s measure "$url" "$cookie" >/dev/null; done <"$tmp/targets"
+
+# --idle N: N idle keep-alive connections to every server (each made one request first, as a
+# browser's would), held by one client process per server through every round.
+if [ "$idle" -gt 0 ]; then
+    cat >"$tmp/idle.py" <<'PY'
+import asyncio, resource, sys
+port, n, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+async def one(held):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    w.write(b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    await r.readuntil(b"\r\n\r\n")
+    held.append((r, w))
+async def main():
+    held = []
+    for start in range(0, n, 500):
+        await asyncio.gather(*(one(held) for _ in range(start, min(n, start + 500))))
+    open(ready, "w").write(str(len(held)))
+    while True:
+        await asyncio.sleep(5)
+        # A connection the server closed reads EOF: report how many are still open.
+        alive = sum(not r.at_eof() for r, _ in held)
+        open(ready, "w").write(str(alive))
+asyncio.run(main())
+PY
+    for b in "${builds[@]}"; do
+        name=${b%%:*}
+        read -r front_port nginx_port <"$tmp/$name/ports"
+        for port in "$front_port" "$nginx_port"; do
+            python3 "$tmp/idle.py" "$port" "$idle" "$tmp/idle-$port" &
+            pids+=($!)
+        done
+    done
+    for port_file in $(for b in "${builds[@]}"; do cat "$tmp/${b%%:*}/ports"; done); do
+        for _ in $(seq 600); do [ -s "$tmp/idle-$port_file" ] && break; sleep 0.2; done
+        [ "$(cat "$tmp/idle-$port_file" 2>/dev/null)" = "$idle" ] ||
+            { echo "bench-frontend: could not open $idle idle connections to port $port_file" >&2; exit 1; }
+    done
+    echo "holding $idle idle keep-alive connections to every server" >&2
+fi
 : >"$tmp/results"
 loads=()
 for round in $(seq "$ROUNDS"); do
@@ -215,12 +265,18 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round done (load $(load))" >&2
 done
 check_load
+if [ "$idle" -gt 0 ]; then
+    sleep 6
+    for f in "$tmp"/idle-*; do
+        [ "$(cat "$f")" = "$idle" ] || { echo "bench-frontend: idle connections were closed during the run ($f: $(cat "$f"))" >&2; exit 1; }
+    done
+fi
 for b in "${builds[@]}"; do
     name=${b%%:*}
     echo "$name $(awk '/VmHWM/ { print $2 }' "/proc/$(cat "$tmp/$name/pid")/status")" >>"$tmp/rss"
 done
 
-python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" <<'PY'
+python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" "$idle" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 rss = dict(l.split() for l in open(sys.argv[2]))
@@ -228,7 +284,8 @@ builds = sorted({r[0] for r in rows}, key=lambda b: b != "new")
 # Rows: build, target, requests/s, p99 ms.
 col = lambda b, k, i: [float(r[i + 1]) for r in rows if r[0] == b and r[1] == k]
 print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
-      f"interleaved rounds; load average per round {sys.argv[6]} on {sys.argv[5]} cores")
+      f"interleaved rounds; load average per round {sys.argv[6]} on {sys.argv[5]} cores"
+      + (f"; {sys.argv[7]} idle keep-alive connections held to every server" if sys.argv[7] != "0" else ""))
 print("(x nginx: median of the per-round ratios to nginx serving the same build's bytes)")
 targets = [("front", "/"), ("layout", "/ custom layout"), ("api", "/api/headlines"), ("asset", "hashed asset")]
 print(f"{'build':<6}{'target':<18}{'req/s':>10}{'p99 ms':>9}{'nginx req/s':>13}{'nginx p99':>11}{'x nginx':>9}{'range':>12}")

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use newsdesk::frontend::cli::{Args, Command, hash_password};
 
+/// Every request allocates its request, response and futures; mimalloc's per-thread heaps
+/// serve them without glibc's locking and bookkeeping (scripts/bench-frontend.sh, SCALING.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // Serving runs on one runtime per core (see `frontend::run`); this one only polls the bucket.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

@@ -5,16 +5,18 @@
 //!   first request, from the head's first byte for later ones on a kept-alive HTTP/1.1
 //!   connection (HTTP/2 frames are not heads: there only the first request is timed so);
 //! - otherwise (waiting for the next request, or sending a response) the connection is closed
-//!   once no byte has moved either way for `idle_timeout` (sampled at that interval, so a
-//!   response that stalls is cut after one to two intervals).
+//!   once no byte has moved either way for `idle_timeout`.
+//!
+//! Both are checked on a tick of a quarter of the shorter bound, so each holds within a
+//! quarter past its time.
 //!
 //! hyper alone cannot do this: its `header_read_timeout` starts when it begins waiting for a
 //! head, which on a kept-alive connection is the end of the previous response, so one value
 //! would have to serve as both the head bound and the idle bound (hyperium/hyper#3828). And
 //! with both protocols on one port, hyper-util reads the first bytes to tell them apart before
 //! any hyper timer runs, so a connection that sends nothing would wait forever. So each
-//! connection has a watchdog, fed by its socket (bytes moved, a head's first byte) and by its
-//! requests (received, response finished). Producing a response head is bounded separately by
+//! connection has a watchdog, which reads what its socket (bytes moved, a head's first byte) and
+//! its requests (received, response finished) record. Producing a response head is bounded separately by
 //! the router's `request_timeout`.
 
 use std::convert::Infallible;
@@ -35,7 +37,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::app::Options;
@@ -101,20 +103,15 @@ pub async fn serve_connection(
     let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
-    // When the count of reads and writes was sampled, and its value then.
-    let mut quiet: Option<(Instant, u64)> = None;
+    // The watchdog looks at the connection on a tick rather than being woken by each request:
+    // a wake-up per head, request and response cost every request a task poll and a timer
+    // re-registration. A bound is so enforced within a tick of its time.
+    let mut ticks =
+        tokio::time::interval_at(Instant::now() + watch_tick(limits), watch_tick(limits));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When the count of reads and writes was last seen to change, and its value then.
+    let mut quiet = (Instant::now(), activity.progress.load(Relaxed));
     loop {
-        let head = activity.head_started();
-        if head.is_some() {
-            quiet = None;
-        }
-        let deadline = match head {
-            Some(start) => start + limits.header,
-            None => {
-                let sample = || (Instant::now(), activity.progress.load(Relaxed));
-                quiet.get_or_insert_with(sample).0 + limits.idle
-            }
-        };
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -126,20 +123,34 @@ pub async fn serve_connection(
                 conn.as_mut().graceful_shutdown();
                 stopping = true;
             }
-            () = activity.changed.notified() => quiet = None,
-            () = tokio::time::sleep_until(deadline) => {
+            now = ticks.tick() => {
                 let moved = activity.progress.load(Relaxed);
-                if quiet.is_some_and(|(_, seen)| seen != moved) {
-                    quiet = Some((Instant::now(), moved));
-                    continue;
-                }
-                let bound = if head.is_some() { "header" } else { "idle" };
+                let bound = match activity.head_started() {
+                    Some(start) if now >= start + limits.header => "header",
+                    Some(_) => {
+                        quiet = (now, moved);
+                        continue;
+                    }
+                    None if moved != quiet.1 => {
+                        quiet = (now, moved);
+                        continue;
+                    }
+                    None if now >= quiet.0 + limits.idle => "idle",
+                    None => continue,
+                };
                 tracing::debug!(bound, "closing a connection past its time bound");
                 break;
             }
         }
     }
     drop(open);
+}
+
+/// How often the watchdog looks: a quarter of the shorter bound, so each is enforced within
+/// 1¼ of its time; for 10,000 idle connections at the default bounds, 4,000 cheap wake-ups a
+/// second.
+fn watch_tick(limits: Limits) -> Duration {
+    (limits.header.min(limits.idle) / 4).max(Duration::from_millis(10))
 }
 
 /// What the watchdog knows of a connection.
@@ -156,7 +167,6 @@ struct Activity {
     seen_bytes: AtomicBool,
     /// Reads and writes that moved bytes.
     progress: AtomicU64,
-    changed: Notify,
 }
 
 impl Activity {
@@ -170,7 +180,6 @@ impl Activity {
             h2: AtomicBool::new(false),
             seen_bytes: AtomicBool::new(false),
             progress: AtomicU64::new(0),
-            changed: Notify::new(),
         }
     }
 
@@ -204,7 +213,6 @@ impl Activity {
                 u64::try_from(since.as_millis()).unwrap_or(u64::MAX),
                 Relaxed,
             );
-            self.changed.notify_one();
         }
     }
 
@@ -212,12 +220,10 @@ impl Activity {
         self.reading_head.store(false, Relaxed);
         self.busy.fetch_add(1, Relaxed);
         self.requests.fetch_add(1, Relaxed);
-        self.changed.notify_one();
     }
 
     fn finished(&self) {
         self.busy.fetch_sub(1, Relaxed);
-        self.changed.notify_one();
     }
 }
 

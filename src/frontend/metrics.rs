@@ -14,9 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
@@ -64,14 +63,36 @@ impl Default for RouteStats {
 struct Routes {
     /// A label ending in `}` (`/assets/{name}`) covers every path under its prefix.
     labels: Vec<&'static str>,
+    /// Per label, what a path is matched against: the label, or the prefix before its `{`
+    /// (then `true`), found once rather than per request.
+    matches: Vec<(&'static str, bool)>,
     stats: Vec<RouteStats>,
 }
 
 impl Routes {
+    fn new(labels: Vec<&'static str>) -> Routes {
+        let matches = labels
+            .iter()
+            .map(|label| match label.find('{') {
+                Some(at) => (&label[..at], true),
+                None => (*label, false),
+            })
+            .collect();
+        let stats = labels.iter().map(|_| RouteStats::default()).collect();
+        Routes {
+            labels,
+            matches,
+            stats,
+        }
+    }
+
     fn index(&self, path: &str) -> Option<usize> {
-        self.labels.iter().position(|label| match label.find('{') {
-            Some(at) => path.starts_with(&label[..at]),
-            None => *label == path,
+        self.matches.iter().position(|&(m, prefix)| {
+            if prefix {
+                path.starts_with(m)
+            } else {
+                m == path
+            }
         })
     }
 }
@@ -138,16 +159,12 @@ impl Metrics {
     pub fn label_routes(&self, labels: impl IntoIterator<Item = &'static str>) {
         let mut labels: Vec<&'static str> = labels.into_iter().collect();
         labels.push(OTHER);
-        let stats = labels.iter().map(|_| RouteStats::default()).collect();
-        let _ = self.routes.set(Routes { labels, stats });
+        let _ = self.routes.set(Routes::new(labels));
     }
 
     /// The label index of a request path: its route's, else `other`'s.
     fn route_index(&self, path: &str) -> usize {
-        let routes = self.routes.get_or_init(|| Routes {
-            labels: vec![OTHER],
-            stats: vec![RouteStats::default()],
-        });
+        let routes = self.routes.get_or_init(|| Routes::new(vec![OTHER]));
         routes.index(path).unwrap_or(routes.labels.len() - 1)
     }
 
@@ -185,13 +202,25 @@ impl Metrics {
     }
 }
 
-/// Middleware: times every request and counts it under its route and status.
-pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let route = metrics.route_index(req.uri().path());
-    let resp = next.run(req).await;
-    metrics.record(route, resp.status().as_u16(), start.elapsed());
-    resp
+/// A request being timed, from [`Metrics::start`] to [`Metrics::finish`].
+pub struct Timing {
+    route: usize,
+    start: Instant,
+}
+
+impl Metrics {
+    /// Starts timing a request to `path`.
+    pub fn start(&self, path: &str) -> Timing {
+        Timing {
+            route: self.route_index(path),
+            start: Instant::now(),
+        }
+    }
+
+    /// Counts a request under its route and status.
+    pub fn finish(&self, timing: Timing, status: StatusCode) {
+        self.record(timing.route, status.as_u16(), timing.start.elapsed());
+    }
 }
 
 /// `GET /metrics`.
