@@ -1,9 +1,8 @@
 //! The default picker, offline and pure: the stories most sources cover, recent, not picked
 //! before.
 //!
-//! Candidates are grouped into stories ([`crate::stories::group`]) by title likeness: two entries whose
-//! titles are at least [`SAME_STORY`] alike, or that share a link, are one story, and so on
-//! transitively. A story's earliest report leads it. A story scores
+//! Candidates are grouped into stories ([`crate::stories::group`]): alike titles or one
+//! link, as on the page. A story's earliest report leads it. A story scores
 //! `distinct sources x 0.5^(age / half-life)`, its age counted from its newest entry (a story
 //! still being covered is current). Every ordering ends in a total tie-break on plain data, so
 //! the same candidates give the same picks whatever order they came in.
@@ -15,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Candidate, Pick, PickedBefore, Settings, Via, Why};
 use crate::stories::tokens::{Doc, SAME_STORY, Vocabulary, similarity, tokenize};
-use crate::stories::{group, normalize_link};
+use crate::stories::{Report, group, normalize_link};
 
 /// Entries telling one story.
 #[derive(Debug, Clone)]
@@ -63,17 +62,19 @@ pub fn rank<'a>(
     let mut seen = BTreeSet::new();
     recent.retain(|c| seen.insert((c.source_id.as_str(), normalize_link(&c.link))));
 
-    let words: Vec<BTreeSet<String>> = recent.iter().map(|c| tokenize(&c.title)).collect();
-    let vocabulary = Vocabulary::new(&words);
-    let docs: Vec<Doc> = words.iter().map(|w| vocabulary.doc(w)).collect();
+    let reports: Vec<Report> = recent
+        .iter()
+        .map(|c| Report::new(&c.title, &c.link, c.time()))
+        .collect();
+    let vocabulary = Vocabulary::new(reports.iter().map(|r| &r.words));
+    let docs: Vec<Doc> = reports.iter().map(|r| vocabulary.doc(&r.words)).collect();
     let before_docs: Vec<Doc> = before
         .titles()
         .iter()
         .map(|t| vocabulary.doc(&tokenize(t)))
         .collect();
 
-    let links: Vec<String> = recent.iter().map(|c| normalize_link(&c.link)).collect();
-    let stories = group(&links, &docs);
+    let stories = group(&reports);
     let mut ranked: Vec<Story<'a>> = stories
         .into_iter()
         .filter(|members| {

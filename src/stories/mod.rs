@@ -4,18 +4,8 @@
 //! picker ranks the stories it finds, the renderer shows each story once.
 
 mod group;
+mod link;
 pub mod tokens;
 
-pub use group::group;
-
-/// A link as compared with others: parsed (lowercase scheme and host, default port dropped)
-/// and without its fragment, which names a place on the same page.
-pub fn normalize_link(link: &str) -> String {
-    match url::Url::parse(link.trim()) {
-        Ok(mut url) => {
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => link.trim().to_string(),
-    }
-}
+pub use group::{Report, WINDOW_HOURS, group};
+pub use link::normalize_link;
