@@ -64,7 +64,7 @@ pub fn rank<'a>(
 
     let reports: Vec<Report> = recent
         .iter()
-        .map(|c| Report::new(&c.title, &c.link, c.time()))
+        .map(|c| Report::new(&c.title, normalize_link(&c.link), &c.source_id, c.time()))
         .collect();
     let vocabulary = Vocabulary::new(reports.iter().map(|r| &r.words));
     let docs: Vec<Doc> = reports.iter().map(|r| vocabulary.doc(&r.words)).collect();

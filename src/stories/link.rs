@@ -34,11 +34,16 @@ const TRACKING: &[&str] = &[
 /// tracking parameters (the rest sorted); it drops the scheme (`http` and `https` name one
 /// article) and the fragment (a place on the same page). Anything else is only trimmed.
 pub fn normalize_link(link: &str) -> String {
+    http_key(link).unwrap_or_else(|| link.trim().to_string())
+}
+
+/// [`normalize_link`] of an http(s) link with a host; `None` for anything else, which is no
+/// link a page may show.
+pub fn http_key(link: &str) -> Option<String> {
     let link = link.trim();
-    let url = match url::Url::parse(link) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
-        _ => return link.to_string(),
-    };
+    let url = url::Url::parse(link)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())?;
     let host = url.host_str().unwrap_or_default();
     let host = host.strip_prefix("www.").unwrap_or(host);
     let mut key = String::with_capacity(link.len());
@@ -63,7 +68,7 @@ pub fn normalize_link(link: &str) -> String {
         key.push('?');
         key.push_str(&query);
     }
-    key
+    Some(key)
 }
 
 #[cfg(test)]
@@ -124,5 +129,7 @@ mod tests {
         assert_eq!(normalize_link(" urn:x:1 "), "urn:x:1");
         assert_eq!(normalize_link("not a link"), "not a link");
         assert_eq!(normalize_link("mailto:a@b.example"), "mailto:a@b.example");
+        assert_eq!(http_key("javascript:alert(1)"), None);
+        assert_eq!(http_key("/relative"), None);
     }
 }

@@ -7,5 +7,5 @@ mod group;
 mod link;
 pub mod tokens;
 
-pub use group::{Report, WINDOW_HOURS, group};
-pub use link::normalize_link;
+pub use group::{Report, WINDOW_HOURS, group, names};
+pub use link::{http_key, normalize_link};
