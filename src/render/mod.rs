@@ -619,9 +619,9 @@ mod tests {
         assert!(html.contains(
             "<span class=\"also\">also: <a href=\"https://www.f.org/618?utm_source=rss&amp;x=&lt;1&gt;\">Second &lt;i&gt;source&lt;/i&gt;</a></span>"
         ), "{html}");
-        assert!(html.contains(&format!(
+        assert!(html.contains(
             "<li class=\"covered\"><a href=\"https://www.f.org/618?utm_source=rss&amp;x=&lt;1&gt;\">Linus Torvalds releases Linux 6.18</a>"
-        )), "{html}");
+        ), "{html}");
         assert!(html.contains(&format!(
             "<a class=\"seen\" href=\"#story-{id}\">first in Evil &lt;b&gt;source&lt;/b&gt;</a></li>"
         )), "{html}");

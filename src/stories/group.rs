@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::normalize_link;
 use super::tokens::{Doc, SAME_STORY, Vocabulary, likeness, tokenize};
 
 /// Titles further apart in time than this are not one story however alike: "Firefox 146
@@ -43,7 +42,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report of an entry whose link is `key` ([`normalize_link`]).
+    /// The report of an entry whose link is `key` ([`super::normalize_link`]).
     pub fn new(title: &str, key: String, source: &str, time: DateTime<Utc>) -> Report {
         Report {
             key,
@@ -143,6 +142,9 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
             let close = (rs[i].time - rs[j].time).abs() <= window;
             if alike && close && compatible(i, j) {
                 let (a, b) = (stories.root(i), stories.root(j));
+                if a == b {
+                    continue;
+                }
                 let apart = stories.members[a]
                     .iter()
                     .any(|&x| stories.members[b].iter().any(|&y| clash(x, y)));
@@ -213,6 +215,7 @@ impl Stories {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stories::normalize_link;
 
     fn at(hours: i64) -> DateTime<Utc> {
         "2026-11-23T12:00:00Z".parse::<DateTime<Utc>>().unwrap() + chrono::Duration::hours(hours)
