@@ -1,7 +1,8 @@
 // newsdesk reader page: everything here is optional; the page works without it.
 // - Theme button: switches at once and remembers the choice in the `nd_prefs` cookie (so the
 //   frontend serves the chosen theme without a flash, and /config shows it) and localStorage.
-// - Paging: each box pages on its own, without moving the view.
+// - Paging: each box pages on its own, without moving the view; a covered story's link shows
+//   the page of its first report.
 // - Times: ages and the reader's own time zone instead of UTC.
 (function () {
   "use strict";
@@ -76,6 +77,19 @@
     });
   }
 
+  // A covered story links to its first report, which may be on another page of a paged box.
+  function firstReports() {
+    document.addEventListener("click", function (ev) {
+      var a = ev.target.closest && ev.target.closest("a.seen");
+      var li = a && document.getElementById(a.getAttribute("href").slice(1));
+      var page = li && li.closest(".page");
+      var box = page && page.closest(".paged");
+      if (!box) { return; }
+      var pages = box.querySelectorAll(".page");
+      for (var i = 0; i < pages.length; i++) { pages[i].classList.toggle("cur", pages[i] === page); }
+    });
+  }
+
   function age(ms) {
     var m = Math.round(ms / 60000);
     if (m < 1) { return "now"; }
@@ -110,6 +124,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     themeButton();
     pager();
+    firstReports();
     times();
   });
 })();

@@ -138,6 +138,8 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
                 title: e.title,
                 link: e.link,
                 published: e.published,
+                first_seen: Some(e.first_seen),
+                story: None,
             })
             .collect(),
     }

@@ -14,10 +14,12 @@
 //! 2. [`store`]: the bucket, its keys, the publish protocol and the fetch state.
 //! 3. [`fetch`]: HTTP to feed servers (SSRF guard, politeness, size caps, backoff).
 //! 4. [`feed`]: feed documents to normalized entries, and merging them into history.
-//! 5. The domain: [`headlines`] (the headline block and archive), [`picker`] (choosing
+//! 5. [`stories`]: entries telling the same story across sources (links, title likeness,
+//!    grouping), which the picker ranks and the page shows once.
+//! 6. The domain: [`headlines`] (the headline block and archive), [`picker`] (choosing
 //!    headlines), [`weather`] (forecasts per grid cell).
-//! 6. [`render`]: pages and JSON with minijinja.
-//! 7. The programs: [`fetcher`] (a pass, its steps, `run`, the report, the `headlines`
+//! 7. [`render`]: pages and JSON with minijinja.
+//! 8. The programs: [`fetcher`] (a pass, its steps, `run`, the report, the `headlines`
 //!    command) and [`frontend`] (axum: pages, reader layouts, weather API, metrics and the
 //!    web admin).
 
@@ -34,6 +36,8 @@ pub mod store;
 pub mod fetch;
 
 pub mod feed;
+
+pub mod stories;
 
 pub mod headlines;
 pub mod picker;

@@ -731,6 +731,19 @@ history = 0
     }
 
     #[test]
+    fn group_stories_is_on_by_default_and_must_be_a_boolean() {
+        let site = |extra: &str| format!("[[sites]]\nname = \"a\"\ntitle = \"A\"\n{extra}");
+        assert!(parse(&site(""), "test.toml").unwrap().sites[0].group_stories);
+        let off = parse(&site("group_stories = false\n"), "test.toml").unwrap();
+        assert!(!off.sites[0].group_stories);
+        let e = err(&site("group_stories = \"no\"\n"));
+        assert!(
+            e.starts_with("config test.toml:4:17: sites[0].group_stories: "),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn keep_generations_is_located_at_the_second_site() {
         let text = "\
 [[sites]]

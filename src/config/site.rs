@@ -29,6 +29,10 @@ pub struct SiteConfig {
     /// `/at/<date>`, and search covers the entries shown in that time. At least 1 (today).
     #[serde(default = "default_archive_days")]
     pub archive_days: u32,
+    /// Show a story its sources share once: in the box of the source that had it first, the
+    /// others marked as covered (see `crate::render::stories`).
+    #[serde(default = "default_group_stories")]
+    pub group_stories: bool,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
     /// Automatic headlines on a schedule; none without the table.
@@ -129,6 +133,10 @@ fn default_keep_generations() -> usize {
 
 fn default_archive_days() -> u32 {
     365
+}
+
+fn default_group_stories() -> bool {
+    true
 }
 
 fn default_gc_grace_secs() -> u64 {

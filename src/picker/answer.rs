@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::tokens::{Doc, Vocabulary, similarity, tokenize};
+use crate::stories::tokens::{Doc, Vocabulary, similarity, tokenize};
 
 /// The largest answer read; a chat completion naming three numbers is a few hundred bytes.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;

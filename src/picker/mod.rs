@@ -14,7 +14,8 @@
 //! pick, not from the last edit.
 //!
 //! `mod.rs` holds the types every step shares ([`Candidate`], [`Pick`], the settings) and
-//! re-exports `run`'s entry points; `run` → `llm`/`similar`/`og_image` → `answer`/`tokens`.
+//! re-exports `run`'s entry points; `run` → `llm`/`similar`/`og_image` → `answer`. Titles as words,
+//! their likeness and the grouping into stories are [`crate::stories`]'s, which the page uses too.
 
 pub mod answer;
 pub mod head;
@@ -23,7 +24,6 @@ pub mod og_image;
 mod run;
 pub mod schedule;
 pub mod similar;
-pub mod tokens;
 
 use std::collections::BTreeSet;
 
@@ -31,6 +31,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Entry;
+use crate::stories::normalize_link;
 
 pub use og_image::Image;
 pub use run::{Item, PickRequest, Picked, pick_now, process_env, run_if_due};
@@ -105,18 +106,6 @@ impl PickedBefore {
 
     pub fn titles(&self) -> &[String] {
         &self.titles
-    }
-}
-
-/// A link as compared with earlier picks: parsed (lowercase scheme and host, default port
-/// dropped) and without its fragment, which names a place on the same page.
-pub fn normalize_link(link: &str) -> String {
-    match url::Url::parse(link.trim()) {
-        Ok(mut url) => {
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => link.trim().to_string(),
     }
 }
 

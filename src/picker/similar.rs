@@ -1,9 +1,8 @@
 //! The default picker, offline and pure: the stories most sources cover, recent, not picked
 //! before.
 //!
-//! Candidates are grouped into stories by title likeness ([`super::tokens`]): two entries whose
-//! titles are at least [`SAME_STORY`] alike, or that share a link, are one story, and so on
-//! transitively. A story's earliest report leads it. A story scores
+//! Candidates are grouped into stories ([`crate::stories::group`]): alike titles or one
+//! link, as on the page. A story's earliest report leads it. A story scores
 //! `distinct sources x 0.5^(age / half-life)`, its age counted from its newest entry (a story
 //! still being covered is current). Every ordering ends in a total tie-break on plain data, so
 //! the same candidates give the same picks whatever order they came in.
@@ -13,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::tokens::{Doc, SAME_STORY, Vocabulary, similarity, tokenize};
-use super::{Candidate, Pick, PickedBefore, Settings, Via, Why, normalize_link};
+use super::{Candidate, Pick, PickedBefore, Settings, Via, Why};
+use crate::stories::tokens::{Doc, SAME_STORY, Vocabulary, similarity, tokenize};
+use crate::stories::{Report, group, normalize_link};
 
 /// Entries telling one story.
 #[derive(Debug, Clone)]
@@ -62,16 +62,19 @@ pub fn rank<'a>(
     let mut seen = BTreeSet::new();
     recent.retain(|c| seen.insert((c.source_id.as_str(), normalize_link(&c.link))));
 
-    let words: Vec<BTreeSet<String>> = recent.iter().map(|c| tokenize(&c.title)).collect();
-    let vocabulary = Vocabulary::new(&words);
-    let docs: Vec<Doc> = words.iter().map(|w| vocabulary.doc(w)).collect();
+    let reports: Vec<Report> = recent
+        .iter()
+        .map(|c| Report::new(&c.title, normalize_link(&c.link), &c.source_id, c.time()))
+        .collect();
+    let vocabulary = Vocabulary::new(reports.iter().map(|r| &r.words));
+    let docs: Vec<Doc> = reports.iter().map(|r| vocabulary.doc(&r.words)).collect();
     let before_docs: Vec<Doc> = before
         .titles()
         .iter()
         .map(|t| vocabulary.doc(&tokenize(t)))
         .collect();
 
-    let stories = group(&recent, &docs);
+    let stories = group(&reports);
     let mut ranked: Vec<Story<'a>> = stories
         .into_iter()
         .filter(|members| {
@@ -103,42 +106,6 @@ pub fn rank<'a>(
         .collect();
     ranked.sort_by(story_order);
     ranked
-}
-
-/// Groups candidates into stories: two are one story when their titles are alike or their
-/// links are the same, and so on transitively. Grouping by pairs makes the result independent
-/// of the order candidates are compared in. Each story lists member indices in order, so its
-/// first member is its earliest report.
-fn group(candidates: &[&Candidate], docs: &[Doc]) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..candidates.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
-        let (ra, rb) = (root(parent, a), root(parent, b));
-        // The lower index stays the root, so roots do not depend on the order of unions.
-        parent[ra.max(rb)] = ra.min(rb);
-    };
-    let mut first_with_link: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        let first = *first_with_link.entry(normalize_link(&c.link)).or_insert(i);
-        union(&mut parent, first, i);
-        for j in 0..i {
-            if similarity(&docs[j], &docs[i]) >= SAME_STORY {
-                union(&mut parent, j, i);
-            }
-        }
-    }
-    let mut stories: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..candidates.len() {
-        let r = root(&mut parent, i);
-        stories.entry(r).or_default().push(i);
-    }
-    stories.into_values().collect()
 }
 
 /// The default picker: the top stories of [`rank`].

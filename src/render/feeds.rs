@@ -2,6 +2,10 @@
 //! entries across the site's sources. Built from the same views as the page, deterministic
 //! (dates come from the entries, never the clock), every string escaped for its format.
 //!
+//! A story several sources tell is listed once, by its first report: RSS says the other
+//! sources in the item's description, JSON Feed gives the story id and their articles in a
+//! `_newsdesk` extension object (see [`StoryMark`]).
+//!
 //! RSS 2.0: <https://www.rssboard.org/rss-specification>; JSON Feed 1.1:
 //! <https://www.jsonfeed.org/version/1.1/>.
 
@@ -10,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::view::{EntryView, SourceView, public_url};
+use super::view::{EntryView, SourceView, StoryMark, public_url};
 
 /// Entries in each feed.
 pub const FEED_ITEMS: usize = 50;
@@ -33,7 +37,8 @@ struct Item<'a> {
 }
 
 /// The newest entries across sources: by publication date, undated ones at their source's
-/// last fetch; ties keep the site's and the feed's order.
+/// last fetch; ties keep the site's and the feed's order. A story grouped across sources
+/// ([`super::stories`]) is listed once, by its first report.
 fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
     let mut all: Vec<(DateTime<Utc>, usize, usize, &SourceView, &EntryView)> = sources
         .iter()
@@ -49,6 +54,12 @@ fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
         })
         .collect();
     all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // A story once: not its later reports, and not twice when the headline block has it too.
+    let mut stories = std::collections::BTreeSet::new();
+    all.retain(|(_, _, _, _, e)| match &e.story {
+        Some(mark) => mark.first.is_none() && stories.insert(mark.story.as_str()),
+        None => true,
+    });
     all.into_iter()
         .take(FEED_ITEMS)
         .map(|(_, _, _, source, entry)| Item {
@@ -96,11 +107,18 @@ pub fn rss(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
         if let Some(d) = item.entry.published {
             tag(&mut out, "pubDate", &rfc822(d));
         }
-        tag(
-            &mut out,
-            "description",
-            &format!("From {}", item.source.title),
-        );
+        let also: Vec<&str> = item
+            .entry
+            .story
+            .iter()
+            .flat_map(|m| &m.also)
+            .map(|a| a.source_title.as_str())
+            .collect();
+        let description = match also.as_slice() {
+            [] => format!("From {}", item.source.title),
+            also => format!("From {}; also {}", item.source.title, also.join(", ")),
+        };
+        tag(&mut out, "description", &description);
         match public_url(&item.source.url) {
             Some(url) => out.push_str(&format!(
                 "<source url=\"{}\">{}</source>\n",
@@ -138,6 +156,9 @@ struct JsonItem<'a> {
     date_published: Option<DateTime<Utc>>,
     authors: [Author<'a>; 1],
     tags: [&'a str; 1],
+    /// newsdesk's extension: the entry's story and the other sources' articles on it.
+    #[serde(rename = "_newsdesk", skip_serializing_if = "Option::is_none")]
+    newsdesk: Option<&'a StoryMark>,
 }
 
 /// The source an entry comes from.
@@ -171,6 +192,7 @@ pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
                     url: i.source.link.as_deref(),
                 }],
                 tags: [&i.source.title],
+                newsdesk: i.entry.story.as_ref(),
             })
             .collect(),
     };
@@ -230,6 +252,7 @@ mod tests {
             title: title.into(),
             link: link.map(str::to_string),
             published: published.map(|p| p.parse().unwrap()),
+            ..Default::default()
         }
     }
 

@@ -102,6 +102,7 @@ pub fn as_source(current: Option<&BlockVersion>) -> Option<crate::render::Source
                 title: i.title.clone(),
                 link: Some(i.url.clone()),
                 published: Some(when),
+                ..Default::default()
             })
             .collect(),
     })

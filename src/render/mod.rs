@@ -22,8 +22,9 @@ mod contrast;
 pub mod feeds;
 pub mod headlines;
 pub mod site_files;
+pub mod stories;
 mod view;
-pub use view::{EntryView, SourceView, public_url, source_view};
+pub use view::{Article, EntryView, SourceView, StoryMark, public_url, source_view};
 pub mod weather;
 
 /// Entries shown per page of a source box.
@@ -213,8 +214,16 @@ pub struct Inputs<'a> {
 /// block, from the same bytes), `/api/headlines`, the site's feeds and crawler files, the
 /// weather place frontends answer `/api/weather` from, and the shared assets.
 pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, RenderError> {
-    let (sources, above, weather) = (inputs.sources, &inputs.above, inputs.weather);
-    let in_feeds: Vec<SourceView> = inputs.headlines.iter().chain(sources).cloned().collect();
+    let (above, weather) = (&inputs.above, inputs.weather);
+    let (marked, headlines) = match site.group_stories {
+        true => stories::mark(inputs.sources, inputs.headlines.as_ref()),
+        false => (inputs.sources.to_vec(), inputs.headlines.clone()),
+    };
+    let sources = marked.as_slice();
+    let in_feeds: Vec<SourceView> = headlines
+        .into_iter()
+        .chain(marked.iter().cloned())
+        .collect();
     let base = site.base_url();
     let generated_at = api::generated_at(sources);
     let description = description(site, sources);
@@ -365,6 +374,7 @@ mod tests {
                     title: format!("<script>alert({i})</script> & story"),
                     link: Some(format!("https://e.org/{i}?a=1&b=2")),
                     published: Some("2026-11-23T09:30:00Z".parse().unwrap()),
+                    ..Default::default()
                 })
                 .collect(),
         }
@@ -554,6 +564,119 @@ mod tests {
             !none.contains("class=\"headlines\"") && !none.contains(names::ABOVE_SLOT),
             "{none}"
         );
+    }
+
+    /// Two sources telling one story under other titles and links, then another story each.
+    fn two_on_one_story() -> Vec<SourceView> {
+        let entry = |title: &str, link: &str, at: &str| EntryView {
+            title: title.into(),
+            link: Some(link.into()),
+            published: Some(at.parse().unwrap()),
+            ..Default::default()
+        };
+        let mut first = source(0);
+        first.entries = vec![
+            entry(
+                "Linux 6.18 released with Rust Binder driver",
+                "https://e.org/linux-6.18",
+                "2026-11-23T08:00:00Z",
+            ),
+            entry(
+                "GIMP 3.2 brings brushes",
+                "https://e.org/gimp",
+                "2026-11-23T07:00:00Z",
+            ),
+        ];
+        let mut second = source(0);
+        second.id = "def".into();
+        second.title = "Second <i>source</i>".into();
+        second.entries = vec![
+            entry(
+                "Linus Torvalds releases Linux 6.18",
+                "https://www.f.org/618?utm_source=rss&x=<1>",
+                "2026-11-23T09:00:00Z",
+            ),
+            entry(
+                "Rust 1.92 ships",
+                "https://f.org/rust",
+                "2026-11-23T06:00:00Z",
+            ),
+        ];
+        vec![first, second]
+    }
+
+    #[test]
+    fn a_story_is_shown_once_and_listed_once() {
+        let p = of(&two_on_one_story());
+        let html = text(&p, names::INDEX);
+        let lead = html.find("<li id=\"story-").expect(&html);
+        let id = &html[lead + 14..lead + 26];
+        assert!(
+            html.contains(
+                "https://e.org/linux-6.18\">Linux 6.18 released with Rust Binder driver</a>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains(
+            "<span class=\"also\">also: <a href=\"https://www.f.org/618?utm_source=rss&amp;x=&lt;1&gt;\">Second &lt;i&gt;source&lt;/i&gt;</a></span>"
+        ), "{html}");
+        assert!(html.contains(
+            "<li class=\"covered\"><a href=\"https://www.f.org/618?utm_source=rss&amp;x=&lt;1&gt;\">Linus Torvalds releases Linux 6.18</a>"
+        ), "{html}");
+        assert!(html.contains(&format!(
+            "<a class=\"seen\" href=\"#story-{id}\">first in Evil &lt;b&gt;source&lt;/b&gt;</a></li>"
+        )), "{html}");
+        assert_eq!(
+            html.matches("<li>").count(),
+            2,
+            "the other stories are plain"
+        );
+
+        let rss = text(&p, names::RSS);
+        assert_eq!(rss.matches("<item>").count(), 3, "{rss}");
+        assert!(!rss.contains("Linus Torvalds"), "{rss}");
+        assert!(rss.contains(
+            "<description>From Evil &lt;b&gt;source&lt;/b&gt;; also Second &lt;i&gt;source&lt;/i&gt;</description>"
+        ));
+        let feed: serde_json::Value = serde_json::from_str(&text(&p, names::JSON_FEED)).unwrap();
+        let items = feed["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        let linux = items
+            .iter()
+            .find(|i| i["url"] == "https://e.org/linux-6.18")
+            .unwrap();
+        assert_eq!(linux["_newsdesk"]["story"], id);
+        assert_eq!(linux["_newsdesk"]["reports"], 2);
+        assert_eq!(linux["_newsdesk"]["also"][0]["source"], "def");
+
+        let api: serde_json::Value = serde_json::from_str(&text(&p, names::HEADLINES)).unwrap();
+        let covered = &api["sources"][1]["entries"][0];
+        assert_eq!(covered["story"], id);
+        assert_eq!(covered["first"]["source"], "abc");
+        assert_eq!(covered["first"]["link"], "https://e.org/linux-6.18");
+        assert_eq!(api["sources"][0]["entries"][0]["story"], id);
+        assert!(api["sources"][0]["entries"][0].get("first").is_none());
+        assert_ne!(api["sources"][0]["entries"][1]["story"], id);
+    }
+
+    #[test]
+    fn a_site_may_show_every_report() {
+        let mut site = site();
+        site.group_stories = false;
+        let p = publication(
+            &site,
+            &Inputs {
+                sources: &two_on_one_story(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let html = text(&p, names::INDEX);
+        assert_eq!(html.matches("<li>").count(), 4, "{html}");
+        assert!(!html.contains("also:"));
+        assert_eq!(text(&p, names::RSS).matches("<item>").count(), 4);
+        assert!(!text(&p, names::HEADLINES).contains("\"story\""));
+        assert!(!text(&p, names::JSON_FEED).contains("_newsdesk"));
     }
 
     #[test]

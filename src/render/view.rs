@@ -7,11 +7,45 @@ use serde::Serialize;
 use crate::config::{FeedConfig, SiteConfig};
 use crate::model::{FeedContent, FetchRecord, feed_id};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct EntryView {
     pub title: String,
     pub link: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// When the fetcher first saw it: with `published`, which report of a story came first.
+    /// Not shown.
+    #[serde(skip)]
+    pub first_seen: Option<DateTime<Utc>>,
+    /// The story it tells, with the site's other reports of it ([`super::stories`]); `None`
+    /// where the site does not group stories (`group_stories = false`).
+    #[serde(flatten)]
+    pub story: Option<StoryMark>,
+}
+
+/// An entry's story, as the page, `/api/headlines` and `/feed.json` give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoryMark {
+    /// Shared by the site's entries telling one story; the same across passes while the
+    /// story's first report stays first.
+    pub story: String,
+    /// How many of the site's entries tell it.
+    pub reports: usize,
+    /// The story's first report, which the page shows with full weight; absent on that report
+    /// itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<Article>,
+    /// The other sources' articles on it, first report first, one per source.
+    pub also: Vec<Article>,
+}
+
+/// One source's article on a story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// The source's id and box title.
+    pub source: String,
+    pub source_title: String,
+    /// An http(s) link.
+    pub link: String,
 }
 
 /// One source box.
@@ -93,6 +127,8 @@ pub fn source_view(
                 title: e.title.clone(),
                 link: e.link.clone(),
                 published: e.published,
+                first_seen: Some(e.first_seen),
+                story: None,
             })
             .collect(),
     }

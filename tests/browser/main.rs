@@ -14,6 +14,7 @@ mod archived;
 mod choices;
 mod page;
 mod paging;
+mod stories;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;

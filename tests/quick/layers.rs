@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["fetch"],
     &["feed"],
+    &["stories"],
     &["headlines", "picker", "weather"],
     &["render"],
     &["fetcher", "frontend"],

@@ -29,6 +29,7 @@ mod scrape;
 mod security;
 mod shared_bucket;
 mod store_conformance;
+mod stories;
 mod sync_report;
 mod systemd_units;
 mod weather;

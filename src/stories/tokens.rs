@@ -226,6 +226,11 @@ impl Vocabulary {
         Vocabulary { ids, common }
     }
 
+    /// How many distinct words it numbers: ids are below this.
+    pub fn words(&self) -> usize {
+        self.ids.len()
+    }
+
     /// A title's words as ids, ready for [`similarity`].
     pub fn doc(&self, set: &BTreeSet<String>) -> Doc {
         let kept = set.iter().filter(|w| !self.common.contains(*w));
@@ -251,6 +256,13 @@ pub struct Doc {
     len: usize,
 }
 
+impl Doc {
+    /// The title's word ids, sorted.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+}
+
 /// Cosine of two titles' word sets (shared words over the geometric mean of their counts), in
 /// `[0, 1]`; 0 unless they share two words (one word in common is chance) or are the same
 /// single word.
@@ -267,6 +279,12 @@ pub fn similarity(a: &Doc, b: &Doc) -> f64 {
             }
         }
     }
+    likeness(shared, a, b)
+}
+
+/// [`similarity`] of two titles known to share `shared` word ids (counted elsewhere, say
+/// through an index of the titles by word).
+pub fn likeness(shared: usize, a: &Doc, b: &Doc) -> f64 {
     let same_single_word = shared == 1 && a.len == 1 && b.len == 1;
     if shared < 2 && !same_single_word {
         return 0.0;
