@@ -15,7 +15,8 @@
 //! 3. [`fetch`]: HTTP to feed servers (SSRF guard, politeness, size caps, backoff).
 //! 4. [`feed`]: feed documents to normalized entries, and merging them into history.
 //! 5. The domain: [`headlines`] (the headline block and archive), [`picker`] (choosing
-//!    headlines), [`weather`] (forecasts per grid cell).
+//!    headlines), [`search`] (the search index in the bucket), [`weather`] (forecasts per
+//!    grid cell).
 //! 6. [`render`]: pages and JSON with minijinja.
 //! 7. The programs: [`fetcher`] (a pass, its steps, `run`, the report, the `headlines`
 //!    command) and [`frontend`] (axum: pages, reader layouts, weather API, metrics and the
@@ -37,6 +38,7 @@ pub mod feed;
 
 pub mod headlines;
 pub mod picker;
+pub mod search;
 pub mod weather;
 
 pub mod render;

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["fetch"],
     &["feed"],
-    &["headlines", "picker", "weather"],
+    &["headlines", "picker", "search", "weather"],
     &["render"],
     &["fetcher", "frontend"],
 ];
