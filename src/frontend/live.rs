@@ -124,11 +124,11 @@ pub const MAX_KNOWN_ASSETS: usize = 100_000;
 
 impl Live {
     /// `cache_bytes` bounds what the frontend holds of the bucket, whatever the number of
-    /// sites: half for pages pinned in memory, three eighths for the object cache, an eighth
-    /// for assembled layouts.
+    /// sites: half for pages pinned in memory, a quarter for the object cache, an eighth for
+    /// assembled layouts (and the last eighth for search, `super::search`).
     pub fn new(store: Store, cache_bytes: u64) -> Self {
         let objects = moka::future::Cache::builder()
-            .max_capacity(cache_bytes / 8 * 3)
+            .max_capacity(cache_bytes / 4)
             .weigher(|k: &String, v: &Arc<Page>| weight(k.len() + v.weight()))
             .build();
         let layouts = moka::future::Cache::builder()

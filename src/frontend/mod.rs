@@ -22,6 +22,7 @@ pub mod old_headlines;
 pub mod page;
 pub mod respond;
 pub mod routes;
+pub mod search;
 pub mod serve;
 pub mod settings;
 pub mod sites;

@@ -140,12 +140,19 @@ pub enum Error {
     BadRequest(String),
     /// The bucket failed and nothing cached can answer.
     Unavailable(String),
+    /// The client's network spent its share of a costly route: try again after this many
+    /// seconds.
+    RateLimited {
+        retry_after: u64,
+    },
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let retry_after = match self {
-            Error::NoSite { retry_after } | Error::SiteDown { retry_after } => Some(retry_after),
+            Error::NoSite { retry_after }
+            | Error::SiteDown { retry_after }
+            | Error::RateLimited { retry_after } => Some(retry_after),
             _ => None,
         };
         let (status, msg) = match self {
@@ -159,6 +166,10 @@ impl IntoResponse for Error {
                 "this site is temporarily unavailable\n",
             ),
             Error::Forbidden => (StatusCode::FORBIDDEN, "cross-site form refused\n"),
+            Error::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many searches from your network; try again in a minute\n",
+            ),
             Error::BadRequest(reason) => {
                 let mut resp = (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
                 resp.headers_mut()

@@ -16,7 +16,7 @@ use super::layout::{self, Prefs};
 use super::live::LayoutError;
 use super::respond::{self, Error};
 use super::sites::LiveSite;
-use super::{admin, metrics, old_headlines, page, settings, weather};
+use super::{admin, metrics, old_headlines, page, search, settings, weather};
 use crate::render::names;
 
 /// Every image a page shows is a copy in the bucket, served from `/assets/` (logos, headline
@@ -33,7 +33,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Every route; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
     let timeout = app.options.request_timeout;
-    let routes: [(&'static str, MethodRouter<Arc<App>>); 8] = [
+    let routes: [(&'static str, MethodRouter<Arc<App>>); 10] = [
         ("/", get(index)),
         ("/assets/{name}", get(asset)),
         ("/config", get(settings::show).post(settings::save)),
@@ -42,6 +42,8 @@ pub fn router(app: Arc<App>) -> Router {
             get(weather::api).with_state(app.weather.clone()),
         ),
         ("/old_headlines", get(old_headlines::handler)),
+        ("/search", get(search::page)),
+        ("/api/search", get(search::api)),
         ("/healthz", get(healthz)),
         ("/readyz", get(public_readyz)),
         ("/metrics", get(public_metrics)),
@@ -260,6 +262,8 @@ mod tests {
             ("/config", "/config"),
             ("/api/weather", "/api/weather"),
             ("/old_headlines", "/old_headlines"),
+            ("/search?q=x", "/search"),
+            ("/api/search?q=x", "/api/search"),
             ("/healthz", "/healthz"),
             ("/readyz", "/readyz"),
             ("/admin/login", ADMIN_LABEL),

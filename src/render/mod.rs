@@ -20,9 +20,10 @@ pub mod choices;
 mod contrast;
 pub mod feeds;
 pub mod headlines;
+pub mod search;
 pub mod site_files;
 mod view;
-pub use view::{EntryView, SourceView, public_url, source_view};
+pub use view::{EntryView, SourceView, public_url, shown_entries, source_view};
 pub mod weather;
 
 /// Entries shown per page of a source box.
