@@ -13,6 +13,7 @@ mod admin;
 mod choices;
 mod page;
 mod paging;
+mod search;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;
