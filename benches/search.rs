@@ -171,7 +171,10 @@ async fn main() {
         terms.insert(s.terms.clone(), Arc::new(t));
         let raw = store.fetch_path(&s.docs).await.unwrap().unwrap();
         docs_bytes += raw.len();
-        docs_of.insert(s.docs.clone(), Arc::new(serde_json::from_slice(&raw).unwrap()));
+        docs_of.insert(
+            s.docs.clone(),
+            Arc::new(serde_json::from_slice(&raw).unwrap()),
+        );
     }
     let newest: Vec<i64> = segs.iter().map(|s| s.newest.timestamp()).collect();
     let mut times = vec![];

@@ -19,9 +19,8 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
     tab.click_and_wait(".masthead .search button");
     let url = s(tab.eval("location.pathname + location.search"));
     assert_eq!(url, "/search?q=SCRIPT+in");
-    let results = s(tab.eval(
-        "[...document.querySelectorAll('.results li a')].map(a => a.textContent).join('|')",
-    ));
+    let results = s(tab
+        .eval("[...document.querySelectorAll('.results li a')].map(a => a.textContent).join('|')"));
     assert!(results.contains("Script in a title"), "{results}");
     assert_eq!(tab.eval("typeof window.__pwned"), "undefined");
     assert_eq!(
@@ -32,19 +31,39 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
     tab.set_javascript(true);
     let page = format!("{}search?q=story", scene.url);
     let dir = screenshots();
-    for (theme, dark) in [("auto", false), ("light", false), ("dark", true), ("sepia", false), ("contrast", true)] {
+    for (theme, dark) in [
+        ("auto", false),
+        ("light", false),
+        ("dark", true),
+        ("sepia", false),
+        ("contrast", true),
+    ] {
         tab.goto(&page);
-        tab.eval(&format!("document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"));
-        for (width, height, mobile, name) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")] {
+        tab.eval(&format!(
+            "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
+        ));
+        for (width, height, mobile, name) in
+            [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
+        {
             tab.viewport(width, height, mobile);
             tab.reload();
             tab.settle();
             assert!(
-                tab.eval("document.querySelectorAll('.results li').length").as_u64().unwrap() >= 20,
+                tab.eval("document.querySelectorAll('.results li').length")
+                    .as_u64()
+                    .unwrap()
+                    >= 20,
                 "{theme}: a page of results"
             );
             let bg = s(tab.eval("getComputedStyle(document.body).backgroundColor"));
-            let red: u32 = bg.trim_start_matches("rgb(").split(',').next().unwrap().trim().parse().unwrap();
+            let red: u32 = bg
+                .trim_start_matches("rgb(")
+                .split(',')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
             assert_eq!(red < 128, dark, "{theme}: body is {bg}");
             assert_eq!(
                 tab.eval("document.documentElement.scrollWidth <= window.innerWidth"),
@@ -58,7 +77,10 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
                 )
                 .as_f64()
                 .unwrap();
-            assert!(shift < 0.01, "{theme}: cumulative layout shift {shift} at width {width}");
+            assert!(
+                shift < 0.01,
+                "{theme}: cumulative layout shift {shift} at width {width}"
+            );
             tab.screenshot(&dir.join(format!("search-{theme}-{name}.png")));
         }
     }
