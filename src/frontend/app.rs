@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Uri};
 use super::live::Live;
 use super::respond::Error;
 use super::sites::LiveSite;
-use super::{admin, metrics, search, weather};
+use super::{admin, metrics, weather};
 use crate::store::Store;
 
 /// Frontend settings, from the command line.
@@ -98,8 +98,6 @@ pub struct App {
     /// One permit per open connection, shared by every worker.
     pub(crate) connections: Arc<tokio::sync::Semaphore>,
     pub weather: Arc<weather::Weather>,
-    /// `/search`: the index's parts and answers in memory, and each client's share.
-    pub search: search::Search,
     /// The web admin's per-process state, when it is on.
     pub admin: Option<Arc<admin::Admin>>,
 }
@@ -130,7 +128,6 @@ impl App {
                     options.poll,
                 ))
             }),
-            search: search::Search::new(options.cache_bytes / 8),
             live,
             options,
             connections,

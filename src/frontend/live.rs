@@ -39,6 +39,7 @@ pub type CacheLabel = [(&'static str, &'static str); 1];
 pub(super) const OBJECTS: CacheLabel = [("cache", "objects")];
 pub(super) const LAYOUTS: CacheLabel = [("cache", "layouts")];
 pub(super) const PINNED: CacheLabel = [("cache", "pinned")];
+pub(super) const SEARCH: CacheLabel = [("cache", "search")];
 
 /// Counters the bucket-facing side ([`Live`]) bumps and `/metrics` reads: each series is created here,
 /// once, so bumping one is an atomic add.
@@ -97,6 +98,8 @@ pub struct Live {
     pub counters: CacheCounters,
     /// The headline files: each site's current block and its archive.
     pub headlines: crate::frontend::headlines::Watch,
+    /// What `/search` holds: the index's parts and answers, and each client's share.
+    pub search: super::search_cache::Search,
     /// Asset names the generations this process loaded refer to: the only ones read from the
     /// bucket (older generations' too, for pages still open in browsers).
     assets_known: RwLock<HashSet<String>>,
@@ -150,6 +153,7 @@ impl Live {
             none_warned: Mutex::default(),
             counters: Default::default(),
             headlines: Default::default(),
+            search: super::search_cache::Search::new(cache_bytes / 8),
             assets_known: Default::default(),
         }
     }
@@ -227,9 +231,9 @@ impl Live {
         self.snapshot().index_read_at.map(|t| t.elapsed())
     }
 
-    /// Bytes held by the object and layout caches (after applying pending inserts, which moka
-    /// otherwise counts lazily).
-    pub async fn cache_bytes(&self) -> (u64, u64, u64) {
+    /// Bytes held by the object and layout caches, pinned pages and search (after applying
+    /// pending inserts, which moka otherwise counts lazily).
+    pub async fn cache_bytes(&self) -> (u64, u64, u64, u64) {
         self.objects.run_pending_tasks().await;
         self.layouts.run_pending_tasks().await;
         let pinned = self
@@ -239,10 +243,12 @@ impl Live {
             .filter_map(|s| s.live.as_ref())
             .map(|l| l.pinned_bytes())
             .sum();
+        let (parts, answers) = self.search.held().await;
         (
             self.objects.weighted_size(),
             self.layouts.weighted_size(),
             pinned,
+            parts + answers,
         )
     }
 

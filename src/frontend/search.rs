@@ -5,7 +5,7 @@
 //! byte-bounded cache (an eighth of `--cache-mb`), so memory stays bounded however large the
 //! archive; each answer is kept too, per generation and archive version, so a repeated query
 //! costs a cache lookup. A query the cache cannot answer is charged to the client's network's
-//! share ([`SEARCHES_PER_CLIENT`] a minute); past it, a 429.
+//! share ([`super::search_cache::SEARCHES_PER_CLIENT`] a minute); past it, a 429.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,98 +14,19 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 
 use super::app::App;
-use super::client::Shares;
 use super::layout::Prefs;
 use super::page::Page;
 use super::respond::{self, Error};
+use super::search_cache::{Part, load_docs, load_list, load_terms};
 use super::sites::LiveSite;
 use crate::render::search::{self as render, Hit, Results};
-use crate::search::{Doc, MANIFEST_NAME, Query, SearchManifest, Segment, Terms};
-use crate::store::{Store, StoreError};
+use crate::search::{Doc, MANIFEST_NAME, Query, Segment, Terms};
+use crate::store::StoreError;
 
 /// Results on a page.
 pub const PER_PAGE: usize = 20;
 /// The deepest page served: past it, a narrower query is the way on.
 pub const MAX_PAGE: usize = 50;
-/// Queries one client network may run a minute that no cached answer covers.
-pub const SEARCHES_PER_CLIENT: u32 = 60;
-
-/// A loaded part of the index.
-#[derive(Clone)]
-enum Part {
-    List(Arc<SearchManifest>),
-    Terms(Arc<Terms>),
-    Docs(Arc<Vec<Doc>>),
-    /// The headline archive, indexed here: it is small and admins edit it.
-    Archive(Arc<Terms>, Arc<Vec<Doc>>),
-}
-
-impl Part {
-    fn weight(&self) -> usize {
-        let docs = |d: &Vec<Doc>| {
-            d.iter()
-                .map(|d| {
-                    96 + d.title.len()
-                        + d.source.len()
-                        + d.link.as_ref().map_or(0, String::len)
-                        + d.summary.as_ref().map_or(0, String::len)
-                })
-                .sum::<usize>()
-        };
-        match self {
-            Part::List(m) => 256 * (m.sealed.len() + 1) + 64 * m.feeds.len(),
-            Part::Terms(t) => t.weight(),
-            Part::Docs(d) => docs(d),
-            Part::Archive(t, d) => t.weight() + docs(d),
-        }
-    }
-}
-
-/// An answer: site, generation, archive version, query as typed, page, JSON or the look.
-type AnswerKey = (String, u64, Option<String>, String, usize, Option<String>);
-
-/// The search side of a frontend: the index's parts and the answers, each bounded by weight.
-pub struct Search {
-    parts: moka::future::Cache<String, Part>,
-    answers: moka::future::Cache<AnswerKey, Arc<Page>>,
-    shares: Shares,
-}
-
-impl Search {
-    /// Holds at most `bytes`: seven eighths for the index, the rest for answers.
-    pub fn new(bytes: u64) -> Search {
-        Search {
-            parts: moka::future::Cache::builder()
-                .max_capacity(bytes / 8 * 7)
-                .weigher(|k: &String, p: &Part| weight(k.len() + p.weight()))
-                .build(),
-            answers: moka::future::Cache::builder()
-                .max_capacity(bytes / 8)
-                .weigher(|k: &AnswerKey, p: &Arc<Page>| weight(k.3.len() + p.weight()))
-                .build(),
-            shares: Shares::new(SEARCHES_PER_CLIENT),
-        }
-    }
-
-    /// Bytes held now (index parts, answers).
-    pub async fn held(&self) -> (u64, u64) {
-        self.parts.run_pending_tasks().await;
-        self.answers.run_pending_tasks().await;
-        (self.parts.weighted_size(), self.answers.weighted_size())
-    }
-
-    async fn part(
-        &self,
-        key: String,
-        load: impl Future<Output = Result<Part, StoreError>>,
-    ) -> Result<Part, Arc<StoreError>> {
-        self.parts.try_get_with(key, load).await
-    }
-}
-
-fn weight(bytes: usize) -> u32 {
-    bytes.try_into().unwrap_or(u32::MAX)
-}
 
 /// What a request asks: the query as typed (trimmed) and the page.
 #[derive(Debug, PartialEq, Eq)]
@@ -169,7 +90,7 @@ async fn answer(app: &App, req: Request, json: bool) -> Result<Response, Error> 
     };
     let name = site.entry.name.clone();
     let marker = app.live.headlines.archive_marker(&name);
-    let key: AnswerKey = (
+    let key: super::search_cache::AnswerKey = (
         name,
         site.manifest.generation,
         marker,
@@ -177,13 +98,13 @@ async fn answer(app: &App, req: Request, json: bool) -> Result<Response, Error> 
         asked.page,
         prefs.map(|p| p.encode()),
     );
-    if let Some(page) = app.search.answers.get(&key).await {
+    if let Some(page) = app.live.search.answers.get(&key).await {
         return Ok(respond::page(&page, headers, policy));
     }
     let who = super::client::client(&parts, &app.options.trusted_proxies);
     let now = Instant::now();
-    if !app.search.shares.take(who.addr, now) {
-        let wait = app.search.shares.wait(who.addr, now);
+    if !app.live.search.shares.take(who.addr, now) {
+        let wait = app.live.search.shares.wait(who.addr, now);
         return Err(Error::RateLimited {
             retry_after: wait.as_secs().max(1),
         });
@@ -218,7 +139,7 @@ async fn answer(app: &App, req: Request, json: bool) -> Result<Response, Error> 
         }
     };
     let page = Arc::new(page);
-    app.search.answers.insert(key, page.clone()).await;
+    app.live.search.answers.insert(key, page.clone()).await;
     Ok(respond::page(&page, headers, policy))
 }
 
@@ -231,7 +152,7 @@ async fn find(
     page: usize,
 ) -> Result<(Vec<Doc>, bool, bool), Arc<StoreError>> {
     let store = app.live.store();
-    let search = &app.search;
+    let search = &app.live.search;
     let list = match site.manifest.object(MANIFEST_NAME) {
         Some(object) => {
             let key = object.key.clone();
@@ -296,6 +217,7 @@ async fn archive(
     let key = format!("archive/{name}/{}", marker.unwrap_or_default());
     let title = site.entry.title.clone();
     let part = app
+        .live
         .search
         .part(key, async move {
             let docs = archive
@@ -318,38 +240,6 @@ async fn archive(
         Part::Archive(t, d) => Ok((t, d)),
         _ => unreachable!("an archive key holds an archive"),
     }
-}
-
-async fn fetch(store: &Store, key: &str) -> Result<bytes::Bytes, StoreError> {
-    store
-        .fetch_path(key)
-        .await?
-        .ok_or_else(|| StoreError::Missing {
-            key: key.to_string(),
-        })
-}
-
-async fn load_list(store: &Store, key: String) -> Result<Part, StoreError> {
-    let bytes = fetch(store, &key).await?;
-    let list =
-        SearchManifest::parse(&bytes).map_err(|source| StoreError::Corrupt { key, source })?;
-    Ok(Part::List(Arc::new(list)))
-}
-
-async fn load_terms(store: &Store, key: String) -> Result<Part, StoreError> {
-    let bytes = fetch(store, &key).await?;
-    let terms = Terms::decode(&bytes).map_err(|e| StoreError::Corrupt {
-        key,
-        source: <serde_json::Error as serde::de::Error>::custom(e.to_string()),
-    })?;
-    Ok(Part::Terms(Arc::new(terms)))
-}
-
-async fn load_docs(store: &Store, key: String) -> Result<Part, StoreError> {
-    let bytes = fetch(store, &key).await?;
-    let docs =
-        serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt { key, source })?;
-    Ok(Part::Docs(Arc::new(docs)))
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ async fn each_client_network_has_a_share_of_searches_and_answers_are_cached() {
     let store = memory_store();
     let (_server, _config) = published(&store, 1, 3).await;
     let app = app_on(&store, Options::default()).await;
-    let share = newsdesk::frontend::search::SEARCHES_PER_CLIENT as usize;
+    let share = newsdesk::frontend::search_cache::SEARCHES_PER_CLIENT as usize;
     for i in 0..share {
         let reply = get(&app, &format!("/api/search?q=story+{i}"), &[]).await;
         assert_eq!(reply.status, 200, "{i}");
