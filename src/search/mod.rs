@@ -193,7 +193,7 @@ pub async fn update(
         docs.retain(|d| d.at >= cutoff);
         docs.extend(new);
         // The oldest documents are sealed, so sealed segments cover spans of time.
-        docs.sort_by(|a, b| b.at.cmp(&a.at));
+        docs.sort_by_key(|d| std::cmp::Reverse(d.at));
         while docs.len() >= HEAD_DOCS {
             let sealed = docs.split_off(docs.len() - HEAD_DOCS);
             let seg = write(store, site, sealed, 0, &mut stats).await?;
