@@ -17,7 +17,8 @@
 //! 5. [`stories`]: entries telling the same story across sources (links, title likeness,
 //!    grouping), which the picker ranks and the page shows once.
 //! 6. The domain: [`headlines`] (the headline block and archive), [`picker`] (choosing
-//!    headlines), [`weather`] (forecasts per grid cell).
+//!    headlines), [`search`] (the search index in the bucket), [`weather`] (forecasts per
+//!    grid cell).
 //! 7. [`render`]: pages and JSON with minijinja.
 //! 8. The programs: [`fetcher`] (a pass, its steps, `run`, the report, the `headlines`
 //!    command) and [`frontend`] (axum: pages, reader layouts, weather API, metrics and the
@@ -41,6 +42,7 @@ pub mod stories;
 
 pub mod headlines;
 pub mod picker;
+pub mod search;
 pub mod weather;
 
 pub mod render;

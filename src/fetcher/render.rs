@@ -119,7 +119,8 @@ pub(super) async fn sites(
             grace: Duration::from_secs(site.gc_grace_secs),
         };
         let mut attempt = 1;
-        let published = loop {
+        let mut search_stats = publish::PublishStats::default();
+        let (published, search_index_now) = loop {
             let contents = match contents.take() {
                 Some(c) if attempt == 1 => c,
                 _ => site_contents(store, site, fresh).await?,
@@ -146,7 +147,16 @@ pub(super) async fn sites(
                 weather: weather.as_ref(),
                 headlines: crate::render::headlines::as_source(block),
             };
-            let publication = crate::render::publication(site, &inputs)?;
+            let mut publication = crate::render::publication(site, &inputs)?;
+            let index = search_index(store, site, config, &contents, &views, now).await?;
+            publication.objects.push(publish::Object {
+                name: crate::search::MANIFEST_NAME.to_string(),
+                label: None,
+                ext: "json",
+                bytes: index.manifest.to_bytes().into(),
+                compress: false,
+            });
+            search_stats.add(index.stats);
             match publish::publish_retrying(
                 store,
                 &publication,
@@ -160,10 +170,20 @@ pub(super) async fn sites(
                     tracing::info!(site = %site.name, key, attempt, "another publisher went first; rendering again on top of it");
                     attempt += 1;
                 }
-                other => break other?,
+                other => break (other?, index.manifest),
             }
         };
-        let stats = published.stats;
+        let mut stats = published.stats;
+        stats.add(search_stats);
+        // Segments the index no longer names go after the grace period, like old blobs.
+        if search_stats.objects_written > 0 {
+            match crate::search::sweep(store, name, &search_index_now, retention.grace, now).await {
+                Ok(n) => stats.objects_deleted += n,
+                Err(e) => summary.warnings.push(format!(
+                    "site {name}: deleting old search segments failed (the next pass tries again): {e}"
+                )),
+            }
+        }
         rendered.insert(name.to_string(), digest);
         match published.outcome {
             publish::Outcome::Live(generation) => {
@@ -192,6 +212,45 @@ pub(super) async fn sites(
         summary.state_objects_written += 1;
     }
     Ok(())
+}
+
+/// The site's search index with what its boxes show now (see [`crate::search`]): the
+/// entries of every source box, as the page shows them.
+async fn search_index(
+    store: &Store,
+    site: &SiteConfig,
+    config: &Config,
+    contents: &[FeedContent],
+    views: &[crate::render::SourceView],
+    now: DateTime<Utc>,
+) -> Result<crate::search::Update, StoreError> {
+    let previous = crate::search::previous(store, site.name.as_str()).await?;
+    let sources: Vec<crate::search::Source> = site
+        .feeds
+        .iter()
+        .zip(contents)
+        .zip(views)
+        .map(|((feed, content), view)| crate::search::Source {
+            feed_id: view.id.clone(),
+            title: &view.title,
+            entries: crate::render::shown_entries(
+                site,
+                feed,
+                content,
+                feed.history.unwrap_or(config.fetch.history),
+            )
+            .collect(),
+        })
+        .collect();
+    crate::search::update(
+        store,
+        site.name.as_str(),
+        &previous,
+        &sources,
+        site.archive_days,
+        now,
+    )
+    .await
 }
 
 /// The weather index, when a site of the pass shows weather: its cells' fetch times go into

@@ -45,6 +45,7 @@ pub type CacheLabel = [(&'static str, &'static str); 1];
 pub(super) const OBJECTS: CacheLabel = [("cache", "objects")];
 pub(super) const LAYOUTS: CacheLabel = [("cache", "layouts")];
 pub(super) const PINNED: CacheLabel = [("cache", "pinned")];
+pub(super) const SEARCH: CacheLabel = [("cache", "search")];
 
 /// Counters the bucket-facing side ([`Live`]) bumps and `/metrics` reads: each series is created here,
 /// once, so bumping one is an atomic add.
@@ -107,6 +108,8 @@ pub struct Live {
     pub counters: CacheCounters,
     /// The headline files: each site's current block and its archive.
     pub headlines: crate::frontend::headlines::Watch,
+    /// What `/search` holds: the index's parts and answers, and each client's share.
+    pub search: super::search_cache::Search,
     /// Asset names the generations this process loaded refer to: the only ones read from the
     /// bucket (older generations' too, for pages still open in browsers).
     assets_known: RwLock<HashSet<String>>,
@@ -139,11 +142,12 @@ pub const MAX_KNOWN_ASSETS: usize = 100_000;
 
 impl Live {
     /// `cache_bytes` bounds what the frontend holds of the bucket, whatever the number of
-    /// sites: half for pages pinned in memory, three eighths for the object cache (archived
-    /// pages included; a sixty-fourth of it for timelines), an eighth for assembled layouts.
+    /// sites: half for pages pinned in memory, a quarter for the object cache (archived pages
+    /// included; a sixty-fourth of the whole for timelines), an eighth for assembled layouts
+    /// and the last eighth for search (`super::search`).
     pub fn new(store: Store, cache_bytes: u64) -> Self {
         let objects = moka::future::Cache::builder()
-            .max_capacity(cache_bytes / 8 * 3 - cache_bytes / 64)
+            .max_capacity(cache_bytes / 4 - cache_bytes / 64)
             .weigher(|k: &String, v: &Arc<Page>| weight(k.len() + v.weight()))
             .build();
         let layouts = moka::future::Cache::builder()
@@ -173,6 +177,7 @@ impl Live {
             none_warned: Mutex::default(),
             counters: Default::default(),
             headlines: Default::default(),
+            search: super::search_cache::Search::new(cache_bytes / 8),
             assets_known: Default::default(),
         }
     }
@@ -250,9 +255,9 @@ impl Live {
         self.snapshot().index_read_at.map(|t| t.elapsed())
     }
 
-    /// Bytes held by the object and layout caches (after applying pending inserts, which moka
-    /// otherwise counts lazily).
-    pub async fn cache_bytes(&self) -> (u64, u64, u64) {
+    /// Bytes held by the object and layout caches, pinned pages and search (after applying
+    /// pending inserts, which moka otherwise counts lazily).
+    pub async fn cache_bytes(&self) -> (u64, u64, u64, u64) {
         self.objects.run_pending_tasks().await;
         self.layouts.run_pending_tasks().await;
         let pinned = self
@@ -262,10 +267,12 @@ impl Live {
             .filter_map(|s| s.live.as_ref())
             .map(|l| l.pinned_bytes())
             .sum();
+        let (parts, answers) = self.search.held().await;
         (
             self.objects.weighted_size(),
             self.layouts.weighted_size(),
             pinned,
+            parts + answers,
         )
     }
 

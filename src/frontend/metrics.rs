@@ -27,7 +27,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 
-use super::live::{CacheLabel, LAYOUTS, Live, OBJECTS, PINNED};
+use super::live::{CacheLabel, LAYOUTS, Live, OBJECTS, PINNED, SEARCH};
 
 /// The label of requests no route matched, so a scanner cannot grow the label set.
 const OTHER: &str = "other";
@@ -127,7 +127,7 @@ impl Metrics {
         );
         registry.register(
             "newsdesk_cache_bytes",
-            "Bytes held, by cache: pinned live pages, objects, assembled layouts (together within --cache-mb)",
+            "Bytes held, by cache: pinned live pages, objects, assembled layouts, search (together within --cache-mb)",
             cache_bytes.clone(),
         );
         registry.register(
@@ -190,12 +190,13 @@ impl Metrics {
     /// Every series, in the Prometheus text format.
     fn encode(
         &self,
-        (objects, layouts, pinned): (u64, u64, u64),
+        (objects, layouts, pinned, search): (u64, u64, u64, u64),
     ) -> Result<String, std::fmt::Error> {
         let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.cache_bytes.get_or_create(&OBJECTS).set(bytes(objects));
         self.cache_bytes.get_or_create(&LAYOUTS).set(bytes(layouts));
         self.cache_bytes.get_or_create(&PINNED).set(bytes(pinned));
+        self.cache_bytes.get_or_create(&SEARCH).set(bytes(search));
         let mut out = String::with_capacity(8192);
         prometheus_text::encode(&mut out, &self.registry)?;
         Ok(out)
@@ -422,7 +423,7 @@ mod tests {
             other.buckets.iter().map(|b| b.load(Relaxed)).sum::<u64>(),
             2
         );
-        let text = m.encode((0, 0, 0)).unwrap();
+        let text = m.encode((0, 0, 0, 0)).unwrap();
         assert!(
             text.contains("newsdesk_http_requests_total{route=\"other\",status=\"404\"} 1"),
             "{text}"

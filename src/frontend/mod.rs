@@ -23,6 +23,8 @@ pub mod old_headlines;
 pub mod page;
 pub mod respond;
 pub mod routes;
+pub mod search;
+pub mod search_cache;
 pub mod serve;
 pub mod settings;
 pub mod sites;

@@ -21,7 +21,7 @@ use super::layout::{self, Prefs};
 use super::live::LayoutError;
 use super::respond::{self, Error};
 use super::sites::LiveSite;
-use super::{admin, at, metrics, old_headlines, page, settings, weather};
+use super::{admin, at, metrics, old_headlines, page, search, settings, weather};
 use crate::render::names;
 
 /// Every image a page shows is a copy in the bucket, served from `/assets/` (logos, headline
@@ -38,7 +38,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Every route; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
     let timeout = app.options.request_timeout;
-    let routes: [(&'static str, MethodRouter<Arc<App>>); 9] = [
+    let routes: [(&'static str, MethodRouter<Arc<App>>); 11] = [
         ("/", get(index)),
         ("/assets/{name}", get(asset)),
         ("/config", get(settings::show).post(settings::save)),
@@ -48,6 +48,8 @@ pub fn router(app: Arc<App>) -> Router {
         ),
         ("/old_headlines", get(old_headlines::handler)),
         ("/at/{when}", get(at::handler)),
+        ("/search", get(search::page)),
+        ("/api/search", get(search::api)),
         ("/healthz", get(healthz)),
         ("/readyz", get(public_readyz)),
         ("/metrics", get(public_metrics)),
@@ -333,6 +335,8 @@ mod tests {
             ("/api/weather", "/api/weather"),
             ("/old_headlines", "/old_headlines"),
             ("/at/2026-11-30", "/at/{when}"),
+            ("/search?q=x", "/search"),
+            ("/api/search?q=x", "/api/search"),
             ("/healthz", "/healthz"),
             ("/readyz", "/readyz"),
             ("/admin/login", ADMIN_LABEL),

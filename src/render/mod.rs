@@ -21,10 +21,13 @@ pub mod choices;
 mod contrast;
 pub mod feeds;
 pub mod headlines;
+pub mod search;
 pub mod site_files;
 pub mod stories;
 mod view;
-pub use view::{Article, EntryView, SourceView, StoryMark, public_url, source_view};
+pub use view::{
+    Article, EntryView, SourceView, StoryMark, public_url, shown_entries, source_view,
+};
 pub mod weather;
 
 /// Entries shown per page of a source box.

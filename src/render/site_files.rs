@@ -13,11 +13,11 @@ pub const FAVICON: &[u8] = include_bytes!("../../assets/favicon.ico");
 /// The paths of the site's pages, for the sitemap.
 const PAGES: &[&str] = &[""];
 
-/// `/robots.txt`: the pages are for everyone; settings, the admin and the API are not for
-/// search engines.
+/// `/robots.txt`: the pages are for everyone; settings, the admin, the API and search
+/// results (endless, and rate-limited per client) are not for search engines.
 pub fn robots(base: &Url) -> Vec<u8> {
     format!(
-        "User-agent: *\nDisallow: /config\nDisallow: /admin/\nDisallow: /api/\n\nSitemap: {base}sitemap.xml\n"
+        "User-agent: *\nDisallow: /config\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\n\nSitemap: {base}sitemap.xml\n"
     )
     .into_bytes()
 }

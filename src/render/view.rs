@@ -118,11 +118,7 @@ pub fn source_view(
         error: error.map(|e| e.message.clone()),
         error_reason: error.map(|e| e.reason()),
         error_kind: error.map(|e| e.kind.clone()),
-        entries: content
-            .entries
-            .iter()
-            .filter(|e| site.shows(feed, &e.title, e.link.as_deref()))
-            .take(history)
+        entries: shown_entries(site, feed, content, history)
             .map(|e| EntryView {
                 title: e.title.clone(),
                 link: e.link.clone(),
@@ -132,6 +128,21 @@ pub fn source_view(
             })
             .collect(),
     }
+}
+
+/// The entries `site` shows of `feed`: its newest `history` that the site's rules let through.
+/// The source box's and the search index's.
+pub fn shown_entries<'a>(
+    site: &'a SiteConfig,
+    feed: &'a FeedConfig,
+    content: &'a FeedContent,
+    history: usize,
+) -> impl Iterator<Item = &'a crate::model::Entry> + 'a {
+    content
+        .entries
+        .iter()
+        .filter(|e| site.shows(feed, &e.title, e.link.as_deref()))
+        .take(history)
 }
 
 /// `url` if it may be published: not when its host is a loopback, private, link-local or

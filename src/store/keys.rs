@@ -7,6 +7,9 @@
 //! sites/<site>/blobs/<sha256>.<ext>[.br|.gz]  pages, fragments, JSON: immutable, content-addressed
 //! sites/<site>/timeline.json                  when each kept generation was published (GC keeps it)
 //! assets/<name>.<sha256>.<ext>[.br|.gz]       CSS/JS/images: immutable, shared by all sites
+//! sites/<site>/search/<sha256>.terms|.json   search segments (terms part, documents part):
+//!                                             immutable, named by the generation's search.json,
+//!                                             kept by their own retention (crate::search)
 //! state/feeds/<feed-id>.json                  one feed's entries: rewritten only when they change
 //! state/fetch/<deployment>/<shard>.json       validators, schedule and health of one deployment's
 //!                                             share of the feeds, and the digest each site was
@@ -50,6 +53,11 @@ pub enum Key {
     },
     /// `name` is the hashed file name, with an optional `.br`/`.gz` suffix.
     Asset(String),
+    /// A search segment's part: `name` is `<hash>.terms` or `<hash>.json`.
+    SearchPart {
+        site: String,
+        name: String,
+    },
     FeedContent(String),
     /// `deployment/shard`, e.g. `3f2a9c1d/0-of-1`.
     FetchState(String),
@@ -101,6 +109,12 @@ impl Key {
         format!("sites/{site}/blobs/")
     }
 
+    /// A site's search segments (see `crate::search`): outside `blobs/`, so the generations'
+    /// garbage collection leaves them to the search index's own retention.
+    pub fn search_prefix(site: &str) -> String {
+        format!("sites/{site}/search/")
+    }
+
     /// Everything a site has in the bucket.
     pub fn site_prefix(site: &str) -> String {
         format!("sites/{site}/")
@@ -143,7 +157,7 @@ impl Key {
 
     fn file_name(&self) -> &str {
         match self {
-            Key::Blob { name, .. } | Key::Asset(name) => name,
+            Key::Blob { name, .. } | Key::Asset(name) | Key::SearchPart { name, .. } => name,
             _ => "x.json",
         }
     }
@@ -172,6 +186,7 @@ impl Key {
         match self {
             Key::Blob { .. }
             | Key::Asset(_)
+            | Key::SearchPart { .. }
             | Key::Generation(..)
             | Key::BlockVersion { .. }
             | Key::ArchiveBatch { .. }
@@ -213,6 +228,7 @@ impl std::fmt::Display for Key {
             Key::Timeline(site) => write!(f, "sites/{site}/timeline.json"),
             Key::Blob { site, name } => write!(f, "sites/{site}/blobs/{name}"),
             Key::Asset(name) => write!(f, "assets/{name}"),
+            Key::SearchPart { site, name } => write!(f, "sites/{site}/search/{name}"),
             Key::FeedContent(id) => write!(f, "state/feeds/{id}.json"),
             Key::FetchState(label) => write!(f, "state/fetch/{label}.json"),
             Key::Tombstone(site) => write!(f, "removed/{site}.json"),

@@ -15,6 +15,7 @@ mod choices;
 mod page;
 mod paging;
 mod stories;
+mod search;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;

@@ -11,4 +11,5 @@ mod support;
 
 mod cluster;
 mod publish_kill;
+mod search;
 mod store_conformance;

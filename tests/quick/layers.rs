@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["fetch"],
     &["feed"],
     &["stories"],
-    &["headlines", "picker", "weather"],
+    &["headlines", "picker", "search", "weather"],
     &["render"],
     &["fetcher", "frontend"],
 ];

@@ -26,6 +26,7 @@ mod pipeline;
 mod reader_prefs;
 mod scale;
 mod scrape;
+mod search;
 mod security;
 mod shared_bucket;
 mod store_conformance;

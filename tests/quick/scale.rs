@@ -288,11 +288,20 @@ async fn a_frontend_holds_no_more_than_its_cache_whatever_the_number_of_sites() 
         assert_eq!(status, 200, "site{s}");
         assert!(body.contains(&format!("s{s}f0 story number 4 ")), "site{s}");
     }
-    let (objects, layouts, pinned) = app.live.cache_bytes().await;
+    // Searching every site loads its index parts into the search eighth of the cache.
+    for s in 0..sites {
+        for q in ["story", "number 4", "s1f0 sto"] {
+            let path = format!("/api/search?q={}", q.replace(' ', "+"));
+            let reply = get_on(&app, &format!("site{s}.example"), &path, &[]).await;
+            assert_eq!(reply.status, 200, "site{s} {q}");
+        }
+    }
+    let (objects, layouts, pinned, search) = app.live.cache_bytes().await;
     assert!(pinned <= 128 * 1024, "pinned {pinned}");
     assert!(pinned > 0, "what fits is pinned");
+    assert!(search > 0 && search <= 32 * 1024, "search {search}");
     assert!(
-        objects + layouts + pinned <= 256 * 1024,
-        "{objects} {layouts} {pinned}"
+        objects + layouts + pinned + search <= 256 * 1024,
+        "{objects} {layouts} {pinned} {search}"
     );
 }

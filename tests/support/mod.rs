@@ -13,6 +13,7 @@ pub mod formats;
 pub mod http;
 pub mod install;
 pub mod rng;
+pub mod search;
 pub mod site;
 pub mod systemd;
 pub mod time_travel;

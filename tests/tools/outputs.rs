@@ -212,6 +212,8 @@ async fn pages_have_no_html_validator_errors() {
         ("config.html", "/config", "nd_prefs=sepia.serif.u"),
         ("reader.html", "/", "nd_prefs=contrast.mono.u"),
         ("empty-layout.html", "/", hidden_all.as_str()),
+        ("search.html", "/search?q=alpha+sto", "nd_prefs=dark.sans.n"),
+        ("search-box.html", "/search", ""),
     ] {
         let headers: Vec<(&str, &str)> = if cookie.is_empty() {
             vec![]

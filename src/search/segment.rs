@@ -1,0 +1,340 @@
+//! One segment of the index: a batch of documents, newest first, and the term dictionary over
+//! their words. Stored as two immutable objects, so a query reads only the small part until it
+//! knows which documents it shows:
+//!
+//! - **terms** (`.terms`): `NDS1`, the document count, each document's time (i64 seconds,
+//!   little-endian; newest first), the length of the term dictionary and the dictionary (an
+//!   [`fst::Map`] from each folded word to the offset of its postings), then the postings: per
+//!   term a varint count and the varint gaps between its ascending document numbers.
+//! - **docs** (`.json`): the documents as a JSON array, in the same order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use fst::{Automaton, IntoStreamer, Streamer};
+use serde::{Deserialize, Serialize};
+
+use super::fold;
+
+const MAGIC: &[u8; 4] = b"NDS1";
+
+/// Terms a prefix (the query's last word) expands to in one segment, at most.
+pub const MAX_EXPANSIONS: usize = 256;
+
+/// One searchable thing the site has shown: an entry of a source box or an archived headline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doc {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The source box's title, or the site's title for a headline.
+    pub source: String,
+    /// When it was published (or first seen, when undated): results are newest first by it.
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// An archived headline rather than an entry of a source box.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub headline: bool,
+}
+
+impl Doc {
+    /// The words it is found by: its title's and its summary's.
+    fn words(&self) -> Vec<String> {
+        let mut w = fold::words(&self.title);
+        if let Some(s) = &self.summary {
+            w.extend(fold::words(s));
+        }
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+}
+
+/// A segment's documents (newest first) with its dictionary built.
+pub struct Segment {
+    pub docs: Vec<Doc>,
+    pub terms: Terms,
+}
+
+impl Segment {
+    /// Indexes `docs` (in any order: they are sorted newest first).
+    pub fn build(mut docs: Vec<Doc>) -> Segment {
+        docs.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.title.cmp(&b.title)));
+        let mut by_term: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            for w in doc.words() {
+                by_term.entry(w).or_default().push(i as u32);
+            }
+        }
+        let mut postings = vec![];
+        let mut builder = fst::MapBuilder::memory();
+        for (term, ids) in &by_term {
+            builder
+                .insert(term, postings.len() as u64)
+                .expect("terms come sorted from the BTreeMap");
+            put_varint(&mut postings, ids.len() as u64);
+            let mut last = 0;
+            for &id in ids {
+                put_varint(&mut postings, u64::from(id - last));
+                last = id;
+            }
+        }
+        let map = builder.into_map();
+        let at = docs.iter().map(|d| d.at.timestamp()).collect();
+        Segment {
+            docs,
+            terms: Terms { at, map, postings },
+        }
+    }
+
+    /// The two stored objects: terms, docs.
+    pub fn encode(&self) -> (Vec<u8>, Vec<u8>) {
+        let docs = serde_json::to_vec(&self.docs).expect("plain data serializes");
+        (self.terms.encode(), docs)
+    }
+}
+
+/// The terms part of a segment, as a query uses it.
+pub struct Terms {
+    /// Each document's time in seconds, newest first.
+    pub at: Vec<i64>,
+    map: fst::Map<Vec<u8>>,
+    postings: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a search segment: {0}")]
+pub struct Corrupt(&'static str);
+
+/// What a query asks for: every word but the last exactly, the last as a prefix too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Query {
+    pub words: Vec<String>,
+}
+
+impl Terms {
+    fn encode(&self) -> Vec<u8> {
+        let fst = self.map.as_fst().as_bytes();
+        let mut out = Vec::with_capacity(12 + self.at.len() * 8 + fst.len() + self.postings.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(self.at.len() as u32).to_le_bytes());
+        for t in &self.at {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        out.extend_from_slice(&(fst.len() as u32).to_le_bytes());
+        out.extend_from_slice(fst);
+        out.extend_from_slice(&self.postings);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Terms, Corrupt> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or(Corrupt("no magic"))?;
+        let (n, rest) = take_u32(rest)?;
+        let (times, rest) = rest
+            .split_at_checked(n as usize * 8)
+            .ok_or(Corrupt("times cut short"))?;
+        let at = times
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8")))
+            .collect();
+        let (len, rest) = take_u32(rest)?;
+        let (fst, postings) = rest
+            .split_at_checked(len as usize)
+            .ok_or(Corrupt("dictionary cut short"))?;
+        let map = fst::Map::new(fst.to_vec()).map_err(|_| Corrupt("bad dictionary"))?;
+        Ok(Terms {
+            at,
+            map,
+            postings: postings.to_vec(),
+        })
+    }
+
+    /// Bytes held in memory.
+    pub fn weight(&self) -> usize {
+        self.at.len() * 8 + self.map.as_fst().as_bytes().len() + self.postings.len()
+    }
+
+    /// The documents matching `query`, ascending (so newest first). `budget` is the postings a
+    /// query may still decode: each decoded one takes one, and at zero the rest is skipped.
+    pub fn matches(&self, query: &Query, budget: &mut usize) -> Vec<u32> {
+        let Some((last, rest)) = query.words.split_last() else {
+            return vec![];
+        };
+        let mut lists: Vec<Vec<u32>> = Vec::with_capacity(query.words.len());
+        for w in rest {
+            match self.map.get(w) {
+                Some(offset) => lists.push(self.postings_at(offset, budget)),
+                None => return vec![],
+            }
+        }
+        // The last word is a prefix once it has two characters: one letter would match most
+        // of the dictionary.
+        let last_list = if last.chars().count() >= 2 {
+            let matcher = fst::automaton::Str::new(last).starts_with();
+            let mut stream = self.map.search(matcher).into_stream();
+            let mut union = vec![];
+            let mut expansions = 0;
+            while let Some((_, offset)) = stream.next() {
+                if expansions == MAX_EXPANSIONS || *budget == 0 {
+                    break;
+                }
+                expansions += 1;
+                union.extend(self.postings_at(offset, budget));
+            }
+            union.sort_unstable();
+            union.dedup();
+            union
+        } else {
+            match self.map.get(last) {
+                Some(offset) => self.postings_at(offset, budget),
+                None => vec![],
+            }
+        };
+        lists.push(last_list);
+        lists.sort_by_key(Vec::len);
+        let mut out = lists.swap_remove(0);
+        for other in &lists {
+            out.retain(|id| other.binary_search(id).is_ok());
+        }
+        out
+    }
+
+    fn postings_at(&self, offset: u64, budget: &mut usize) -> Vec<u32> {
+        let mut pos = offset as usize;
+        let Some(count) = get_varint(&self.postings, &mut pos) else {
+            return vec![];
+        };
+        let take = (count as usize).min(*budget);
+        *budget -= take;
+        let mut out = Vec::with_capacity(take);
+        let mut id = 0u64;
+        for _ in 0..take {
+            let Some(gap) = get_varint(&self.postings, &mut pos) else {
+                break;
+            };
+            id += gap;
+            if id as usize >= self.at.len() {
+                break;
+            }
+            out.push(id as u32);
+        }
+        out
+    }
+}
+
+fn take_u32(bytes: &[u8]) -> Result<(u32, &[u8]), Corrupt> {
+    let (n, rest) = bytes.split_at_checked(4).ok_or(Corrupt("cut short"))?;
+    Ok((u32::from_le_bytes(n.try_into().expect("4 bytes")), rest))
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn get_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        n |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(n);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn doc(title: &str, hours_ago: i64) -> Doc {
+        Doc {
+            title: title.into(),
+            link: Some(format!("https://example.org/{}", title.len())),
+            source: "Source".into(),
+            at: DateTime::from_timestamp(1_800_000_000 - hours_ago * 3600, 0).unwrap(),
+            summary: None,
+            headline: false,
+        }
+    }
+
+    fn q(text: &str) -> Query {
+        Query {
+            words: fold::words(text),
+        }
+    }
+
+    fn found(terms: &Terms, docs: &[Doc], text: &str) -> Vec<String> {
+        terms
+            .matches(&q(text), &mut usize::MAX.clone())
+            .into_iter()
+            .map(|i| docs[i as usize].title.clone())
+            .collect()
+    }
+
+    #[test]
+    fn words_match_all_of_them_newest_first_with_the_last_as_a_prefix() {
+        let mut with_summary = doc("Quiet release", 5);
+        with_summary.summary = Some("Kernel maintainers say little".into());
+        let seg = Segment::build(vec![
+            doc("Linux kernel 6.12 released", 3),
+            doc("Kernel bug in Café driver", 1),
+            doc("Rust in the kernel", 2),
+            with_summary,
+        ]);
+        let (terms, docs) = seg.encode();
+        let terms = Terms::decode(&terms).unwrap();
+        let docs: Vec<Doc> = serde_json::from_slice(&docs).unwrap();
+        assert_eq!(
+            found(&terms, &docs, "KERNEL"),
+            [
+                "Kernel bug in Café driver",
+                "Rust in the kernel",
+                "Linux kernel 6.12 released",
+                "Quiet release"
+            ]
+        );
+        assert_eq!(found(&terms, &docs, "cafe"), ["Kernel bug in Café driver"]);
+        assert_eq!(
+            found(&terms, &docs, "kernel rel"),
+            ["Linux kernel 6.12 released", "Quiet release"],
+            "the last word is a prefix: released, release"
+        );
+        assert_eq!(
+            found(&terms, &docs, "rel kernel"),
+            Vec::<String>::new(),
+            "only the last word"
+        );
+        assert_eq!(found(&terms, &docs, "maintainers"), ["Quiet release"]);
+        assert!(
+            found(&terms, &docs, "k").is_empty(),
+            "one letter is no prefix"
+        );
+        assert!(found(&terms, &docs, "").is_empty());
+    }
+
+    #[test]
+    fn the_budget_bounds_postings_work() {
+        let docs: Vec<Doc> = (0..1000).map(|i| doc(&format!("common {i}"), i)).collect();
+        let terms = Segment::build(docs).terms;
+        let mut budget = 10;
+        assert_eq!(terms.matches(&q("common"), &mut budget).len(), 10);
+        assert_eq!(budget, 0);
+    }
+
+    #[test]
+    fn garbage_is_refused_not_panicked_on() {
+        assert!(Terms::decode(b"").is_err());
+        assert!(Terms::decode(b"NDS1\xff\xff\xff\xff").is_err());
+        let good = Segment::build(vec![doc("a b", 1)]).encode().0;
+        for cut in 0..good.len() {
+            let _ = Terms::decode(&good[..cut]);
+        }
+    }
+}
