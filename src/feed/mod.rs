@@ -10,13 +10,13 @@ pub mod merge;
 pub mod scrape;
 mod text;
 
-pub use text::{MAX_TITLE_CHARS, clean_text};
+pub use text::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::model::Entry;
+use crate::model::{Entry, Thumbnail};
 use feed_rs::model::FeedType;
 
 /// A feed as parsed: its own metadata and its entries in document order.
@@ -57,6 +57,10 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         feed = read(titled.as_bytes(), base)?;
     }
     let site_url = pick_link(&feed.links, base);
+    // feed-rs does not read JSON Feed's `image`: read here, by item id, when there is one.
+    let json_images = (feed.feed_type == FeedType::JSON)
+        .then(|| formats::json_images(bytes, base))
+        .flatten();
     let read_by_parser = feed.entries.len();
     let entries: Vec<Entry> = feed
         .entries
@@ -74,6 +78,10 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 title
             };
             let id = entry_id(&e.id, link.as_deref(), &title, given_date);
+            let summary = entry_summary(&e, &title);
+            let image = entry_image(&e, base)
+                .or_else(|| json_images.as_ref()?.get(e.id.as_str()).cloned())
+                .map(Thumbnail::offered);
             Some(Entry {
                 id,
                 title,
@@ -83,7 +91,8 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 // seen, so the next fetch does not move it again.
                 published: given_date.map(|d| d.min(now)),
                 first_seen: now,
-                summary: None,
+                summary,
+                image,
             })
         })
         .collect();
@@ -203,6 +212,50 @@ fn entry_title(e: &feed_rs::model::Entry) -> String {
         .find(|t| !t.is_empty())
         .or_else(from_content)
         .unwrap_or_default()
+}
+
+/// The entry's summary: its description or summary, else its content, as plain text
+/// ([`text::summary`]); `None` when both are only markup or repeat the title.
+fn entry_summary(e: &feed_rs::model::Entry, title: &str) -> Option<String> {
+    e.summary
+        .as_ref()
+        .and_then(|s| {
+            let is_html = s.content_type.subty().as_str().contains("html");
+            text::summary(&s.content, is_html, title)
+        })
+        .or_else(|| {
+            let c = e.content.as_ref()?;
+            let is_html = c.content_type.subty().as_str().contains("html");
+            text::summary(c.body.as_deref()?, is_html, title)
+        })
+}
+
+/// The image a feed offers for an entry, absolute http(s): a `media:thumbnail`, else a
+/// `media:content` or `<enclosure>` that is an image (by its type, else by its file name).
+fn entry_image(e: &feed_rs::model::Entry, base: &Url) -> Option<String> {
+    let thumbnail = e
+        .media
+        .iter()
+        .flat_map(|m| &m.thumbnails)
+        .find_map(|t| safe_link(&t.image.uri, base));
+    thumbnail.or_else(|| {
+        e.media.iter().flat_map(|m| &m.content).find_map(|c| {
+            let url = c.url.as_ref()?;
+            let image = match &c.content_type {
+                Some(t) => t.ty() == "image" && !t.subty().as_str().contains("svg"),
+                None => has_image_name(url.path()),
+            };
+            image.then(|| safe_link(url.as_str(), base)).flatten()
+        })
+    })
+}
+
+/// Whether a URL path names a raster image file.
+fn has_image_name(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
