@@ -138,6 +138,8 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
                 title: e.title,
                 link: e.link,
                 published: e.published,
+                summary: e.summary,
+                image: None,
             })
             .collect(),
     }

@@ -565,6 +565,94 @@ mod tests {
         );
     }
 
+    fn summaries(f: &ParsedFeed) -> Vec<Option<&str>> {
+        f.entries.iter().map(|e| e.summary.as_deref()).collect()
+    }
+
+    fn images(f: &ParsedFeed) -> Vec<Option<&str>> {
+        f.entries
+            .iter()
+            .map(|e| e.image.as_ref().map(|i| i.source.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn summaries_come_from_description_summary_or_content() {
+        let items = r#"<item><guid>1</guid><title>One</title><description>&lt;p&gt;First &amp;amp; &lt;b&gt;best&lt;/b&gt;.&lt;/p&gt;</description></item>
+            <item xmlns:content="http://purl.org/rss/1.0/modules/content/"><guid>2</guid><title>Two</title><content:encoded><![CDATA[<p>From the <i>content</i>.</p>]]></content:encoded></item>
+            <item><guid>3</guid><title>Three</title><description><![CDATA[<img src="x.png"><br/>]]></description></item>
+            <item><guid>4</guid><title>Four</title><description>Four</description></item>
+            <item><guid>5</guid><description>Only a description</description></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(
+            summaries(&f),
+            [
+                Some("First & best."),
+                Some("From the content."),
+                None,
+                None,
+                None
+            ],
+            "markup only, the title again, or the description that became the title: none"
+        );
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>a</id><title>A</title><summary type="html">&lt;p&gt;Atom &lt;em&gt;summary&lt;/em&gt;&lt;/p&gt;</summary><content type="html">Longer content</content></entry>
+            <entry><id>b</id><title>B</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>XHTML <b>content</b></p></div></content></entry></feed>"#;
+        let f = parse(atom.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(summaries(&f), [Some("Atom summary"), Some("XHTML content")]);
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"1","title":"S","summary":"The summary","content_text":"The text"},
+            {"id":"2","title":"H","content_html":"<p>The <b>HTML</b></p>"},
+            {"id":"3","title":"T","content_text":"Only text"}]}"#;
+        let f = parse(json.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            summaries(&f),
+            [Some("The summary"), Some("The HTML"), Some("Only text")]
+        );
+    }
+
+    #[test]
+    fn images_come_from_media_enclosures_and_json_feed() {
+        let items = r#"<item><guid>1</guid><title>Thumb</title><media:thumbnail url="/t/1.jpg" width="120" height="80"/><media:content url="https://e.org/big.jpg" type="image/jpeg"/></item>
+            <item><guid>2</guid><title>Content</title><media:content url="https://e.org/2.png" medium="image"/></item>
+            <item><guid>3</guid><title>Typed</title><media:content url="https://e.org/photo?id=3" type="image/webp"/></item>
+            <item><guid>4</guid><title>Enclosure</title><enclosure url="https://e.org/4.gif" length="100" type="image/gif"/></item>
+            <item><guid>5</guid><title>Podcast</title><enclosure url="https://e.org/5.mp3" length="100" type="audio/mpeg"/></item>
+            <item><guid>6</guid><title>Vector</title><enclosure url="https://e.org/6.svg" length="100" type="image/svg+xml"/></item>
+            <item><guid>7</guid><title>Script</title><media:thumbnail url="javascript:alert(1)"/></item>"#;
+        let doc = rss(items);
+        let doc = String::from_utf8(doc).unwrap().replace(
+            "<rss version=\"2.0\">",
+            "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\">",
+        );
+        let f = parse(doc.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            images(&f),
+            [
+                Some("https://example.org/t/1.jpg"),
+                Some("https://e.org/2.png"),
+                Some("https://e.org/photo?id=3"),
+                Some("https://e.org/4.gif"),
+                None,
+                None,
+                None
+            ]
+        );
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"1","title":"I","image":"/img/1.png"},
+            {"id":"2","title":"B","banner_image":"https://j.org/b.jpg"},
+            {"id":"3","title":"N"}]}"#;
+        let f = parse(json.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            images(&f),
+            [
+                Some("https://example.org/img/1.png"),
+                Some("https://j.org/b.jpg"),
+                None
+            ]
+        );
+    }
+
     fn titles(f: &ParsedFeed) -> Vec<&str> {
         f.entries.iter().map(|e| e.title.as_str()).collect()
     }

@@ -102,6 +102,8 @@ pub fn as_source(current: Option<&BlockVersion>) -> Option<crate::render::Source
                 title: i.title.clone(),
                 link: Some(i.url.clone()),
                 published: Some(when),
+                summary: None,
+                image: None,
             })
             .collect(),
     })
