@@ -61,11 +61,17 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
     let json_images = (feed.feed_type == FeedType::JSON)
         .then(|| formats::json_images(bytes, base))
         .flatten();
+    // Nor a lone `media:thumbnail`: read here, by position, when the items counted match.
+    let thumbnails = (feed.feed_type != FeedType::JSON)
+        .then(|| formats::media_thumbnails(rewritten.as_deref().map_or(bytes, str::as_bytes)))
+        .flatten()
+        .filter(|t| t.len() == feed.entries.len());
     let read_by_parser = feed.entries.len();
     let entries: Vec<Entry> = feed
         .entries
         .into_iter()
-        .filter_map(|e| {
+        .enumerate()
+        .filter_map(|(i, e)| {
             let title = entry_title(&e);
             let link = pick_link(&e.links, base).or_else(|| permalink(&e.id));
             if title.is_empty() && link.is_none() {
@@ -81,6 +87,7 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
             let summary = entry_summary(&e, &title);
             let image = entry_image(&e, base)
                 .or_else(|| json_images.as_ref()?.get(e.id.as_str()).cloned())
+                .or_else(|| safe_link(thumbnails.as_ref()?.get(i)?.as_deref()?, base))
                 .map(Thumbnail::offered);
             Some(Entry {
                 id,
@@ -619,7 +626,8 @@ mod tests {
             <item><guid>4</guid><title>Enclosure</title><enclosure url="https://e.org/4.gif" length="100" type="image/gif"/></item>
             <item><guid>5</guid><title>Podcast</title><enclosure url="https://e.org/5.mp3" length="100" type="audio/mpeg"/></item>
             <item><guid>6</guid><title>Vector</title><enclosure url="https://e.org/6.svg" length="100" type="image/svg+xml"/></item>
-            <item><guid>7</guid><title>Script</title><media:thumbnail url="javascript:alert(1)"/></item>"#;
+            <item><guid>7</guid><title>Script</title><media:thumbnail url="javascript:alert(1)"/></item>
+            <item><guid>8</guid><title>Lone</title><media:thumbnail url="https://e.org/8.jpg?w=240&amp;h=135" width="240"/></item>"#;
         let doc = rss(items);
         let doc = String::from_utf8(doc).unwrap().replace(
             "<rss version=\"2.0\">",
@@ -635,7 +643,8 @@ mod tests {
                 Some("https://e.org/4.gif"),
                 None,
                 None,
-                None
+                None,
+                Some("https://e.org/8.jpg?w=240&h=135")
             ]
         );
         let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[

@@ -30,4 +30,5 @@ mod shared_bucket;
 mod store_conformance;
 mod sync_report;
 mod systemd_units;
+mod thumbnails;
 mod weather;
