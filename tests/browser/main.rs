@@ -13,6 +13,7 @@ mod admin;
 mod choices;
 mod page;
 mod paging;
+mod summaries;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;
