@@ -414,6 +414,31 @@ title = "LWN"
     }
 
     #[test]
+    fn images_are_off_unless_the_feed_or_its_site_says_so() {
+        let c = parse(MINIMAL, "test.toml").unwrap();
+        assert!(!c.sites[0].images(&c.sites[0].feeds[0]), "off by default");
+        let c = parse(&feed_with("images = true\n"), "test.toml").unwrap();
+        assert!(c.sites[0].images(&c.sites[0].feeds[0]));
+        let site_on = feed_with("images = false\n").replacen(
+            "[[sites.feeds]]",
+            "images = true\n\n[[sites.feeds]]",
+            1,
+        );
+        let c = parse(&site_on, "test.toml").unwrap();
+        assert!(c.sites[0].images, "the site's key");
+        assert!(
+            !c.sites[0].images(&c.sites[0].feeds[0]),
+            "the feed's setting wins"
+        );
+        let e = err(&feed_with("images = \"yes\"\n"));
+        assert!(
+            e.starts_with("config test.toml:")
+                && e.contains("sites[0].feeds[0].images: invalid type"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_bad_pattern_is_named_at_its_key() {
         assert_eq!(
             err(&feed_with("keep = \"(unclosed\"\n")),

@@ -219,7 +219,9 @@ mod tests {
         );
         let e = err(&with("item = \"li\"\ntitle = \"a\"\nimage = \"img[\"\n"));
         assert!(
-            e.starts_with("config t.toml:10:9: sites[0].feeds[0].scrape.image: \"img[\" is not a CSS selector"),
+            e.starts_with(
+                "config t.toml:10:9: sites[0].feeds[0].scrape.image: \"img[\" is not a CSS selector"
+            ),
             "{e}"
         );
     }

@@ -264,7 +264,8 @@ pub(super) fn media_thumbnails(bytes: &[u8]) -> Option<Vec<Option<String>>> {
                 }
             }
             Some(_) if name == "thumbnail" => {
-                let media = matches!(&resolved, ResolveResult::Bound(ns) if ns.into_inner() == MEDIA_RSS);
+                let media =
+                    matches!(&resolved, ResolveResult::Bound(ns) if ns.into_inner() == MEDIA_RSS);
                 if let (true, Some(last @ None)) = (media, out.last_mut()) {
                     *last = attribute(e, "url")
                         .map(|u| html_escape::decode_html_entities(&u).into_owned());

@@ -188,8 +188,14 @@ mod tests {
         let mut again = e("a", None, 5);
         again.image = Some(Thumbnail::offered("https://img.example/a.jpg".into()));
         let merged = merge(std::slice::from_ref(&before), vec![again.clone()], 40);
-        assert_eq!(merged[0].summary, before.summary, "a fetch without one keeps it");
-        assert_eq!(merged[0].image, before.image, "the same image is not copied again");
+        assert_eq!(
+            merged[0].summary, before.summary,
+            "a fetch without one keeps it"
+        );
+        assert_eq!(
+            merged[0].image, before.image,
+            "the same image is not copied again"
+        );
         again.summary = Some("edited".into());
         again.image = Some(Thumbnail::offered("https://img.example/new.jpg".into()));
         let merged = merge(&[before], vec![again.clone()], 40);

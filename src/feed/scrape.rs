@@ -96,7 +96,10 @@ pub fn parse(
         let image = cfg
             .image
             .as_ref()
-            .and_then(|sel| item.select(sel.selector()).find_map(|el| image_of(el, &base)))
+            .and_then(|sel| {
+                item.select(sel.selector())
+                    .find_map(|el| image_of(el, &base))
+            })
             .map(Thumbnail::offered);
         entries.push(Entry {
             // A page has no guids: the link is the story's identity.
@@ -544,7 +547,11 @@ mod tests {
             Some("https://www.dailyherald.example/img/chip.jpg"),
             "the img inside the selected element, resolved against the page"
         );
-        assert!(f.entries[1..].iter().all(|e| e.summary.is_none() && e.image.is_none()));
+        assert!(
+            f.entries[1..]
+                .iter()
+                .all(|e| e.summary.is_none() && e.image.is_none())
+        );
         let markup_only = page(
             r#"<article><h2><a href="/a">A</a></h2><p class="s"><img src="data:image/png;base64,AAAA"></p></article>
                <article><h2><a href="/b">B story</a></h2><p class="s">B story</p><img src="javascript:x"></article>"#,
@@ -554,7 +561,9 @@ mod tests {
         c.item = CssSelector::parse("article").unwrap();
         let f = parse(&markup_only, &base, now(), &c).unwrap();
         assert!(
-            f.entries.iter().all(|e| e.summary.is_none() && e.image.is_none()),
+            f.entries
+                .iter()
+                .all(|e| e.summary.is_none() && e.image.is_none()),
             "{:?}",
             f.entries
         );

@@ -70,7 +70,9 @@ pub fn summary(content: &str, is_html: bool, title: &str) -> Option<String> {
     }
     let text = plain(head, is_html);
     let title = title.trim_end_matches('…');
-    if text.is_empty() || (!title.is_empty() && text.starts_with(title) && text.len() <= title.len() + 3) {
+    if text.is_empty()
+        || (!title.is_empty() && text.starts_with(title) && text.len() <= title.len() + 3)
+    {
         return None;
     }
     Some(cut_on_word(text, MAX_SUMMARY_CHARS, cut_input))
@@ -459,13 +461,33 @@ mod tests {
             "Many words follow here ".repeat(40)
         );
         let s = summary(&html, true, "Release 2.0").unwrap();
-        assert!(s.starts_with("The new release & its notes. Many words"), "{s}");
-        assert!(s.chars().count() <= MAX_SUMMARY_CHARS, "{}", s.chars().count());
-        assert!(s.ends_with("follow…") || s.ends_with("here…") || s.ends_with("words…") || s.ends_with("Many…"), "{s}");
-        assert_eq!(summary("Short &amp; plain.", false, "T").as_deref(), Some("Short & plain."));
+        assert!(
+            s.starts_with("The new release & its notes. Many words"),
+            "{s}"
+        );
+        assert!(
+            s.chars().count() <= MAX_SUMMARY_CHARS,
+            "{}",
+            s.chars().count()
+        );
+        assert!(
+            s.ends_with("follow…")
+                || s.ends_with("here…")
+                || s.ends_with("words…")
+                || s.ends_with("Many…"),
+            "{s}"
+        );
+        assert_eq!(
+            summary("Short &amp; plain.", false, "T").as_deref(),
+            Some("Short & plain.")
+        );
         let word = "x".repeat(400);
         let s = summary(&word, false, "T").unwrap();
-        assert_eq!(s.chars().count(), MAX_SUMMARY_CHARS, "a single long word is cut within");
+        assert_eq!(
+            s.chars().count(),
+            MAX_SUMMARY_CHARS,
+            "a single long word is cut within"
+        );
     }
 
     #[test]
@@ -475,7 +497,11 @@ mod tests {
         assert_eq!(summary("<script>alert(1)</script>", true, "T"), None);
         assert_eq!(summary("  ", false, "T"), None);
         assert_eq!(summary("<b>Big news</b>", true, "Big news"), None);
-        assert_eq!(summary("Big news.", false, "Big news"), None, "the title and a stop");
+        assert_eq!(
+            summary("Big news.", false, "Big news"),
+            None,
+            "the title and a stop"
+        );
         assert_eq!(
             summary("Big news today, and more", false, "Big news").as_deref(),
             Some("Big news today, and more")
@@ -489,6 +515,9 @@ mod tests {
         assert!(s.starts_with("Lead paragraph. é é"), "{s}");
         assert!(s.ends_with('…') && s.chars().count() <= MAX_SUMMARY_CHARS);
         let short_then_cut = format!("Lead.{}", "<br>".repeat(20_000));
-        assert_eq!(summary(&short_then_cut, true, "T").as_deref(), Some("Lead.…"));
+        assert_eq!(
+            summary(&short_then_cut, true, "T").as_deref(),
+            Some("Lead.…")
+        );
     }
 }

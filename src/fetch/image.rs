@@ -113,9 +113,20 @@ mod tests {
         png.extend(2u32.to_be_bytes());
         png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(dimensions(&png), Some((3, 2)));
-        assert_eq!(dimensions(b"GIF89a\x10\x00\x20\x00\x00\x00\x00"), Some((16, 32)));
-        assert_eq!(dimensions(b"GIF89a\x00\x00\x20\x00\x00\x00\x00"), None, "zero wide");
-        assert_eq!(dimensions(b"\xff\xd8\xff\xe0"), None, "a JPEG cut before its frame");
+        assert_eq!(
+            dimensions(b"GIF89a\x10\x00\x20\x00\x00\x00\x00"),
+            Some((16, 32))
+        );
+        assert_eq!(
+            dimensions(b"GIF89a\x00\x00\x20\x00\x00\x00\x00"),
+            None,
+            "zero wide"
+        );
+        assert_eq!(
+            dimensions(b"\xff\xd8\xff\xe0"),
+            None,
+            "a JPEG cut before its frame"
+        );
     }
 
     #[test]

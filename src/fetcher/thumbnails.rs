@@ -110,7 +110,11 @@ pub(super) async fn copy(
 
 /// When the next copy among the first `shown` entries is due: now for one never tried, else
 /// the soonest retry. `None` when every thumbnail there is copied.
-pub(super) fn next_due(entries: &[Entry], shown: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(super) fn next_due(
+    entries: &[Entry],
+    shown: usize,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     entries
         .iter()
         .take(shown)

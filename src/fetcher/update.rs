@@ -218,8 +218,7 @@ pub(super) async fn update_feed(
             match images {
                 Some(budget) => {
                     let entries = &mut content.entries;
-                    thumbnails::copy(store, client, limits, budget, entries, history, now)
-                        .await?;
+                    thumbnails::copy(store, client, limits, budget, entries, history, now).await?;
                     record.thumbnails_due = thumbnails::next_due(entries, history, now);
                 }
                 None => {

@@ -171,9 +171,11 @@ pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
                 title: &i.entry.title,
                 content_text: &i.entry.title,
                 summary: i.entry.summary.as_deref(),
-                image: i.entry.image.as_ref().and_then(|img| {
-                    Some(channel.base.join(&img.url).ok()?.to_string())
-                }),
+                image: i
+                    .entry
+                    .image
+                    .as_ref()
+                    .and_then(|img| Some(channel.base.join(&img.url).ok()?.to_string())),
                 date_published: i.entry.published,
                 authors: [Author {
                     name: &i.source.title,
@@ -305,7 +307,11 @@ mod tests {
             width: 2,
             height: 1,
         });
-        let sources = [source("a", "https://a.example/rss", vec![e, entry("u", None, None)])];
+        let sources = [source(
+            "a",
+            "https://a.example/rss",
+            vec![e, entry("u", None, None)],
+        )];
         let doc: serde_json::Value =
             serde_json::from_slice(&json_feed(&channel(&base), &sources)).unwrap();
         let items = doc["items"].as_array().unwrap();

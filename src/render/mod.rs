@@ -482,13 +482,20 @@ mod tests {
         assert!(html.contains(
             "<span class=\"sum\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;</span></li>"
         ), "{html}");
-        assert!(html.contains(
-            "<span class=\"nolink\" tabindex=\"0\">"
-        ), "a headline without a link can still take focus to show its summary");
+        assert!(
+            html.contains("<span class=\"nolink\" tabindex=\"0\">"),
+            "a headline without a link can still take focus to show its summary"
+        );
         let api: serde_json::Value = serde_json::from_str(&text(&p, names::HEADLINES)).unwrap();
         let entries = &api["sources"][0]["entries"];
-        assert_eq!(entries[0]["summary"], "<script>alert(1)</script> & \"more\"");
-        assert_eq!(entries[0]["image"]["url"], "/assets/thumb.0123456789abcdef.jpg");
+        assert_eq!(
+            entries[0]["summary"],
+            "<script>alert(1)</script> & \"more\""
+        );
+        assert_eq!(
+            entries[0]["image"]["url"],
+            "/assets/thumb.0123456789abcdef.jpg"
+        );
         assert_eq!(entries[0]["image"]["width"], 640);
         assert!(entries[1].get("image").is_none());
     }

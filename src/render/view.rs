@@ -248,11 +248,17 @@ mod tests {
                 height: 360
             })
         );
-        assert_eq!(view.entries[1].image, None, "not copied yet: no image, never the source");
+        assert_eq!(
+            view.entries[1].image, None,
+            "not copied yet: no image, never the source"
+        );
         let off = config("images = false\n");
         let view = source_view(&off.sites[0], &off.sites[0].feeds[0], &stored, None, 10);
         assert_eq!(view.entries[0].image, None, "the feed's setting wins");
-        assert!(view.entries[0].summary.is_some(), "summaries are not images");
+        assert!(
+            view.entries[0].summary.is_some(),
+            "summaries are not images"
+        );
     }
 
     #[test]

@@ -165,7 +165,10 @@ fn a_summary_shows_on_hover_and_on_keyboard_focus_without_script_and_moves_nothi
 
             // Script in a summary stays text.
             let (hostile, _) = summary(&mut tab, "Hostile", 1);
-            assert_eq!(hostile, "Plain words stay text", "markup, even escaped, is stripped");
+            assert_eq!(
+                hostile, "Plain words stay text",
+                "markup, even escaped, is stripped"
+            );
             assert_eq!(tab.eval("typeof window.__pwned"), "undefined");
 
             // The thumbnail: our copy, loaded, in its fixed box.
@@ -202,7 +205,9 @@ fn a_summary_shows_on_hover_and_on_keyboard_focus_without_script_and_moves_nothi
             )
             .as_f64()
             .unwrap();
-        println!("cumulative layout shift with summaries and a thumbnail at width {width}: {shift}");
+        println!(
+            "cumulative layout shift with summaries and a thumbnail at width {width}: {shift}"
+        );
         assert!(shift < 0.01, "layout shift {shift} at width {width}");
     }
 }

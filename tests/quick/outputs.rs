@@ -63,7 +63,10 @@ async fn twelve_sources_of_forty_summarized_entries_fit_the_summary_budget() {
     let feeds: Vec<(String, Vec<u8>)> = (0..12)
         .map(|i| {
             let name = format!("feed{i}");
-            (format!("/f{i}.xml"), generated_rss_with_summaries(&name, 40))
+            (
+                format!("/f{i}.xml"),
+                generated_rss_with_summaries(&name, 40),
+            )
         })
         .collect();
     let (_server, app) = public_site(feeds).await;

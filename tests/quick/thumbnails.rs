@@ -101,7 +101,10 @@ async fn thumbnails_are_copied_once_and_pages_name_only_the_copies() {
     );
     let (w, h) = newsdesk::fetch::image::dimensions(&png()).unwrap();
     assert_eq!(
-        (lead["image"]["width"].as_u64(), lead["image"]["height"].as_u64()),
+        (
+            lead["image"]["width"].as_u64(),
+            lead["image"]["height"].as_u64()
+        ),
         (Some(u64::from(w)), Some(u64::from(h))),
         "the size is read from the image, not taken from the feed"
     );
@@ -111,8 +114,14 @@ async fn thumbnails_are_copied_once_and_pages_name_only_the_copies() {
             "{refused}: an SVG, a 50 MB file and a 404 give no image"
         );
     }
-    assert!(by_title(&shown, "Gallery").get("summary").is_none(), "only markup");
-    assert!(by_title(&shown, "Podcast").get("summary").is_none(), "the title again");
+    assert!(
+        by_title(&shown, "Gallery").get("summary").is_none(),
+        "only markup"
+    );
+    assert!(
+        by_title(&shown, "Podcast").get("summary").is_none(),
+        "the title again"
+    );
     let long = by_title(&shown, "Full text")["summary"].as_str().unwrap();
     assert!(
         long.starts_with("The Rhône glacier in August. Ice that took centuries")
@@ -128,9 +137,21 @@ async fn thumbnails_are_copied_once_and_pages_name_only_the_copies() {
     ] {
         assert_eq!(server.hits(path), 1, "{path}");
     }
-    assert_eq!(server.hits("/img/sponge-1200.jpg"), 0, "one image per entry");
-    assert_eq!(server.hits("/audio/dark-matter.mp3"), 0, "audio is no image");
-    assert_eq!(server.hits("/plain-img/sponge-140.png"), 0, "images = false");
+    assert_eq!(
+        server.hits("/img/sponge-1200.jpg"),
+        0,
+        "one image per entry"
+    );
+    assert_eq!(
+        server.hits("/audio/dark-matter.mp3"),
+        0,
+        "audio is no image"
+    );
+    assert_eq!(
+        server.hits("/plain-img/sponge-140.png"),
+        0,
+        "images = false"
+    );
 
     // The page: the copy with its size, lazily; the summary as text; nothing from the feed's
     // server.
@@ -202,7 +223,11 @@ async fn a_feed_of_ten_thousand_items_copies_a_bounded_number_per_pass() {
     );
     let config = newsdesk::config::parse(&toml, "test").unwrap();
     let store = memory_store();
-    let image_hits = || (0..10_000).map(|i| server.hits(&format!("/t/{i}.png"))).sum::<usize>();
+    let image_hits = || {
+        (0..10_000)
+            .map(|i| server.hits(&format!("/t/{i}.png")))
+            .sum::<usize>()
+    };
     sync(&config, &store, &SyncOptions::default())
         .await
         .unwrap();

@@ -318,6 +318,7 @@ pub fn generated_rss(name: &str, n: usize) -> Vec<u8> {
 /// [`generated_rss`] with a description of about 400 characters per item: HTML paragraphs of
 /// words drawn (seeded by `name`) from common English, which compress about as news prose does.
 pub fn generated_rss_with_summaries(name: &str, n: usize) -> Vec<u8> {
+    #[rustfmt::skip]
     const WORDS: &[&str] = &[
         "the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with",
         "on", "be", "by", "at", "this", "from", "have", "or", "are", "an", "they", "which",
@@ -334,7 +335,8 @@ pub fn generated_rss_with_summaries(name: &str, n: usize) -> Vec<u8> {
         "Tuesday", "Monday", "spokesperson", "region", "national", "local", "international",
     ];
     let mut rng = crate::support::rng::Rng(
-        name.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+        name.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
     );
     let plain = generated_rss(name, n);
     let mut out = String::from_utf8(plain).unwrap();
