@@ -259,7 +259,7 @@ title = "LWN"
         let e = err(&MINIMAL.replace("title = \"LWN\"", "titel = \"LWN\""));
         assert_eq!(
             e,
-            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`, `scrape`"
+            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`, `scrape`, `images`"
         );
     }
 
