@@ -1,5 +1,8 @@
 //! CPU per feed of the fetcher's content path: parse + normalize + merge + render, for 1000
-//! generated feeds of 40 entries (RSS 2.0 and Atom, HTML descriptions, entities, CDATA).
+//! generated feeds of 40 entries (RSS 2.0 and Atom, HTML descriptions, entities, CDATA), each
+//! entry's summary made from its description. Then CPU per scraped page: 200 generated news
+//! section pages of 40 stories read with `[sites.feeds.scrape]` selectors (title, link, date,
+//! summary, image) and merged.
 //!
 //! `cargo bench --bench parse -- [--rounds N] [--write DIR]`: `--write` also saves the feeds so
 //! another parser (scripts/bench-parse.sh runs Python feedparser) measures the very same bytes.
@@ -100,6 +103,70 @@ fn main() {
         us_per_feed(render),
     );
     println!("rust_us_per_feed={:.2}", us_per_feed(median));
+    scraped_pages(rounds, now);
+}
+
+const PAGES: usize = 200;
+
+/// CPU per scraped page: selectors over the parsed HTML, summaries, image URLs, merge.
+fn scraped_pages(rounds: usize, now: DateTime<Utc>) {
+    let cfg: newsdesk::config::ScrapeConfig = toml::from_str(
+        "item = \"main article\"\ntitle = \"h2 a\"\ndate = \"time\"\nsummary = \".standfirst\"\nimage = \"img\"\n",
+    )
+    .unwrap();
+    let pages: Vec<Vec<u8>> = (0..PAGES).map(news_page).collect();
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    let mut per_round = vec![];
+    let mut stories = 0usize;
+    for _ in 0..rounds {
+        let start = thread_cpu_ns();
+        for (i, page) in pages.iter().enumerate() {
+            let parsed = newsdesk::feed::scrape::parse(page, &base(i), now, &cfg).unwrap();
+            stories += merge(&[], parsed.entries, ENTRIES)
+                .iter()
+                .filter(|e| e.summary.is_some() && e.image.is_some())
+                .count();
+        }
+        per_round.push(thread_cpu_ns() - start);
+    }
+    assert_eq!(stories, rounds * PAGES * ENTRIES);
+    per_round.sort_unstable();
+    let median = per_round[per_round.len() / 2];
+    let us_per_page = median as f64 / 1e3 / PAGES as f64;
+    println!(
+        "rust scrape+summaries+merge: {PAGES} pages x {ENTRIES} stories ({:.1} MB), {rounds} rounds, {:.1} us CPU per page",
+        bytes as f64 / 1e6,
+        us_per_page
+    );
+    println!("rust_us_per_scraped_page={us_per_page:.2}");
+}
+
+/// A news section page like tests/fixtures/scrape/news-section.html: masthead, navigation, 40
+/// articles with picture, headline, byline, date and standfirst, an aside, a footer.
+fn news_page(i: usize) -> Vec<u8> {
+    let mut out = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Technology – Source {i}</title>\
+         <link rel=\"stylesheet\" href=\"/static/site.css\"><script>window.dataLayer=[];</script></head><body>\
+         <header><a href=\"/\">Source {i}</a><nav><ul><li><a href=\"/news/\">News</a></li><li><a href=\"/tech/\">Tech</a></li>\
+         <li><a href=\"/sport/\">Sport</a></li></ul></nav></header><main>"
+    );
+    for k in 0..ENTRIES {
+        out.push_str(&format!(
+            "<article class=\"story\"><a class=\"pic\" href=\"/tech/2026/11/{k}\"><img src=\"/img/{k}.jpg\" alt=\"\" width=\"320\" height=\"180\"></a>\
+             <h2><a href=\"/tech/2026/11/{k}\">Story {k} of source {i}: the &quot;new&quot; chip &amp; its trade-offs</a></h2>\
+             <p class=\"byline\">By Writer {k} &middot; <time datetime=\"2026-11-{:02}T{:02}:00:00Z\">{} November</time></p>\
+             <p class=\"standfirst\">The {k}th story: a paragraph of summary text with <em>emphasis</em> and \
+             some more words to make it the length of a typical standfirst on a news site.</p></article>",
+            28 - k % 28,
+            k % 24,
+            28 - k % 28
+        ));
+    }
+    out.push_str(
+        "</main><aside><h3>Most read</h3><ol><li><a href=\"/x\">Elsewhere</a></li></ol></aside>\
+         <footer><p>&copy; 2026</p></footer></body></html>",
+    );
+    out.into_bytes()
 }
 
 fn base(i: usize) -> Url {
@@ -138,6 +205,8 @@ fn view(i: usize, title: Option<String>, entries: Vec<Entry>) -> SourceView {
                 title: e.title,
                 link: e.link,
                 published: e.published,
+                summary: e.summary,
+                image: None,
                 first_seen: Some(e.first_seen),
                 story: None,
             })

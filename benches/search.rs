@@ -60,6 +60,7 @@ fn entry(rng: &mut Lcg, feed: usize, n: usize, at: DateTime<Utc>) -> Entry {
         published: Some(at),
         first_seen: at,
         summary: None,
+        image: None,
     }
 }
 

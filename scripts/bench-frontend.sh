@@ -12,14 +12,16 @@
 #                                                # target directory), interleaved in the same
 #                                                # rounds; adds new/old per target
 #   scripts/bench-frontend.sh --allow-load       # report even on a loaded machine
+#   BENCH_BUILDS="new:DIR old:DIR" scripts/...   # binaries built beforehand
 #   scripts/bench-frontend.sh --idle 10000       # first open that many idle keep-alive
 #                                                # connections to every server, held
 #                                                # through all rounds
 #
 # Run it with --against main (or the last release) before merging anything on the request
-# path. It refuses to report while the 1-minute load average is above the number of cores
+# path. It refuses to start while the 1-minute load average is above the number of cores
 # (a loaded machine slows nginx more than the frontend and flatters the ratio), unless
-# --allow-load is given; the load is printed beside the figures either way.
+# --allow-load is given. The load during the rounds is printed beside the figures: it includes
+# the bench's own wrk and servers (about 4 on 2 cores), so only the load before it counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +56,7 @@ check_load() {
     fi
 }
 check_load
+load_before=$(load)
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
@@ -73,16 +76,22 @@ trap cleanup EXIT
 
 # The builds: "new" is this checkout; "old" is REV, in its own worktree and target directory
 # (kept under ~/.cache/newsdesk so a second run against the same REV builds nothing).
-cargo build --release --bins --quiet
-builds=("new:$PWD/target/release")
-if [ -n "$against" ]; then
-    rev=$(git rev-parse --verify "$against^{commit}")
-    worktree="$tmp/old-src"
-    git worktree add --detach --quiet "$worktree" "$rev"
-    old_target="$HOME/.cache/newsdesk/bench-target"
-    (cd "$worktree" && CARGO_TARGET_DIR="$old_target" cargo build --release --bins --quiet)
-    builds+=("old:$old_target/release")
-    echo "new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); old: ${rev:0:7} ($against)" >&2
+if [ -n "${BENCH_BUILDS:-}" ]; then
+    # Builds made beforehand, as "name:dir" words (e.g. "new:target/release old:/tmp/old"):
+    # nothing is built.
+    read -ra builds <<<"$BENCH_BUILDS"
+else
+    cargo build --release --bins --quiet
+    builds=("new:$PWD/target/release")
+    if [ -n "$against" ]; then
+        rev=$(git rev-parse --verify "$against^{commit}")
+        worktree="$tmp/old-src"
+        git worktree add --detach --quiet "$worktree" "$rev"
+        old_target="$HOME/.cache/newsdesk/bench-target"
+        (cd "$worktree" && CARGO_TARGET_DIR="$old_target" cargo build --release --bins --quiet)
+        builds+=("old:$old_target/release")
+        echo "new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); old: ${rev:0:7} ($against)" >&2
+    fi
 fi
 
 # Feeds: generated RSS on a loopback HTTP server.
@@ -257,14 +266,12 @@ fi
 : >"$tmp/results"
 loads=()
 for round in $(seq "$ROUNDS"); do
-    check_load
     loads+=("$(load)")
     while read -r name kind url cookie; do
         echo "$name $kind $(measure "$url" "$cookie")" >>"$tmp/results"
     done <"$tmp/targets"
     echo "round $round done (load $(load))" >&2
 done
-check_load
 if [ "$idle" -gt 0 ]; then
     sleep 6
     for f in "$tmp"/idle-*; do
@@ -276,7 +283,7 @@ for b in "${builds[@]}"; do
     echo "$name $(awk '/VmHWM/ { print $2 }' "/proc/$(cat "$tmp/$name/pid")/status")" >>"$tmp/rss"
 done
 
-python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" "$idle" <<'PY'
+python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" "$idle" "$load_before" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 rss = dict(l.split() for l in open(sys.argv[2]))
@@ -284,7 +291,8 @@ builds = sorted({r[0] for r in rows}, key=lambda b: b != "new")
 # Rows: build, target, requests/s, p99 ms.
 col = lambda b, k, i: [float(r[i + 1]) for r in rows if r[0] == b and r[1] == k]
 print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
-      f"interleaved rounds; load average per round {sys.argv[6]} on {sys.argv[5]} cores"
+      f"interleaved rounds; load average before the run {sys.argv[8]}, per round (the bench's own "
+      f"load included) {sys.argv[6]} on {sys.argv[5]} cores"
       + (f"; {sys.argv[7]} idle keep-alive connections held to every server" if sys.argv[7] != "0" else ""))
 print("(x nginx: median of the per-round ratios to nginx serving the same build's bytes)")
 targets = [("front", "/"), ("layout", "/ custom layout"), ("api", "/api/headlines"), ("asset", "hashed asset")]

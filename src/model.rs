@@ -18,6 +18,51 @@ pub struct Entry {
     /// characters, cut on a word boundary. Absent in histories stored before summaries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The image the feed offers for the entry, and our copy of it once fetched. Kept only for
+    /// feeds with `images = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Thumbnail>,
+}
+
+/// An entry's thumbnail: the URL the feed names, and the immutable asset it is copied to.
+/// Living in the stored entry, it goes when the entry leaves the history, and a copy is made
+/// once per source URL, not once per pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thumbnail {
+    /// Absolute http(s) URL on the feed's side; never shown to readers.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<ImageCopy>,
+    /// Failed copies in a row, and when to try again (the same backoff as logos).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_try: Option<DateTime<Utc>>,
+}
+
+impl Thumbnail {
+    /// An image a feed offers, not copied yet.
+    pub fn offered(source: String) -> Self {
+        Thumbnail {
+            source,
+            copy: None,
+            failures: 0,
+            next_try: None,
+        }
+    }
+}
+
+/// A stored copy of an image: its content-hashed asset name (served under `/assets/`) and its
+/// size in pixels, read from its header, so a page reserves its room before it loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageCopy {
+    pub asset: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What a feed has published, as stored in the bucket: rewritten only when it changes.
@@ -133,6 +178,10 @@ pub struct FetchRecord {
     /// When the feed's stored content last changed: its version, for every shard's renderer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_updated: Option<DateTime<Utc>>,
+    /// When a thumbnail of a shown entry is next due to be copied (feeds with `images = true`
+    /// only; see `fetcher::thumbnails`): read even when the feed is not modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnails_due: Option<DateTime<Utc>>,
     /// The source's logo, fetched rarely (see `sync::logos`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<LogoRecord>,

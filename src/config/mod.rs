@@ -259,7 +259,7 @@ title = "LWN"
         let e = err(&MINIMAL.replace("title = \"LWN\"", "titel = \"LWN\""));
         assert_eq!(
             e,
-            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`, `scrape`"
+            "config test.toml:9:1: sites[0].feeds[0].titel: unknown field `titel`, expected one of `url`, `title`, `site_url`, `logo`, `history`, `user_agent`, `headers`, `keep`, `drop`, `scrape`, `images`"
         );
     }
 
@@ -410,6 +410,31 @@ title = "LWN"
         assert!(
             !site.shows(&other, "GNOME", Some("https://x.example/sponsored/1")),
             "the site's drop applies to every feed, on the link too"
+        );
+    }
+
+    #[test]
+    fn images_are_off_unless_the_feed_or_its_site_says_so() {
+        let c = parse(MINIMAL, "test.toml").unwrap();
+        assert!(!c.sites[0].images(&c.sites[0].feeds[0]), "off by default");
+        let c = parse(&feed_with("images = true\n"), "test.toml").unwrap();
+        assert!(c.sites[0].images(&c.sites[0].feeds[0]));
+        let site_on = feed_with("images = false\n").replacen(
+            "[[sites.feeds]]",
+            "images = true\n\n[[sites.feeds]]",
+            1,
+        );
+        let c = parse(&site_on, "test.toml").unwrap();
+        assert!(c.sites[0].images, "the site's key");
+        assert!(
+            !c.sites[0].images(&c.sites[0].feeds[0]),
+            "the feed's setting wins"
+        );
+        let e = err(&feed_with("images = \"yes\"\n"));
+        assert!(
+            e.starts_with("config test.toml:")
+                && e.contains("sites[0].feeds[0].images: invalid type"),
+            "{e}"
         );
     }
 

@@ -26,6 +26,10 @@ pub struct ScrapeConfig {
     pub date: Option<CssSelector>,
     /// Only stories whose (absolute) link matches are kept.
     pub link_pattern: Option<Pattern>,
+    /// Within an item: the element whose text is the story's summary.
+    pub summary: Option<CssSelector>,
+    /// Within an item: the image (its `src`) offered as the story's thumbnail.
+    pub image: Option<CssSelector>,
 }
 
 fn default_link_attr() -> String {
@@ -167,9 +171,10 @@ mod tests {
         assert_eq!(s.link_attr, "href");
         assert_eq!(s.date, None);
         assert!(s.link_pattern.is_none());
+        assert_eq!((&s.summary, &s.image), (&None, &None));
         assert_eq!(
             format!("{s:?}"),
-            "ScrapeConfig { item: \"article\", title: \"h2 a\", link: None, link_attr: \"href\", date: None, link_pattern: None }",
+            "ScrapeConfig { item: \"article\", title: \"h2 a\", link: None, link_attr: \"href\", date: None, link_pattern: None, summary: None, image: None }",
             "Debug (which the site digest reads) shows what was written"
         );
         assert!(c.sites[0].feeds[0].scrape.is_some());
@@ -205,6 +210,18 @@ mod tests {
         let e = err(&with("item = \"li\"\ntitle = \"a\"\ndate = \"time[\"\n"));
         assert!(
             e.starts_with("config t.toml:10:8: sites[0].feeds[0].scrape.date: "),
+            "{e}"
+        );
+        let e = err(&with("item = \"li\"\ntitle = \"a\"\nsummary = \"p >\"\n"));
+        assert!(
+            e.starts_with("config t.toml:10:11: sites[0].feeds[0].scrape.summary: \"p >\" is not a CSS selector"),
+            "{e}"
+        );
+        let e = err(&with("item = \"li\"\ntitle = \"a\"\nimage = \"img[\"\n"));
+        assert!(
+            e.starts_with(
+                "config t.toml:10:9: sites[0].feeds[0].scrape.image: \"img[\" is not a CSS selector"
+            ),
             "{e}"
         );
     }

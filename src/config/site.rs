@@ -42,9 +42,18 @@ pub struct SiteConfig {
     /// Entries of any of the site's feeds whose title or link this matches are not shown
     /// (see [`SiteConfig::shows`]).
     pub drop: Option<Pattern>,
+    /// Thumbnails for the entries of every feed of the site whose own `images` says nothing.
+    #[serde(default)]
+    pub images: bool,
 }
 
 impl SiteConfig {
+    /// Whether the site shows thumbnails for `feed`'s entries: the feed's `images`, else the
+    /// site's. A feed listed by several sites is copied from when any of them wants images.
+    pub fn images(&self, feed: &FeedConfig) -> bool {
+        feed.images.unwrap_or(self.images)
+    }
+
     /// The canonical base URL, ending in `/`: `url`, else `https://<first host>/`, else
     /// `http://localhost/` (a site without hosts is only reached as the default site).
     pub fn base_url(&self) -> Url {
@@ -166,6 +175,8 @@ pub struct FeedConfig {
     pub drop: Option<Pattern>,
     /// The URL is an HTML page, read with these selectors instead of as a feed.
     pub scrape: Option<super::scrape::ScrapeConfig>,
+    /// Thumbnails for this feed's entries (copied by the fetcher); default: the site's `images`.
+    pub images: Option<bool>,
     /// `user_agent` and `headers` resolved: filled in by [`crate::config::parse`], which
     /// refuses a feed that several sites ask for differently (it is fetched once).
     #[serde(skip)]

@@ -9,6 +9,9 @@
 //! - `<rss>` without a version or with another one (0.93, 0.94, 2.0.1): "no root element".
 //! - `dc:title` where `title` is missing, on a channel or an item: feed-rs ignores it.
 //! - RSS 1.0 items without a `link`: feed-rs drops them, feedparser keeps their title.
+//! - JSON Feed's item `image`, which feed-rs drops, and a `media:thumbnail` without a
+//!   `media:content` beside it, which feed-rs drops too: read on their own ([`json_images`],
+//!   [`media_thumbnails`]).
 //! - CDF, Internet Explorer 4's channels (`<CHANNEL HREF>`, `<ITEM HREF>`, `<TITLE>`), and an
 //!   RSS `<channel>` without its `<rss>`: "no root element".
 //!
@@ -223,6 +226,89 @@ pub(super) fn count_items(bytes: &[u8]) -> Option<(usize, &'static str)> {
         depth += usize::from(opens);
     }
     Some((count, name?))
+}
+
+/// The first Media RSS `thumbnail` of each `item` or `entry`, in document order; `None` when
+/// the document names no thumbnail, which costs a byte search, not a second parse.
+pub(super) fn media_thumbnails(bytes: &[u8]) -> Option<Vec<Option<String>>> {
+    const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
+    if !bytes.windows(9).any(|w| w == b"thumbnail") {
+        return None;
+    }
+    let (doc, _) = utf8(bytes);
+    let mut reader = NsReader::from_str(&doc);
+    let mut out: Vec<Option<String>> = vec![];
+    // The depth of the item open, if one is.
+    let (mut depth, mut item) = (0usize, None);
+    loop {
+        let (resolved, event) = reader.read_resolved_event().ok()?;
+        let (e, opens) = match &event {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(_) => {
+                if item == Some(depth) {
+                    item = None;
+                }
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = e.local_name().into_inner();
+        match item {
+            None if matches!(name, "item" | "entry") => {
+                out.push(None);
+                if opens {
+                    item = Some(depth + 1);
+                }
+            }
+            Some(_) if name == "thumbnail" => {
+                let media =
+                    matches!(&resolved, ResolveResult::Bound(ns) if ns.into_inner() == MEDIA_RSS);
+                if let (true, Some(last @ None)) = (media, out.last_mut()) {
+                    *last = attribute(e, "url")
+                        .map(|u| html_escape::decode_html_entities(&u).into_owned());
+                }
+            }
+            _ => {}
+        }
+        depth += usize::from(opens);
+    }
+    Some(out)
+}
+
+/// A JSON Feed's item images (`image`, else `banner_image`), absolute http(s), by item `id`;
+/// `None` when no item names one, which costs a byte search, not a second parse.
+pub(super) fn json_images(
+    bytes: &[u8],
+    base: &url::Url,
+) -> Option<std::collections::HashMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        items: Vec<Item>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        id: Option<String>,
+        image: Option<String>,
+        banner_image: Option<String>,
+    }
+    if !bytes.windows(6).any(|w| w == b"image\"") {
+        return None;
+    }
+    let doc: Doc = serde_json::from_slice(bytes).ok()?;
+    let images: std::collections::HashMap<String, String> = doc
+        .items
+        .into_iter()
+        .filter_map(|item| {
+            let id = item.id?;
+            let url = item.image.or(item.banner_image)?;
+            Some((id, super::safe_link(&url, base)?))
+        })
+        .collect();
+    (!images.is_empty()).then_some(images)
 }
 
 /// The document as UTF-8, and whether it was transcoded from the encoding its BOM or XML

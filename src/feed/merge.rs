@@ -8,11 +8,12 @@ use crate::model::Entry;
 /// Returns the merged history: entries from `fresh` replace stored ones with the same id (keeping
 /// when they were first seen), stored entries the feed no longer lists are kept, newest first,
 /// at most `cap`.
+///
+/// A re-sent entry keeps what the feed does not send again: its stored summary when the fetch
+/// has none (a feed that shortens its items, a page whose summary moved), and its image copy
+/// when the feed names the same image (copied once, not once per fetch).
 pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
-    let first_seen: HashMap<&str, _> = stored
-        .iter()
-        .map(|e| (e.id.as_str(), e.first_seen))
-        .collect();
+    let by_id: HashMap<&str, &Entry> = stored.iter().map(|e| (e.id.as_str(), e)).collect();
     // The first entry of each id in the fresh fetch wins; stored entries it lists are replaced.
     let mut fresh_ids = HashSet::with_capacity(fresh.len());
     let first_of_id: Vec<bool> = fresh
@@ -33,10 +34,18 @@ pub fn merge(stored: &[Entry], fresh: Vec<Entry>, cap: usize) -> Vec<Entry> {
         if !first {
             continue;
         }
-        match first_seen.get(entry.id.as_str()) {
-            Some(t) => {
-                entry.first_seen = *t;
-                known_above = Some(*t);
+        match by_id.get(entry.id.as_str()) {
+            Some(before) => {
+                entry.first_seen = before.first_seen;
+                known_above = Some(before.first_seen);
+                if entry.summary.is_none() {
+                    entry.summary.clone_from(&before.summary);
+                }
+                if let (Some(image), Some(old)) = (&mut entry.image, &before.image)
+                    && image.source == old.source
+                {
+                    image.clone_from(old);
+                }
             }
             None => {
                 if let Some(t) = known_above {
@@ -86,6 +95,7 @@ mod tests {
             published: published.map(t),
             first_seen: t(seen),
             summary: None,
+            image: None,
         }
     }
 
@@ -160,5 +170,36 @@ mod tests {
         let once = merge(&[], fresh.clone(), 40);
         let twice = merge(&once, fresh, 40);
         assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn a_resent_entry_keeps_its_summary_and_its_image_copy() {
+        use crate::model::{ImageCopy, Thumbnail};
+        let mut before = e("a", None, 1);
+        before.summary = Some("stored summary".into());
+        before.image = Some(Thumbnail {
+            copy: Some(ImageCopy {
+                asset: "thumb.0123456789abcdef.jpg".into(),
+                width: 120,
+                height: 80,
+            }),
+            ..Thumbnail::offered("https://img.example/a.jpg".into())
+        });
+        let mut again = e("a", None, 5);
+        again.image = Some(Thumbnail::offered("https://img.example/a.jpg".into()));
+        let merged = merge(std::slice::from_ref(&before), vec![again.clone()], 40);
+        assert_eq!(
+            merged[0].summary, before.summary,
+            "a fetch without one keeps it"
+        );
+        assert_eq!(
+            merged[0].image, before.image,
+            "the same image is not copied again"
+        );
+        again.summary = Some("edited".into());
+        again.image = Some(Thumbnail::offered("https://img.example/new.jpg".into()));
+        let merged = merge(&[before], vec![again.clone()], 40);
+        assert_eq!(merged[0].summary.as_deref(), Some("edited"));
+        assert_eq!(merged[0].image, again.image, "a new image is a new copy");
     }
 }

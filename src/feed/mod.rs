@@ -10,13 +10,13 @@ pub mod merge;
 pub mod scrape;
 mod text;
 
-pub use text::{MAX_TITLE_CHARS, clean_text};
+pub use text::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::model::Entry;
+use crate::model::{Entry, Thumbnail};
 use feed_rs::model::FeedType;
 
 /// A feed as parsed: its own metadata and its entries in document order.
@@ -57,11 +57,21 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
         feed = read(titled.as_bytes(), base)?;
     }
     let site_url = pick_link(&feed.links, base);
+    // feed-rs does not read JSON Feed's `image`: read here, by item id, when there is one.
+    let json_images = (feed.feed_type == FeedType::JSON)
+        .then(|| formats::json_images(bytes, base))
+        .flatten();
+    // Nor a lone `media:thumbnail`: read here, by position, when the items counted match.
+    let thumbnails = (feed.feed_type != FeedType::JSON)
+        .then(|| formats::media_thumbnails(rewritten.as_deref().map_or(bytes, str::as_bytes)))
+        .flatten()
+        .filter(|t| t.len() == feed.entries.len());
     let read_by_parser = feed.entries.len();
     let entries: Vec<Entry> = feed
         .entries
         .into_iter()
-        .filter_map(|e| {
+        .enumerate()
+        .filter_map(|(i, e)| {
             let title = entry_title(&e);
             let link = pick_link(&e.links, base).or_else(|| permalink(&e.id));
             if title.is_empty() && link.is_none() {
@@ -74,6 +84,11 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 title
             };
             let id = entry_id(&e.id, link.as_deref(), &title, given_date);
+            let summary = entry_summary(&e, &title);
+            let image = entry_image(&e, base)
+                .or_else(|| json_images.as_ref()?.get(e.id.as_str()).cloned())
+                .or_else(|| safe_link(thumbnails.as_ref()?.get(i)?.as_deref()?, base))
+                .map(Thumbnail::offered);
             Some(Entry {
                 id,
                 title,
@@ -83,7 +98,8 @@ pub fn parse(bytes: &[u8], base: &Url, now: DateTime<Utc>) -> Result<ParsedFeed,
                 // seen, so the next fetch does not move it again.
                 published: given_date.map(|d| d.min(now)),
                 first_seen: now,
-                summary: None,
+                summary,
+                image,
             })
         })
         .collect();
@@ -203,6 +219,50 @@ fn entry_title(e: &feed_rs::model::Entry) -> String {
         .find(|t| !t.is_empty())
         .or_else(from_content)
         .unwrap_or_default()
+}
+
+/// The entry's summary: its description or summary, else its content, as plain text
+/// ([`text::summary`]); `None` when both are only markup or repeat the title.
+fn entry_summary(e: &feed_rs::model::Entry, title: &str) -> Option<String> {
+    e.summary
+        .as_ref()
+        .and_then(|s| {
+            let is_html = s.content_type.subty().as_str().contains("html");
+            text::summary(&s.content, is_html, title)
+        })
+        .or_else(|| {
+            let c = e.content.as_ref()?;
+            let is_html = c.content_type.subty().as_str().contains("html");
+            text::summary(c.body.as_deref()?, is_html, title)
+        })
+}
+
+/// The image a feed offers for an entry, absolute http(s): a `media:thumbnail`, else a
+/// `media:content` or `<enclosure>` that is an image (by its type, else by its file name).
+fn entry_image(e: &feed_rs::model::Entry, base: &Url) -> Option<String> {
+    let thumbnail = e
+        .media
+        .iter()
+        .flat_map(|m| &m.thumbnails)
+        .find_map(|t| safe_link(&t.image.uri, base));
+    thumbnail.or_else(|| {
+        e.media.iter().flat_map(|m| &m.content).find_map(|c| {
+            let url = c.url.as_ref()?;
+            let image = match &c.content_type {
+                Some(t) => t.ty() == "image" && !t.subty().as_str().contains("svg"),
+                None => has_image_name(url.path()),
+            };
+            image.then(|| safe_link(url.as_str(), base)).flatten()
+        })
+    })
+}
+
+/// Whether a URL path names a raster image file.
+fn has_image_name(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// An RSS `<guid>` is a permalink unless it says otherwise; only an absolute http(s) one is
@@ -509,6 +569,96 @@ mod tests {
         assert_eq!(
             f.entries[0].published.unwrap().to_rfc3339(),
             "2026-11-20T10:00:00+00:00"
+        );
+    }
+
+    fn summaries(f: &ParsedFeed) -> Vec<Option<&str>> {
+        f.entries.iter().map(|e| e.summary.as_deref()).collect()
+    }
+
+    fn images(f: &ParsedFeed) -> Vec<Option<&str>> {
+        f.entries
+            .iter()
+            .map(|e| e.image.as_ref().map(|i| i.source.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn summaries_come_from_description_summary_or_content() {
+        let items = r#"<item><guid>1</guid><title>One</title><description>&lt;p&gt;First &amp;amp; &lt;b&gt;best&lt;/b&gt;.&lt;/p&gt;</description></item>
+            <item xmlns:content="http://purl.org/rss/1.0/modules/content/"><guid>2</guid><title>Two</title><content:encoded><![CDATA[<p>From the <i>content</i>.</p>]]></content:encoded></item>
+            <item><guid>3</guid><title>Three</title><description><![CDATA[<img src="x.png"><br/>]]></description></item>
+            <item><guid>4</guid><title>Four</title><description>Four</description></item>
+            <item><guid>5</guid><description>Only a description</description></item>"#;
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        assert_eq!(
+            summaries(&f),
+            [
+                Some("First & best."),
+                Some("From the content."),
+                None,
+                None,
+                None
+            ],
+            "markup only, the title again, or the description that became the title: none"
+        );
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>a</id><title>A</title><summary type="html">&lt;p&gt;Atom &lt;em&gt;summary&lt;/em&gt;&lt;/p&gt;</summary><content type="html">Longer content</content></entry>
+            <entry><id>b</id><title>B</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>XHTML <b>content</b></p></div></content></entry></feed>"#;
+        let f = parse(atom.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(summaries(&f), [Some("Atom summary"), Some("XHTML content")]);
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"1","title":"S","summary":"The summary","content_text":"The text"},
+            {"id":"2","title":"H","content_html":"<p>The <b>HTML</b></p>"},
+            {"id":"3","title":"T","content_text":"Only text"}]}"#;
+        let f = parse(json.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            summaries(&f),
+            [Some("The summary"), Some("The HTML"), Some("Only text")]
+        );
+    }
+
+    #[test]
+    fn images_come_from_media_enclosures_and_json_feed() {
+        let items = r#"<item><guid>1</guid><title>Thumb</title><media:thumbnail url="/t/1.jpg" width="120" height="80"/><media:content url="https://e.org/big.jpg" type="image/jpeg"/></item>
+            <item><guid>2</guid><title>Content</title><media:content url="https://e.org/2.png" medium="image"/></item>
+            <item><guid>3</guid><title>Typed</title><media:content url="https://e.org/photo?id=3" type="image/webp"/></item>
+            <item><guid>4</guid><title>Enclosure</title><enclosure url="https://e.org/4.gif" length="100" type="image/gif"/></item>
+            <item><guid>5</guid><title>Podcast</title><enclosure url="https://e.org/5.mp3" length="100" type="audio/mpeg"/></item>
+            <item><guid>6</guid><title>Vector</title><enclosure url="https://e.org/6.svg" length="100" type="image/svg+xml"/></item>
+            <item><guid>7</guid><title>Script</title><media:thumbnail url="javascript:alert(1)"/></item>
+            <item><guid>8</guid><title>Lone</title><media:thumbnail url="https://e.org/8.jpg?w=240&amp;h=135" width="240"/></item>"#;
+        let doc = rss(items);
+        let doc = String::from_utf8(doc).unwrap().replace(
+            "<rss version=\"2.0\">",
+            "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\">",
+        );
+        let f = parse(doc.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            images(&f),
+            [
+                Some("https://example.org/t/1.jpg"),
+                Some("https://e.org/2.png"),
+                Some("https://e.org/photo?id=3"),
+                Some("https://e.org/4.gif"),
+                None,
+                None,
+                None,
+                Some("https://e.org/8.jpg?w=240&h=135")
+            ]
+        );
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"1","title":"I","image":"/img/1.png"},
+            {"id":"2","title":"B","banner_image":"https://j.org/b.jpg"},
+            {"id":"3","title":"N"}]}"#;
+        let f = parse(json.as_bytes(), &base(), now()).unwrap();
+        assert_eq!(
+            images(&f),
+            [
+                Some("https://example.org/img/1.png"),
+                Some("https://j.org/b.jpg"),
+                None
+            ]
         );
     }
 

@@ -9,6 +9,8 @@
 //!   keeps the last good entries);
 //! - an item without a title, without an http(s) link, or whose link `link_pattern` refuses:
 //!   left out, and so is a second item with a link already seen;
+//! - a `summary` element with no text, or only the title again: no summary; an `image`
+//!   without an http(s) `src`: no image;
 //! - a date that is not one of the forms below: the story is kept, undated; a date after the
 //!   fetch is the fetch time, as for feeds.
 
@@ -23,7 +25,7 @@ use url::Url;
 use super::ParsedFeed;
 use super::text::one_line;
 use crate::config::ScrapeConfig;
-use crate::model::Entry;
+use crate::model::{Entry, Thumbnail};
 
 /// Why a page gave no stories; the fetcher records it as a failure of kind `parse`.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,19 @@ pub fn parse(
             .and_then(|sel| item.select(sel.selector()).next())
             .and_then(date_of)
             .map(|d| d.min(now));
+        let summary = cfg
+            .summary
+            .as_ref()
+            .and_then(|sel| item.select(sel.selector()).next())
+            .and_then(|el| super::text::summary(&text_of(el), false, &title));
+        let image = cfg
+            .image
+            .as_ref()
+            .and_then(|sel| {
+                item.select(sel.selector())
+                    .find_map(|el| image_of(el, &base))
+            })
+            .map(Thumbnail::offered);
         entries.push(Entry {
             // A page has no guids: the link is the story's identity.
             id: link.clone(),
@@ -93,7 +108,8 @@ pub fn parse(
             link: Some(link),
             published,
             first_seen: now,
-            summary: None,
+            summary,
+            image,
         });
     }
     if entries.is_empty() {
@@ -320,6 +336,16 @@ fn link_of<'a>(el: ElementRef<'a>, item: ElementRef<'a>, attr: &str) -> Option<&
     None
 }
 
+/// A story's image: the `src` of the element (else of the first `img` inside it), resolved
+/// against the page; a `data:` URL or any other scheme is no image.
+fn image_of(el: ElementRef<'_>, base: &Url) -> Option<String> {
+    static IMG: LazyLock<Selector> = LazyLock::new(|| selector("img[src]"));
+    let src = el
+        .attr("src")
+        .or_else(|| el.select(&IMG).next()?.attr("src"))?;
+    super::safe_link(src, base)
+}
+
 /// A story's date: the element's `datetime` attribute, else its text.
 fn date_of(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
     el.attr("datetime")
@@ -426,6 +452,8 @@ mod tests {
             link_attr: "href".into(),
             date: None,
             link_pattern: None,
+            summary: None,
+            image: None,
         }
     }
 
@@ -501,6 +529,44 @@ mod tests {
         );
         assert!(f.entries.iter().all(|e| e.id == *e.link.as_ref().unwrap()));
         assert!(f.entries.iter().all(|e| e.first_seen == now()));
+    }
+
+    #[test]
+    fn summaries_and_images_are_read_where_the_selectors_say() {
+        let mut c = cfg("main article", "h2 a");
+        c.summary = Some(CssSelector::parse(".story__standfirst").unwrap());
+        c.image = Some(CssSelector::parse(".story__image").unwrap());
+        let base = Url::parse("https://www.dailyherald.example/tech/").unwrap();
+        let f = parse(&fixture("news-section.html"), &base, now(), &c).unwrap();
+        assert_eq!(
+            f.entries[0].summary.as_deref(),
+            Some("The first chips are due next spring, but analysts doubt the yields.")
+        );
+        assert_eq!(
+            f.entries[0].image.as_ref().map(|i| i.source.as_str()),
+            Some("https://www.dailyherald.example/img/chip.jpg"),
+            "the img inside the selected element, resolved against the page"
+        );
+        assert!(
+            f.entries[1..]
+                .iter()
+                .all(|e| e.summary.is_none() && e.image.is_none())
+        );
+        let markup_only = page(
+            r#"<article><h2><a href="/a">A</a></h2><p class="s"><img src="data:image/png;base64,AAAA"></p></article>
+               <article><h2><a href="/b">B story</a></h2><p class="s">B story</p><img src="javascript:x"></article>"#,
+        );
+        c.summary = Some(CssSelector::parse(".s").unwrap());
+        c.image = Some(CssSelector::parse("img").unwrap());
+        c.item = CssSelector::parse("article").unwrap();
+        let f = parse(&markup_only, &base, now(), &c).unwrap();
+        assert!(
+            f.entries
+                .iter()
+                .all(|e| e.summary.is_none() && e.image.is_none()),
+            "{:?}",
+            f.entries
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! is removed as well, whatever type the text declares.
 //!
 //! A small scanner does this; a full HTML parser per title cost more than parsing the feed itself.
+//! Summaries go the same way ([`summary`]), then are cut on a word boundary.
 
 use feed_rs::model::Text;
 
@@ -29,6 +30,79 @@ pub fn clean_text(text: &Text) -> String {
 
 /// `content` (HTML if `is_html`) as one line of plain text.
 pub fn one_line(content: &str, is_html: bool) -> String {
+    let mut out = plain(content, is_html);
+    if out.chars().count() > MAX_TITLE_CHARS {
+        out = out
+            .chars()
+            .take(MAX_TITLE_CHARS - 1)
+            .collect::<String>()
+            .trim_end()
+            .to_string();
+        out.push('…');
+    }
+    out
+}
+
+/// Longest summary kept, in characters, the ellipsis included.
+pub const MAX_SUMMARY_CHARS: usize = 300;
+
+/// Bytes of an entry's content read for its summary: a summary is its first few hundred
+/// characters, so a huge content (a whole article, inline images as `data:` URLs) costs no
+/// more than this.
+const MAX_SUMMARY_INPUT: usize = 32 * 1024;
+
+/// An entry's summary from its description or content (HTML if `is_html`): plain text on one
+/// line, at most [`MAX_SUMMARY_CHARS`] cut on a word boundary with an ellipsis. `None` when no
+/// text remains (all markup) or the text only repeats `title`.
+pub fn summary(content: &str, is_html: bool, title: &str) -> Option<String> {
+    let mut end = content.len().min(MAX_SUMMARY_INPUT);
+    while !content.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut_input = end < content.len();
+    let mut head = &content[..end];
+    // A tag cut in two would read as text (`<br`): the cut goes before it.
+    if cut_input
+        && let Some(open) = head.rfind('<')
+        && !head[open..].contains('>')
+    {
+        head = &head[..open];
+    }
+    let text = plain(head, is_html);
+    let title = title.trim_end_matches('…');
+    if text.is_empty()
+        || (!title.is_empty() && text.starts_with(title) && text.len() <= title.len() + 3)
+    {
+        return None;
+    }
+    Some(cut_on_word(text, MAX_SUMMARY_CHARS, cut_input))
+}
+
+/// `text` cut to at most `max` characters at the last space that leaves at least half of
+/// them (else within the word), with an ellipsis; also when `cut_before` says the text was
+/// already cut short.
+fn cut_on_word(text: String, max: usize, cut_before: bool) -> String {
+    let Some((at, _)) = text.char_indices().nth(max) else {
+        return if cut_before {
+            format!("{}…", text.trim_end())
+        } else {
+            text
+        };
+    };
+    // Room for the ellipsis: the kept text is at most `max - 1` characters.
+    let keep_end = text[..at].char_indices().last().map_or(0, |(i, _)| i);
+    let kept = &text[..keep_end];
+    let half = kept.len() / 2;
+    let kept = match kept.rfind(' ') {
+        Some(space) if space >= half => &kept[..space],
+        _ => kept,
+    };
+    let kept = kept.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+    format!("{kept}…")
+}
+
+/// `content` as plain text, whitespace collapsed, of any length.
+fn plain(content: &str, is_html: bool) -> String {
     // Declared HTML loses its tags before entities are decoded, so an escaped `&gt;` inside an
     // attribute value cannot end a tag early.
     let decoded = if is_html {
@@ -43,15 +117,6 @@ pub fn one_line(content: &str, is_html: bool) -> String {
             out.push(' ');
         }
         out.push_str(word);
-    }
-    if out.chars().count() > MAX_TITLE_CHARS {
-        out = out
-            .chars()
-            .take(MAX_TITLE_CHARS - 1)
-            .collect::<String>()
-            .trim_end()
-            .to_string();
-        out.push('…');
     }
     out
 }
@@ -387,5 +452,72 @@ mod tests {
         assert!(shown.starts_with("<b then <b then") && shown.ends_with('…'));
         let quoted = "<b then a='>' ".repeat(100_000);
         assert_eq!(one_line(&quoted, false), "");
+    }
+
+    #[test]
+    fn summaries_are_plain_text_cut_on_a_word_with_an_ellipsis() {
+        let html = format!(
+            "<p>The <b>new</b> release &amp; its notes.</p><p>{}</p>",
+            "Many words follow here ".repeat(40)
+        );
+        let s = summary(&html, true, "Release 2.0").unwrap();
+        assert!(
+            s.starts_with("The new release & its notes. Many words"),
+            "{s}"
+        );
+        assert!(
+            s.chars().count() <= MAX_SUMMARY_CHARS,
+            "{}",
+            s.chars().count()
+        );
+        assert!(
+            s.ends_with("follow…")
+                || s.ends_with("here…")
+                || s.ends_with("words…")
+                || s.ends_with("Many…"),
+            "{s}"
+        );
+        assert_eq!(
+            summary("Short &amp; plain.", false, "T").as_deref(),
+            Some("Short & plain.")
+        );
+        let word = "x".repeat(400);
+        let s = summary(&word, false, "T").unwrap();
+        assert_eq!(
+            s.chars().count(),
+            MAX_SUMMARY_CHARS,
+            "a single long word is cut within"
+        );
+    }
+
+    #[test]
+    fn a_summary_of_only_markup_or_the_title_is_none() {
+        assert_eq!(summary("<img src=\"a.png\"><br/><p> </p>", true, "T"), None);
+        assert_eq!(summary("&lt;img src=x&gt;&lt;/img&gt;", false, "T"), None);
+        assert_eq!(summary("<script>alert(1)</script>", true, "T"), None);
+        assert_eq!(summary("  ", false, "T"), None);
+        assert_eq!(summary("<b>Big news</b>", true, "Big news"), None);
+        assert_eq!(
+            summary("Big news.", false, "Big news"),
+            None,
+            "the title and a stop"
+        );
+        assert_eq!(
+            summary("Big news today, and more", false, "Big news").as_deref(),
+            Some("Big news today, and more")
+        );
+    }
+
+    #[test]
+    fn a_huge_content_is_read_only_at_its_start() {
+        let huge = format!("<p>Lead paragraph.</p>{}", "<div>é</div>".repeat(1_000_000));
+        let s = summary(&huge, true, "T").unwrap();
+        assert!(s.starts_with("Lead paragraph. é é"), "{s}");
+        assert!(s.ends_with('…') && s.chars().count() <= MAX_SUMMARY_CHARS);
+        let short_then_cut = format!("Lead.{}", "<br>".repeat(20_000));
+        assert_eq!(
+            summary(&short_then_cut, true, "T").as_deref(),
+            Some("Lead.…")
+        );
     }
 }

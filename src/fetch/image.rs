@@ -1,4 +1,4 @@
-//! Fetching images (source logos; later headline images) under the same rules as feeds: the
+//! Fetching images (source logos, headline images, entry thumbnails) under the same rules as feeds: the
 //! SSRF guard on every address and redirect, timeouts, and a size cap counted as the body
 //! arrives. Only raster formats recognised by their magic bytes pass (PNG, JPEG, GIF, WebP,
 //! ICO): the server's Content-Type is not trusted, and SVG is refused because it can carry
@@ -36,6 +36,15 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     } else {
         None
     }
+}
+
+/// An image's width and height in pixels, read from its header; `None` when the header
+/// cannot be read or says zero.
+pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let size = imagesize::blob_size(bytes).ok()?;
+    let width = u32::try_from(size.width).ok().filter(|w| *w > 0)?;
+    let height = u32::try_from(size.height).ok().filter(|h| *h > 0)?;
+    Some((width, height))
 }
 
 /// An ICO header (reserved 0, type 1, at least one image) followed by its first directory
@@ -94,6 +103,30 @@ mod tests {
         ] {
             assert_eq!(sniff(bytes).map(|s| s.0), Some(ext), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn dimensions_come_from_the_header() {
+        // A 3 x 2 PNG: signature, then the IHDR chunk's width and height.
+        let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+        png.extend(3u32.to_be_bytes());
+        png.extend(2u32.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(dimensions(&png), Some((3, 2)));
+        assert_eq!(
+            dimensions(b"GIF89a\x10\x00\x20\x00\x00\x00\x00"),
+            Some((16, 32))
+        );
+        assert_eq!(
+            dimensions(b"GIF89a\x00\x00\x20\x00\x00\x00\x00"),
+            None,
+            "zero wide"
+        );
+        assert_eq!(
+            dimensions(b"\xff\xd8\xff\xe0"),
+            None,
+            "a JPEG cut before its frame"
+        );
     }
 
     #[test]

@@ -306,6 +306,7 @@ mod tests {
                 published: None,
                 first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
                 summary: None,
+                image: None,
             })
             .collect();
         c

@@ -19,7 +19,7 @@ use crate::store::{Store, StoreError};
 use super::progress::Progress;
 use super::summary::{SyncError, SyncSummary};
 use super::update::{FeedResult, Limits, Outcome, update_feed};
-use super::{logos, render};
+use super::{logos, render, thumbnails};
 use crate::store::fetch_state::{self as state, Shard, ShardState, load_fetch_records};
 
 #[derive(Debug, Clone, Default)]
@@ -126,6 +126,8 @@ pub async fn sync(
             max: Duration::from_secs(config.fetch.max_interval_secs),
         };
         let limits = Limits::new(config.fetch.concurrency, config.fetch.per_host);
+        let budget = thumbnails::Budget::new(thumbnails::PER_PASS);
+        let images = images(config);
         let no_settings = FeedRequest::default();
         // Every due feed is polled at once; the limits, not the stream, bound what is in
         // flight, so feeds queued behind a slow host hold no global slot (see `Limits`).
@@ -139,9 +141,11 @@ pub async fn sync(
                 let (client, limits, progress) = (&client, &limits, opts.progress.as_deref());
                 let request = requests.get(url.as_str()).copied().unwrap_or(&no_settings);
                 let scrape = scrapes.get(url.as_str()).copied();
+                let images = images.contains(url.as_str()).then_some(&budget);
                 async move {
                     let r = update_feed(
-                        store, client, limits, request, scrape, record, history, bounds, now,
+                        store, client, limits, request, scrape, images, record, history, bounds,
+                        now,
                     )
                     .await;
                     if let (Some(p), Ok(r)) = (progress, &r) {
@@ -300,6 +304,16 @@ fn requests(config: &Config) -> HashMap<&str, &FeedRequest> {
         .iter()
         .flat_map(|s| &s.feeds)
         .map(|f| (f.url.as_str(), &f.request))
+        .collect()
+}
+
+/// The feed URLs whose entries get thumbnails: those some site shows with images.
+fn images(config: &Config) -> std::collections::HashSet<&str> {
+    config
+        .sites
+        .iter()
+        .flat_map(|s| s.feeds.iter().filter(|f| s.images(f)))
+        .map(|f| f.url.as_str())
         .collect()
 }
 

@@ -17,6 +17,8 @@ use crate::fetch::{FetchFailure, HttpClient};
 use crate::model::{FeedContent, FeedError, FetchRecord, feed_id};
 use crate::store::{Key, Store, StoreError};
 
+use super::thumbnails::{self, Budget};
+
 /// The limits on fetches in flight: per host first, then over all hosts. A feed waits for its
 /// host's permit before it asks for a global one, so a host with many slow feeds ties up at
 /// most `per_host` global slots and never starves the other hosts.
@@ -72,7 +74,9 @@ pub(super) struct FeedResult {
 
 /// Fetches one feed with its own `request` settings (a page without a feed: read with its
 /// `scrape` selectors), merges it into its stored content (writing that only if it changed)
-/// and updates its record. Network and parse failures are outcomes; only store failures are
+/// and updates its record. With `images` (the pass's budget of copies), the thumbnails of the
+/// shown entries are copied, also when the feed is not modified but a copy is due; without,
+/// entries keep no image. Network and parse failures are outcomes; only store failures are
 /// errors.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn update_feed(
@@ -81,6 +85,7 @@ pub(super) async fn update_feed(
     limits: &Limits,
     request: &FeedRequest,
     scrape: Option<&ScrapeConfig>,
+    images: Option<&Budget>,
     mut record: FetchRecord,
     history: usize,
     bounds: Bounds,
@@ -197,10 +202,30 @@ pub(super) async fn update_feed(
         }
         Err(failure) => failed(&mut record, failure, bounds, now, jitter),
     };
+    // A thumbnail left for a later pass (the budgets, a retry) is copied then, also when the
+    // feed has nothing new: its stored content is read for it.
+    if merged.is_none()
+        && images.is_some()
+        && record.thumbnails_due.is_some_and(|t| t <= now)
+        && let Some(stored) = store.get_json::<FeedContent>(&key).await?
+    {
+        merged = Some((stored.clone(), stored));
+    }
     let mut content_written = false;
     let content = match merged {
         None => None,
         Some((stored, mut content)) => {
+            match images {
+                Some(budget) => {
+                    let entries = &mut content.entries;
+                    thumbnails::copy(store, client, limits, budget, entries, history, now).await?;
+                    record.thumbnails_due = thumbnails::next_due(entries, history, now);
+                }
+                None => {
+                    content.entries.iter_mut().for_each(|e| e.image = None);
+                    record.thumbnails_due = None;
+                }
+            }
             if content != stored {
                 content.updated_at = Some(now);
                 store

@@ -205,6 +205,7 @@ mod tests {
             published: None,
             first_seen: now,
             summary: None,
+            image: None,
         };
         let ok = Candidate::from_entry("s", "S", &entry(" A story ", Some("https://a.example/1")));
         assert_eq!(ok.unwrap().title, "A story");

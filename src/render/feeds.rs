@@ -153,6 +153,11 @@ struct JsonItem<'a> {
     /// JSON Feed asks for `content_text` or `content_html`; the title is all there is.
     content_text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+    /// Our copy of the thumbnail, absolute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     date_published: Option<DateTime<Utc>>,
     authors: [Author<'a>; 1],
     tags: [&'a str; 1],
@@ -186,6 +191,12 @@ pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
                 url: i.entry.link.as_deref(),
                 title: &i.entry.title,
                 content_text: &i.entry.title,
+                summary: i.entry.summary.as_deref(),
+                image: i
+                    .entry
+                    .image
+                    .as_ref()
+                    .and_then(|img| Some(channel.base.join(&img.url).ok()?.to_string())),
                 date_published: i.entry.published,
                 authors: [Author {
                     name: &i.source.title,
@@ -305,6 +316,34 @@ mod tests {
         );
         assert!(!rss.contains("127.0.0.1"), "private feed URLs stay out");
         assert!(rss.contains("<pubDate>Sun, 22 Nov 2026 00:00:00 GMT</pubDate>"));
+    }
+
+    #[test]
+    fn json_feed_items_carry_the_summary_and_our_image_copy_absolute() {
+        let base = Url::parse("https://news.example/").unwrap();
+        let mut e = entry("t", Some("https://a.example/1"), None);
+        e.summary = Some("A \"quoted\" <summary>".into());
+        e.image = Some(super::super::view::ImageView {
+            url: "/assets/thumb.0123456789abcdef.png".into(),
+            width: 2,
+            height: 1,
+        });
+        let sources = [source(
+            "a",
+            "https://a.example/rss",
+            vec![e, entry("u", None, None)],
+        )];
+        let doc: serde_json::Value =
+            serde_json::from_slice(&json_feed(&channel(&base), &sources)).unwrap();
+        let items = doc["items"].as_array().unwrap();
+        let first = items.iter().find(|i| i["title"] == "t").unwrap();
+        assert_eq!(first["summary"], "A \"quoted\" <summary>");
+        assert_eq!(
+            first["image"],
+            "https://news.example/assets/thumb.0123456789abcdef.png"
+        );
+        let other = items.iter().find(|i| i["title"] == "u").unwrap();
+        assert!(other.get("summary").is_none() && other.get("image").is_none());
     }
 
     #[test]

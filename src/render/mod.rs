@@ -476,6 +476,43 @@ mod tests {
     }
 
     #[test]
+    fn summaries_and_thumbnails_are_escaped_and_sized() {
+        let mut s = source(2);
+        s.entries[0].summary = Some("<script>alert(1)</script> & \"more\"".into());
+        s.entries[0].image = Some(view::ImageView {
+            url: "/assets/thumb.0123456789abcdef.jpg".into(),
+            width: 640,
+            height: 360,
+        });
+        s.entries[1].link = None;
+        s.entries[1].summary = Some("Reachable by keyboard".into());
+        let p = of(&[s]);
+        let html = text(&p, names::INDEX);
+        assert!(html.contains(
+            "<li><img src=\"/assets/thumb.0123456789abcdef.jpg\" width=\"640\" height=\"360\" loading=\"lazy\" alt=\"\"><a href="
+        ));
+        assert!(html.contains(
+            "<span class=\"sum\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;</span></li>"
+        ), "{html}");
+        assert!(
+            html.contains("<span class=\"nolink\" tabindex=\"0\">"),
+            "a headline without a link can still take focus to show its summary"
+        );
+        let api: serde_json::Value = serde_json::from_str(&text(&p, names::HEADLINES)).unwrap();
+        let entries = &api["sources"][0]["entries"];
+        assert_eq!(
+            entries[0]["summary"],
+            "<script>alert(1)</script> & \"more\""
+        );
+        assert_eq!(
+            entries[0]["image"]["url"],
+            "/assets/thumb.0123456789abcdef.jpg"
+        );
+        assert_eq!(entries[0]["image"]["width"], 640);
+        assert!(entries[1].get("image").is_none());
+    }
+
+    #[test]
     fn rendering_is_deterministic_and_json_is_shaped() {
         let a = of(&[source(3)]);
         let b = of(&[source(3)]);

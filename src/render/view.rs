@@ -12,6 +12,12 @@ pub struct EntryView {
     pub title: String,
     pub link: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// Plain text, at most about 300 characters (see [`crate::model::Entry::summary`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Our copy of the entry's thumbnail, where the site shows images for the feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageView>,
     /// When the fetcher first saw it: with `published`, which report of a story came first.
     /// Not shown.
     #[serde(skip)]
@@ -46,6 +52,15 @@ pub struct Article {
     pub source_title: String,
     /// An http(s) link.
     pub link: String,
+}
+
+/// A stored image as pages name it: its path on the site and its size in pixels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageView {
+    /// `/assets/thumb.<hash>.<ext>`.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// One source box.
@@ -101,6 +116,7 @@ pub fn source_view(
         .map(|u| u.as_str().to_string())
         .or_else(|| content.site_url.clone());
     let shown = crate::address::shown_url(url);
+    let images = site.images(feed);
     SourceView {
         id: feed_id(url),
         title,
@@ -125,6 +141,18 @@ pub fn source_view(
                 published: e.published,
                 first_seen: Some(e.first_seen),
                 story: None,
+                summary: e.summary.clone(),
+                image: e
+                    .image
+                    .as_ref()
+                    .filter(|_| images)
+                    .and_then(|i| i.copy.as_ref())
+                    .filter(|c| crate::assets::is_hashed_name(&c.asset))
+                    .map(|c| ImageView {
+                        url: format!("/assets/{}", c.asset),
+                        width: c.width,
+                        height: c.height,
+                    }),
             })
             .collect(),
     }
@@ -199,6 +227,7 @@ mod tests {
                 published: None,
                 first_seen: "2026-11-23T10:00:00Z".parse().unwrap(),
                 summary: None,
+                image: None,
             })
             .collect();
         c
@@ -232,6 +261,51 @@ mod tests {
         let mut linked = content(&["release notes"]);
         linked.entries[0].link = Some("https://e.org/rust/notes".into());
         assert_eq!(source_view(site, feed, &linked, None, 5).entries.len(), 1);
+    }
+
+    #[test]
+    fn thumbnails_show_only_where_the_site_wants_images_and_only_our_copy() {
+        use crate::model::{ImageCopy, Thumbnail};
+        let config = |images: &str| {
+            crate::config::parse(
+                &format!("[[sites]]\nname = \"t\"\ntitle = \"T\"\nimages = true\n[[sites.feeds]]\nurl = \"https://e.org/rss\"\n{images}"),
+                "t",
+            )
+            .unwrap()
+        };
+        let mut stored = content(&["copied", "offered"]);
+        stored.entries[0].summary = Some("A summary".into());
+        stored.entries[0].image = Some(Thumbnail {
+            copy: Some(ImageCopy {
+                asset: "thumb.0123456789abcdef.jpg".into(),
+                width: 640,
+                height: 360,
+            }),
+            ..Thumbnail::offered("https://cdn.e.org/1.jpg".into())
+        });
+        stored.entries[1].image = Some(Thumbnail::offered("https://cdn.e.org/2.jpg".into()));
+        let on = config("");
+        let view = source_view(&on.sites[0], &on.sites[0].feeds[0], &stored, None, 10);
+        assert_eq!(view.entries[0].summary.as_deref(), Some("A summary"));
+        assert_eq!(
+            view.entries[0].image,
+            Some(ImageView {
+                url: "/assets/thumb.0123456789abcdef.jpg".into(),
+                width: 640,
+                height: 360
+            })
+        );
+        assert_eq!(
+            view.entries[1].image, None,
+            "not copied yet: no image, never the source"
+        );
+        let off = config("images = false\n");
+        let view = source_view(&off.sites[0], &off.sites[0].feeds[0], &stored, None, 10);
+        assert_eq!(view.entries[0].image, None, "the feed's setting wins");
+        assert!(
+            view.entries[0].summary.is_some(),
+            "summaries are not images"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn entry(feed: usize, n: usize, at: DateTime<Utc>) -> Entry {
         published: Some(at),
         first_seen: at,
         summary: None,
+        image: None,
     }
 }
 

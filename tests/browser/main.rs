@@ -16,6 +16,7 @@ mod page;
 mod paging;
 mod stories;
 mod search;
+mod summaries;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;

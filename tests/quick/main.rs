@@ -33,4 +33,5 @@ mod store_conformance;
 mod stories;
 mod sync_report;
 mod systemd_units;
+mod thumbnails;
 mod weather;

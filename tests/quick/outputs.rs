@@ -5,7 +5,7 @@
 
 use axum::http::{StatusCode, header};
 
-use crate::support::{generated_rss, get, public_site};
+use crate::support::{generated_rss, generated_rss_with_summaries, get, public_site};
 
 #[tokio::test]
 async fn every_output_has_its_type_validators_and_cache_headers() {
@@ -54,6 +54,38 @@ async fn every_output_has_its_type_validators_and_cache_headers() {
     ] {
         assert!(page.contains(link), "{link}");
     }
+}
+
+/// The page with a summary on every headline: budgeted in gzip bytes, what readers download
+/// (see SCALING.md, "The reader page with summaries").
+#[tokio::test]
+async fn twelve_sources_of_forty_summarized_entries_fit_the_summary_budget() {
+    let feeds: Vec<(String, Vec<u8>)> = (0..12)
+        .map(|i| {
+            let name = format!("feed{i}");
+            (
+                format!("/f{i}.xml"),
+                generated_rss_with_summaries(&name, 40),
+            )
+        })
+        .collect();
+    let (_server, app) = public_site(feeds).await;
+    let identity = get(&app, "/", &[]).await;
+    assert_eq!(identity.text().matches("<span class=\"sum\">").count(), 480);
+    let gzip = get(&app, "/", &[("accept-encoding", "gzip")]).await;
+    let br = get(&app, "/", &[("accept-encoding", "br")]).await;
+    println!(
+        "12 x 40 with summaries: / is {} B identity, {} B gzip, {} B br",
+        identity.body.len(),
+        gzip.body.len(),
+        br.body.len(),
+    );
+    assert!(gzip.body.len() <= 64 * 1024, "{} B gzip", gzip.body.len());
+    assert!(
+        identity.body.len() <= 320 * 1024,
+        "{} B identity",
+        identity.body.len()
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,10 @@ pub mod time_travel;
 pub mod weather;
 
 pub use binaries::{fetcher, fetcher_command};
-pub use feeds::{Behavior, FeedServer, generated, generated_rss, resetting_server, rss};
+pub use feeds::{
+    Behavior, FeedServer, generated, generated_rss, generated_rss_with_summaries, resetting_server,
+    rss,
+};
 pub use http::{Reply, get, get_on, get_request, send};
 pub use site::{
     api_headlines, app_on, config_for, config_toml, force, memory_store, public_site, published,
