@@ -25,9 +25,7 @@ pub mod search;
 pub mod site_files;
 pub mod stories;
 mod view;
-pub use view::{
-    Article, EntryView, SourceView, StoryMark, public_url, shown_entries, source_view,
-};
+pub use view::{Article, EntryView, SourceView, StoryMark, public_url, shown_entries, source_view};
 pub mod weather;
 
 /// Entries shown per page of a source box.

@@ -14,8 +14,8 @@ mod archived;
 mod choices;
 mod page;
 mod paging;
-mod stories;
 mod search;
+mod stories;
 mod summaries;
 #[path = "../support/mod.rs"]
 mod support;
