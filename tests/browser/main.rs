@@ -23,11 +23,9 @@ mod weather;
 
 use std::path::PathBuf;
 
-use newsdesk::fetcher::{SyncOptions, sync};
-use newsdesk::frontend::Options;
 use serde_json::Value;
 use support::chromium::Tab;
-use support::{Behavior, FeedServer, app_on, generated_rss, memory_store, spawn_server};
+use support::{Behavior, FeedServer, generated_rss, serve_config};
 
 const HOSTILE: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel>
 <title>Hostile &lt;script&gt;window.__pwned=10&lt;/script&gt;</title>
@@ -98,13 +96,8 @@ pub fn scene() -> Scene {
                 toml.push_str(&format!("logo = \"{}\"\n", feeds.url("/logo.png")));
             }
         }
-        let config = newsdesk::config::parse(&toml, "test").unwrap();
-        let store = memory_store();
-        sync(&config, &store, &SyncOptions::default())
-            .await
-            .unwrap();
-        let (addr, stop) = spawn_server(app_on(&store, Options::default()).await).await;
-        (feeds, format!("http://{addr}/"), stop)
+        let (url, stop) = serve_config(&toml).await;
+        (feeds, url, stop)
     });
     Scene {
         _rt: rt,

@@ -5,10 +5,8 @@
 //! phone width fits the screen (screenshots in `target/tmp/browser-screenshots/`).
 
 use super::support::chromium::{Browser, Tab, one_at_a_time};
-use super::support::{Behavior, FeedServer, app_on, memory_store, spawn_server};
+use super::support::{Behavior, FeedServer, serve_config};
 use super::{assert_no_csp_violation, s, screenshots};
-use newsdesk::fetcher::{SyncOptions, sync};
-use newsdesk::frontend::Options;
 
 struct StoryScene {
     _rt: tokio::runtime::Runtime,
@@ -70,13 +68,8 @@ fn scene() -> StoryScene {
                 feeds.url(&path)
             ));
         }
-        let config = newsdesk::config::parse(&toml, "test").unwrap();
-        let store = memory_store();
-        sync(&config, &store, &SyncOptions::default())
-            .await
-            .unwrap();
-        let (addr, stop) = spawn_server(app_on(&store, Options::default()).await).await;
-        (feeds, format!("http://{addr}/"), stop)
+        let (url, stop) = serve_config(&toml).await;
+        (feeds, url, stop)
     });
     StoryScene {
         _rt: rt,

@@ -5,14 +5,10 @@
 
 use std::path::PathBuf;
 
-use newsdesk::fetcher::{SyncOptions, sync};
-use newsdesk::frontend::Options;
 use serde_json::json;
 
 use super::support::chromium::{Browser, Tab, one_at_a_time};
-use super::support::{
-    Behavior, FeedServer, app_on, generated_rss_with_summaries, memory_store, spawn_server,
-};
+use super::support::{Behavior, FeedServer, generated_rss_with_summaries, serve_config};
 use super::{assert_no_csp_violation, s, screenshots};
 
 const HOSTILE: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title>
@@ -67,13 +63,8 @@ fn scene() -> Scene {
         for path in ["/science.xml", "/hostile.xml", "/a.xml", "/b.xml"] {
             toml.push_str(&format!("\n[[sites.feeds]]\nurl = \"{}\"\n", feeds.url(path)));
         }
-        let config = newsdesk::config::parse(&toml, "test").unwrap();
-        let store = memory_store();
-        sync(&config, &store, &SyncOptions::default())
-            .await
-            .unwrap();
-        let (addr, stop) = spawn_server(app_on(&store, Options::default()).await).await;
-        (feeds, format!("http://{addr}/"), stop)
+        let (url, stop) = serve_config(&toml).await;
+        (feeds, url, stop)
     });
     Scene {
         _rt: rt,

@@ -27,5 +27,5 @@ pub use feeds::{
 pub use http::{Reply, get, get_on, get_request, send};
 pub use site::{
     api_headlines, app_on, config_for, config_toml, force, memory_store, public_site, published,
-    source_ids, spawn_server,
+    serve_config, source_ids, spawn_server, synced,
 };

@@ -101,12 +101,26 @@ pub async fn public_site(feeds: Vec<(String, Vec<u8>)>) -> (FeedServer, Arc<App>
             server.url(&path)
         ));
     }
-    let config = newsdesk::config::parse(&toml, "test").unwrap();
+    let store = synced(&toml).await;
+    (server, app_on(&store, Options::default()).await)
+}
+
+/// `toml` parsed and synced by the real fetcher into a memory store.
+pub async fn synced(toml: &str) -> Store {
+    let config = newsdesk::config::parse(toml, "test").unwrap();
     let store = memory_store();
     sync(&config, &store, &SyncOptions::default())
         .await
         .unwrap();
-    (server, app_on(&store, Options::default()).await)
+    store
+}
+
+/// The site [`synced`] from `toml`, served by a frontend on loopback: its URL
+/// (`http://ADDR/`) and the handle that stops the server when dropped.
+pub async fn serve_config(toml: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let store = synced(toml).await;
+    let (addr, stop) = spawn_server(app_on(&store, Options::default()).await).await;
+    (format!("http://{addr}/"), stop)
 }
 
 /// The source ids of the `test` site, in the site's order.
