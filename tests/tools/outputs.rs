@@ -103,11 +103,16 @@ async fn site_feeds_parse_with_feedparser_and_match_the_sites_entries() {
     .await
     .unwrap();
 
-    // What the site shows: every entry of /api/headlines, newest first, as the feeds order them.
+    // What the site shows: every entry of /api/headlines, newest first, as the feeds order them;
+    // a story several sources tell once, by its first report (alpha's and beta's story number
+    // N are one story).
     let api = get(&app, "/api/headlines", &[]).await.json();
     let mut expected: Vec<(String, String, Option<String>)> = vec![];
     for s in api["sources"].as_array().unwrap() {
         for e in s["entries"].as_array().unwrap() {
+            if !e["first"].is_null() {
+                continue;
+            }
             let when = e["published"]
                 .as_str()
                 .or(s["last_success"].as_str())
@@ -121,7 +126,7 @@ async fn site_feeds_parse_with_feedparser_and_match_the_sites_entries() {
     }
     expected.sort_by(|a, b| b.0.cmp(&a.0));
     expected.truncate(newsdesk::render::feeds::FEED_ITEMS);
-    assert_eq!(expected.len(), 50);
+    assert!(expected.len() >= 30, "{expected:?}");
 
     for (file, version) in [("rss", "rss20"), ("feed.json", "json11")] {
         let d = &parsed[file];
