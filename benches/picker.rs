@@ -7,44 +7,17 @@
 
 use std::time::Instant;
 
+mod support;
+use support::{Lcg, word};
+
 use chrono::{DateTime, Duration, Utc};
 use newsdesk::picker::similar::rank;
 use newsdesk::picker::{Candidate, PickedBefore, Settings};
-
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SOURCES: usize = 30;
 const PER_SOURCE: usize = 40;
 const STORIES: usize = 400;
 const WORDS: usize = 5000;
-
-/// A fixed LCG: the same site on every run.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as usize % n
-    }
-}
-
-fn word(i: usize) -> String {
-    // Pronounceable, distinct, no stop words: "ka", "kabe", ...
-    const SYL: [&str; 10] = ["ka", "be", "ti", "do", "mu", "ra", "so", "ne", "li", "vo"];
-    let mut w = String::from("x");
-    let mut n = i;
-    loop {
-        w.push_str(SYL[n % 10]);
-        n /= 10;
-        if n == 0 {
-            return w;
-        }
-    }
-}
 
 fn site(now: DateTime<Utc>) -> Vec<Candidate> {
     let mut rng = Lcg(42);

@@ -12,32 +12,19 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use newsdesk::model::Entry;
+mod support;
+use support::Lcg;
+
 use newsdesk::search::{self, Doc, Query, SearchManifest, Source, Terms};
 use newsdesk::store::{Role, Store};
-
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const WORDS: usize = 50_000;
 const PER_DAY: usize = 2;
 
-/// A fixed LCG: the same index on every run.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as usize % n
-    }
-
-    /// Roughly Zipf: small numbers are common words.
-    fn word(&mut self) -> usize {
-        let r = self.below(1 << 20) as f64 / f64::from(1 << 20);
-        ((WORDS as f64).powf(r) as usize).min(WORDS - 1)
-    }
+/// A word number, roughly Zipf: small numbers are common words.
+fn zipf(rng: &mut Lcg) -> usize {
+    let r = rng.below(1 << 20) as f64 / f64::from(1 << 20);
+    ((WORDS as f64).powf(r) as usize).min(WORDS - 1)
 }
 
 fn word(i: usize) -> String {
@@ -52,7 +39,7 @@ fn word(i: usize) -> String {
 }
 
 fn entry(rng: &mut Lcg, feed: usize, n: usize, at: DateTime<Utc>) -> Entry {
-    let title: Vec<String> = (0..8).map(|_| word(rng.word())).collect();
+    let title: Vec<String> = (0..8).map(|_| word(zipf(rng))).collect();
     Entry {
         id: format!("{feed}-{n}"),
         title: title.join(" "),
@@ -182,9 +169,9 @@ async fn main() {
     let mut found_total = 0;
     for i in 0..queries {
         let text = match i % 4 {
-            0 => word(rng.word()),
-            1 => format!("{} {}", word(rng.word()), word(rng.word())),
-            2 => word(rng.word())[..4].to_string(),
+            0 => word(zipf(&mut rng)),
+            1 => format!("{} {}", word(zipf(&mut rng)), word(zipf(&mut rng))),
+            2 => word(zipf(&mut rng))[..4].to_string(),
             _ => word(WORDS - 1 - rng.below(100)),
         };
         let query = Query::parse(&text).unwrap();
