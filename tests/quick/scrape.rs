@@ -298,3 +298,87 @@ async fn a_page_gets_the_ssrf_guard_of_feeds() {
         "no request reached the loopback page"
     );
 }
+
+#[tokio::test]
+async fn scrape_selectors_give_summaries_and_thumbnails_copied_like_a_feeds() {
+    let server = FeedServer::start().await;
+    server.set("/tech/", html(fixture("news-section.html"), "\"v1\""));
+    // The lead story's image, named relative to the page; the copy is what pages show.
+    let png = newsdesk::render::site_files::FAVICON[22..].to_vec();
+    server.set(
+        "/img/chip.jpg",
+        Behavior::Custom {
+            headers: vec![("content-type", "image/png".to_string())],
+            body: png.clone(),
+        },
+    );
+    let page = server.url("/tech/");
+    let mut toml = config_toml(&[]);
+    toml.push_str(&format!(
+        r#"
+[[sites.feeds]]
+url = "{page}"
+title = "Herald Tech"
+images = true
+[sites.feeds.scrape]
+item = "main article"
+title = "h2 a"
+date = "time"
+link_pattern = "/tech/"
+summary = ".story__standfirst"
+image = ".story__image img"
+"#
+    ));
+    let config = newsdesk::config::parse(&toml, "test").unwrap();
+    let store = store();
+    let s = sync(&config, &store, &SyncOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((s.fetched, s.failed), (1, 0), "{s}: {:?}", s.failures);
+    assert_eq!(server.hits("/img/chip.jpg"), 1, "the image is fetched once");
+
+    let (_, source) = scraped(&store).await;
+    let entries = source["entries"].as_array().unwrap();
+    let lead = &entries[0];
+    assert_eq!(lead["title"], STORIES[0]);
+    assert_eq!(
+        lead["summary"],
+        "The first chips are due next spring, but analysts doubt the yields."
+    );
+    let thumb = lead["image"]["url"].as_str().unwrap().to_string();
+    assert!(
+        thumb.starts_with("/assets/thumb.") && thumb.ends_with(".png"),
+        "{thumb}"
+    );
+    let (w, h) = newsdesk::fetch::image::dimensions(&png).unwrap();
+    assert_eq!(
+        (
+            lead["image"]["width"].as_u64(),
+            lead["image"]["height"].as_u64()
+        ),
+        (Some(u64::from(w)), Some(u64::from(h)))
+    );
+    for other in &entries[1..] {
+        assert!(other.get("summary").is_none(), "{other}");
+        assert!(other.get("image").is_none(), "{other}");
+    }
+
+    let app = app_on(&store, Options::default()).await;
+    let page_html = get(&app, "/", &[]).await.text();
+    assert!(
+        page_html.contains(&format!("src=\"{thumb}\"")),
+        "the page shows the copy"
+    );
+    assert!(
+        !page_html.contains("chip.jpg"),
+        "and never the site's own image"
+    );
+    assert!(page_html.contains("analysts doubt the yields"));
+    let copy = get(&app, &thumb, &[]).await;
+    assert_eq!(copy.status, 200);
+    assert_eq!(copy.body, png);
+
+    // The next pass finds the page unchanged and fetches no image again.
+    sync(&config, &store, &force()).await.unwrap();
+    assert_eq!(server.hits("/img/chip.jpg"), 1);
+}
