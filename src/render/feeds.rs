@@ -114,9 +114,15 @@ pub fn rss(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
             .flat_map(|m| &m.also)
             .map(|a| a.source_title.as_str())
             .collect();
-        let description = match also.as_slice() {
-            [] => format!("From {}", item.source.title),
-            also => format!("From {}; also {}", item.source.title, also.join(", ")),
+        let more = item.entry.story.as_ref().map_or(0, |m| m.more);
+        let description = match (also.as_slice(), more) {
+            ([], _) => format!("From {}", item.source.title),
+            (also, 0) => format!("From {}; also {}", item.source.title, also.join(", ")),
+            (also, more) => format!(
+                "From {}; also {} and {more} more",
+                item.source.title,
+                also.join(", ")
+            ),
         };
         tag(&mut out, "description", &description);
         match public_url(&item.source.url) {

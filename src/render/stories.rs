@@ -15,6 +15,11 @@ use sha2::{Digest, Sha256};
 use super::view::{Article, SourceView, StoryMark};
 use crate::stories::{Report, group, http_key};
 
+/// The most other sources an entry lists in `also`; the rest are counted in `more`. A story
+/// that 200 sources of a big site tell would otherwise list 199 articles on each of its 200
+/// entries: 40,000 per story, in the page, `/api/headlines` and `/feed.json`.
+pub const MAX_ALSO: usize = 8;
+
 /// `sources` with every entry marked with its story, and the headline block's entries (which
 /// are in the site's feeds) marked with the story of the source entry they link to, if any.
 pub fn mark(
@@ -68,27 +73,37 @@ pub fn mark(
             .copied()
             .filter(|&m| seen.insert(linked[m].2))
             .collect();
+        // The sources listed, as articles, and how many beyond them; `skip` is one of the
+        // story's sources, left out.
+        let listed = |skip: Option<&str>| {
+            let also: Vec<Article> = firsts
+                .iter()
+                .filter(|&&f| Some(linked[f].2) != skip)
+                .take(MAX_ALSO)
+                .map(|&f| article(f))
+                .collect();
+            let more = firsts.len() - usize::from(skip.is_some()) - also.len();
+            (also, more)
+        };
+        let first = (members.len() > 1).then(|| article(lead));
+        let (all, all_more) = listed(None);
         for &m in &members {
             let (_, ref key, source, si, ei) = linked[m];
+            let (also, more) = listed(Some(source));
             out[si].entries[ei].story = Some(StoryMark {
                 story: story.clone(),
                 reports: members.len(),
-                first: (m != lead).then(|| article(lead)),
-                also: firsts
-                    .iter()
-                    .filter(|&&f| linked[f].2 != source)
-                    .map(|&f| article(f))
-                    .collect(),
+                first: first.clone().filter(|_| m != lead),
+                also,
+                more,
             });
-            by_key.insert(
-                key,
-                StoryMark {
-                    story: story.clone(),
-                    reports: members.len(),
-                    first: None,
-                    also: firsts.iter().map(|&f| article(f)).collect(),
-                },
-            );
+            by_key.entry(key).or_insert_with(|| StoryMark {
+                story: story.clone(),
+                reports: members.len(),
+                first: None,
+                also: all.clone(),
+                more: all_more,
+            });
         }
     }
     let headlines = headlines.map(|h| {
@@ -112,6 +127,7 @@ fn alone(key: &str) -> StoryMark {
         reports: 1,
         first: None,
         also: vec![],
+        more: 0,
     }
 }
 
@@ -273,5 +289,50 @@ mod tests {
         assert_eq!(story.story, mark_of(&marked, 1, 0).story);
         assert_eq!((story.first, story.also.len()), (None, 3));
         assert_eq!(h.entries[1].story.as_ref().unwrap().reports, 1);
+    }
+
+    #[test]
+    fn a_story_many_sources_tell_lists_a_few_and_counts_the_rest() {
+        let sources: Vec<SourceView> = (0..12)
+            .map(|i| {
+                // Besides the story, other news, so that its words are not the site's common words.
+                let other = [
+                    "Comet seen over harbour",
+                    "Violin maker wins prize",
+                    "Glacier museum opens",
+                ];
+                let mut entries = vec![entry(
+                    "Linux 6.18 released with new scheduler",
+                    Some(&format!("https://s{i:02}.example/linux")),
+                    &format!("2026-11-30T{:02}:00:00Z", 10 + i),
+                )];
+                entries.extend(other.iter().enumerate().map(|(k, t)| {
+                    entry(
+                        &format!("{t} {i}"),
+                        Some(&format!("https://s{i:02}.example/{k}")),
+                        "2026-11-29T10:00:00Z",
+                    )
+                }));
+                source(&format!("s{i:02}"), entries)
+            })
+            .collect();
+        let (marked, _) = mark(&sources, None);
+        let lead = mark_of(&marked, 0, 0);
+        assert_eq!(
+            (lead.reports, lead.also.len(), lead.more),
+            (12, MAX_ALSO, 3)
+        );
+        assert_eq!(lead.also[0].source, "s01", "the earliest others first");
+        let last = mark_of(&marked, 11, 0);
+        assert_eq!(last.first.as_ref().unwrap().source, "s00");
+        assert_eq!((last.also.len(), last.more), (MAX_ALSO, 3));
+        assert!(last.also.iter().all(|a| a.source != "s11"), "not itself");
+        let json = serde_json::to_value(&lead).unwrap();
+        assert_eq!(json["more"], 3);
+        let alone = serde_json::to_value(mark_of(&mark(&sources[..1], None).0, 0, 0)).unwrap();
+        assert!(
+            alone.get("more").is_none(),
+            "absent when all are listed: {alone}"
+        );
     }
 }

@@ -40,8 +40,16 @@ pub struct StoryMark {
     /// itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<Article>,
-    /// The other sources' articles on it, first report first, one per source.
+    /// The other sources' articles on it, first report first, one per source, at most
+    /// [`super::stories::MAX_ALSO`].
     pub also: Vec<Article>,
+    /// How many other sources tell it beyond those in `also`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One source's article on a story.

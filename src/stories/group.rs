@@ -10,8 +10,9 @@
 //! most often tell two alike titles apart ("Mesa 25.3.1" and "Mesa 25.2.8", "GCC 16 adds
 //! colour management" and "io_uring adds colour management").
 //!
-//! Titles are compared through an index by word, so only pairs sharing a word are looked at:
-//! the cost grows with the pairs of alike titles, not with the square of the entries.
+//! Titles are compared through an index by word, so only pairs sharing a word within the
+//! window are looked at, and at most [`MAX_CANDIDATES`] titles per word: the cost grows with
+//! the pairs of alike titles, not with the square of the entries, and is bounded per entry.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +23,12 @@ use super::tokens::{Doc, SAME_STORY, Vocabulary, likeness, tokenize};
 /// Titles further apart in time than this are not one story however alike: "Firefox 146
 /// released" and next month's "Firefox 147 released" share most of their words.
 pub const WINDOW_HOURS: i64 = 48;
+
+/// The most titles sharing one word that a title is compared with: the newest within the
+/// window. A word in more titles than this in two days is almost a common word, and a story
+/// told that often is still met through its newest reports; it bounds a pass at
+/// `entries x words x MAX_CANDIDATES` however big the site.
+pub const MAX_CANDIDATES: usize = 256;
 
 /// How alike two titles of one source must be to be one story.
 pub const SAME_SOURCE: f64 = 0.8;
@@ -104,9 +111,22 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
     let clash =
         |a: usize, b: usize| clash(&numbers[a], &numbers[b]) || clash(&rs[a].names, &rs[b].names);
 
+    // Reports with the same numbers and names are alike to `clash`: each story keeps one of
+    // each kind, so keeping two stories apart costs kinds x kinds, not members x members.
+    let mut first_of_kind: BTreeMap<(&BTreeSet<&str>, &BTreeSet<String>), usize> = BTreeMap::new();
+    let kinds = (0..n)
+        .map(|i| {
+            vec![
+                *first_of_kind
+                    .entry((&numbers[i], &rs[i].names))
+                    .or_insert(i),
+            ]
+        })
+        .collect();
     let mut stories = Stories {
         parent: (0..n).collect(),
         members: (0..n).map(|i| vec![i]).collect(),
+        kinds,
     };
     let mut first_with_key: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, r) in rs.iter().enumerate() {
@@ -114,17 +134,35 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
         stories.join(first, i);
     }
 
+    // Each report's source as a number: compared for every pair of titles sharing a word.
+    let mut source_numbers: BTreeMap<&str, usize> = BTreeMap::new();
+    let sources: Vec<usize> = rs
+        .iter()
+        .map(|r| {
+            let next = source_numbers.len();
+            *source_numbers.entry(&r.source).or_insert(next)
+        })
+        .collect();
+
     let vocabulary = Vocabulary::new(rs.iter().map(|r| &r.words));
     let docs: Vec<Doc> = rs.iter().map(|r| vocabulary.doc(&r.words)).collect();
     let window = chrono::Duration::hours(WINDOW_HOURS);
-    // postings[word]: the earlier titles with the word; shared[j]: words title j shares with
-    // the current one, for the j in `touched`.
+    // postings[word]: the earlier titles with the word, oldest first; start[word]: the first
+    // of them within the window of the current title (titles come oldest first, so it only
+    // moves on); shared[j]: words title j shares with the current one, for the j in `touched`.
     let mut postings: Vec<Vec<usize>> = vec![Vec::new(); vocabulary.words()];
+    let mut start = vec![0usize; vocabulary.words()];
     let mut shared = vec![0usize; n];
     let mut touched: Vec<usize> = Vec::new();
     for i in 0..n {
+        let oldest = rs[i].time - window;
         for &w in docs[i].ids() {
-            for &j in &postings[w as usize] {
+            let (list, from) = (&postings[w as usize], &mut start[w as usize]);
+            while *from < list.len() && rs[list[*from]].time < oldest {
+                *from += 1;
+            }
+            let newest = list.len().saturating_sub(MAX_CANDIDATES).max(*from);
+            for &j in &list[newest..] {
                 if shared[j] == 0 {
                     touched.push(j);
                 }
@@ -133,21 +171,20 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
         }
         touched.sort_unstable();
         for &j in &touched {
-            let bar = match rs[i].source == rs[j].source {
+            let bar = match sources[i] == sources[j] {
                 true => SAME_SOURCE,
                 false => SAME_STORY,
             };
             let alike = likeness(shared[j], &docs[j], &docs[i]) >= bar;
             shared[j] = 0;
-            let close = (rs[i].time - rs[j].time).abs() <= window;
-            if alike && close && compatible(i, j) {
+            if alike && compatible(i, j) {
                 let (a, b) = (stories.root(i), stories.root(j));
                 if a == b {
                     continue;
                 }
-                let apart = stories.members[a]
+                let apart = stories.kinds[a]
                     .iter()
-                    .any(|&x| stories.members[b].iter().any(|&y| clash(x, y)));
+                    .any(|&x| stories.kinds[b].iter().any(|&y| clash(x, y)));
                 if !apart {
                     stories.join(i, j);
                 }
@@ -181,10 +218,11 @@ fn clash<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> bool {
     !a.is_empty() && !b.is_empty() && a.is_disjoint(b)
 }
 
-/// Disjoint sets of reports, each root holding its members.
+/// Disjoint sets of reports, each root holding its members and one member of each kind.
 struct Stories {
     parent: Vec<usize>,
     members: Vec<Vec<usize>>,
+    kinds: Vec<Vec<usize>>,
 }
 
 impl Stories {
@@ -209,6 +247,13 @@ impl Stories {
         self.parent[small] = big;
         let moved = std::mem::take(&mut self.members[small]);
         self.members[big].extend(moved);
+        let moved = std::mem::take(&mut self.kinds[small]);
+        let kinds = &mut self.kinds[big];
+        for k in moved {
+            if let Err(at) = kinds.binary_search(&k) {
+                kinds.insert(at, k);
+            }
+        }
     }
 }
 
@@ -376,5 +421,35 @@ mod tests {
             r("Something else entirely", "https://a.example/1/", 1),
         ];
         assert_eq!(group(&reports), [vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_story_told_more_often_than_the_candidates_per_word_stays_one() {
+        let n = 3 * MAX_CANDIDATES;
+        let mut reports: Vec<Report> = (0..n)
+            .map(|i| {
+                let mut r = r(
+                    "Kernel maintainers merge the scheduler rework",
+                    &format!("https://s{i}.example/x"),
+                    0,
+                );
+                r.source = format!("s{i}");
+                r.time = at(0) + chrono::Duration::seconds(i as i64);
+                r
+            })
+            .collect();
+        reports.push(r(
+            "Kernel maintainers merge the scheduler rework",
+            "https://late.example/x",
+            47,
+        ));
+        // Other news, so that the story's words are not common words of the site.
+        let words = ["comet", "harbour", "violin", "tariff", "glacier", "museum"];
+        for i in 0..4 * n {
+            let title = format!("{} {} item{i}", words[i % 6], words[(i / 6) % 6]);
+            reports.push(r(&title, &format!("https://o.example/{i}"), 1));
+        }
+        let groups = group(&reports);
+        assert_eq!(groups[0].len(), n + 1, "the story is one");
     }
 }
