@@ -1,10 +1,16 @@
 //! The search index at deployment size: 2,000 feeds of 40 entries, then a year of news (each
 //! feed 2 new entries a day, indexed a day at a time), on a `memory://` store.
 //!
-//! `cargo bench --bench search -- [--feeds N] [--days N] [--queries N]` prints: the index
-//! (segments, bytes, documents), what a pass with one changed feed writes, and the time of
-//! uncached queries on a warm frontend (every part in memory), median and p99, plus the bytes
-//! a frontend holds for them. Run as a smoke test (no `--bench`), it uses 20 feeds and 10 days.
+//! `cargo bench --bench search -- [--feeds N] [--days N] [--queries N] [--store URL]
+//! [--publish]` prints: the index (segments, bytes, documents), what a pass with one changed
+//! feed writes, and the time of uncached queries on a warm frontend (every part in memory),
+//! median and p99, plus the bytes a frontend holds for them. Run as a smoke test (no
+//! `--bench`), it uses 20 feeds and 10 days.
+//!
+//! With `--store` the index is built in that bucket (default `memory://`), and with
+//! `--publish` it is then made live as site `bench`'s index (an empty front page, the index
+//! as its `search.json`), so a frontend on the bucket serves `/api/search` from it:
+//! `scripts/bench-search.sh` times that under wrk.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +22,8 @@ mod support;
 use support::Lcg;
 
 use newsdesk::search::{self, Doc, Query, SearchManifest, Source, Terms};
+use newsdesk::store::manifest::SiteEntry;
+use newsdesk::store::publish::{self, Outcome, Retention};
 use newsdesk::store::{Role, Store};
 
 const WORDS: usize = 50_000;
@@ -65,7 +73,12 @@ async fn main() {
     let feeds = arg(&args, "--feeds", if full { 2000 } else { 20 });
     let days = arg(&args, "--days", if full { 365 } else { 10 });
     let queries = arg(&args, "--queries", if full { 2000 } else { 50 });
-    let store = Store::open("memory://", Role::Fetcher).unwrap();
+    let url = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .map_or("memory://", String::as_str);
+    let store = Store::open(url, Role::Fetcher).unwrap();
     let mut rng = Lcg(7);
     let start: DateTime<Utc> = "2025-11-23T00:00:00Z".parse().unwrap();
     let titles: Vec<String> = (0..feeds).map(|f| format!("Feed {f}")).collect();
@@ -143,6 +156,10 @@ async fn main() {
         .await
         .unwrap();
     let list_bytes = one.manifest.to_bytes().len();
+    if args.iter().any(|a| a == "--publish") {
+        let generation = publish_site(&store, &one.manifest, now).await;
+        println!("published site bench, generation {generation}, at {url}");
+    }
     println!(
         "one changed feed: {} segment objects, {} B, plus search.json {} B",
         one.stats.objects_written, one.stats.bytes_written, list_bytes
@@ -159,10 +176,7 @@ async fn main() {
         terms.insert(s.terms.clone(), Arc::new(t));
         let raw = store.fetch_path(&s.docs).await.unwrap().unwrap();
         docs_bytes += raw.len();
-        docs_of.insert(
-            s.docs.clone(),
-            Arc::new(serde_json::from_slice(&raw).unwrap()),
-        );
+        docs_of.insert(s.docs.clone(), Arc::new(search::decode_docs(&raw).unwrap()));
     }
     let newest: Vec<i64> = segs.iter().map(|s| s.newest.timestamp()).collect();
     let mut times = vec![];
@@ -201,4 +215,49 @@ async fn main() {
         terms_bytes as f64 / 1e6,
         docs_bytes as f64 / 1e6,
     );
+}
+
+/// Makes `index` live as site `bench`'s search index, under an empty front page; the
+/// generation.
+async fn publish_site(store: &Store, index: &SearchManifest, now: DateTime<Utc>) -> u64 {
+    let config = newsdesk::config::parse(
+        "[[sites]]\nname = \"bench\"\ntitle = \"Search bench\"\n\
+         [[sites.feeds]]\nurl = \"https://feed0.example/rss\"\n",
+        "bench",
+    )
+    .unwrap();
+    let site = &config.sites[0];
+    let inputs = newsdesk::render::Inputs {
+        sources: &[],
+        above: newsdesk::render::Above::default(),
+        weather: None,
+        headlines: None,
+    };
+    let mut publication = newsdesk::render::publication(site, &inputs).unwrap();
+    publication.objects.push(publish::Object {
+        name: search::MANIFEST_NAME.to_string(),
+        label: None,
+        ext: "json",
+        bytes: index.to_bytes().into(),
+        compress: false,
+    });
+    let retention = Retention {
+        keep_generations: 3,
+        archive_days: 365,
+        grace: std::time::Duration::from_secs(3600),
+    };
+    let published = publish::publish(store, &publication, &retention, now)
+        .await
+        .unwrap();
+    let Outcome::Live(generation) = published.outcome else {
+        panic!("the bench site was not published: {:?}", published.outcome);
+    };
+    let entry = SiteEntry {
+        name: site.name.to_string(),
+        title: site.title.clone(),
+        hosts: site.hosts.clone(),
+        generation: Some(generation),
+    };
+    publish::index::register(store, &[entry]).await.unwrap();
+    generation
 }

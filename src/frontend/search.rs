@@ -12,15 +12,16 @@ use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::response::Response;
+use futures::FutureExt;
 
 use super::app::App;
 use super::layout::Prefs;
 use super::page::Page;
 use super::respond::{self, Error};
-use super::search_cache::{Part, load_docs, load_list, load_terms};
+use super::search_cache::{Part, load_chunk, load_docs, load_list, load_terms};
 use super::sites::LiveSite;
 use crate::render::search::{self as render, Hit, Results};
-use crate::search::{Doc, MANIFEST_NAME, Query, Segment, Terms};
+use crate::search::{DOCS_PER_CHUNK, Doc, MANIFEST_NAME, Query, Segment, Terms};
 use crate::store::StoreError;
 
 /// Results on a page.
@@ -188,19 +189,39 @@ async fn find(
         },
     )
     .await?;
+    // Each result from the chunk of its segment's documents that holds it (a whole part for
+    // a segment written before chunks).
     let mut docs = Vec::with_capacity(found.hits.len());
     for hit in &found.hits {
-        let part = match segments.get(hit.part) {
-            Some(seg) => match search
-                .part(seg.docs.clone(), load_docs(store, seg.docs.clone()))
-                .await?
-            {
-                Part::Docs(d) => d,
-                _ => unreachable!("a docs key holds documents"),
-            },
-            None => archive_docs.clone(),
+        let (part, at) = match segments.get(hit.part) {
+            Some(seg) => {
+                let terms = match search
+                    .part(seg.terms.clone(), load_terms(store, seg.terms.clone()))
+                    .await?
+                {
+                    Part::Terms(t) => t,
+                    _ => unreachable!("a terms key holds terms"),
+                };
+                let (key, load, at) = match terms.chunk_of(hit.doc) {
+                    Some((c, range)) => (
+                        format!("{}#{c}", seg.docs),
+                        load_chunk(store, seg.docs.clone(), range).boxed(),
+                        hit.doc as usize % DOCS_PER_CHUNK,
+                    ),
+                    None => (
+                        seg.docs.clone(),
+                        load_docs(store, seg.docs.clone()).boxed(),
+                        hit.doc as usize,
+                    ),
+                };
+                match search.part(key, load).await? {
+                    Part::Docs(d) => (d, at),
+                    _ => unreachable!("a docs key holds documents"),
+                }
+            }
+            None => (archive_docs.clone(), hit.doc as usize),
         };
-        if let Some(doc) = part.get(hit.doc as usize) {
+        if let Some(doc) = part.get(at) {
             docs.push(doc.clone());
         }
     }

@@ -115,8 +115,24 @@ pub async fn load_terms(store: &Store, key: String) -> Result<Part, StoreError> 
     Ok(Part::Terms(Arc::new(terms)))
 }
 
+/// A whole docs part (a segment written before chunks).
 pub async fn load_docs(store: &Store, key: String) -> Result<Part, StoreError> {
     let bytes = fetch(store, &key).await?;
+    let docs =
+        crate::search::decode_docs(&bytes).map_err(|source| StoreError::Corrupt { key, source })?;
+    Ok(Part::Docs(Arc::new(docs)))
+}
+
+/// The chunk of the docs part `key` at `range`.
+pub async fn load_chunk(
+    store: &Store,
+    key: String,
+    range: std::ops::Range<u64>,
+) -> Result<Part, StoreError> {
+    let bytes = store
+        .fetch_range(&key, range)
+        .await?
+        .ok_or_else(|| StoreError::Missing { key: key.clone() })?;
     let docs =
         serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt { key, source })?;
     Ok(Part::Docs(Arc::new(docs)))

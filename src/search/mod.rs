@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use segment::{Doc, Query, Segment, Terms};
+pub use segment::{DOCS_PER_CHUNK, Doc, Query, Segment, Terms, decode_docs};
 
 use crate::model::Entry;
 use crate::store::publish::{self, PublishStats};
@@ -244,7 +244,7 @@ async fn load_docs(store: &Store, seg: &SegmentRef) -> Result<Vec<Doc>, StoreErr
         .ok_or_else(|| StoreError::Missing {
             key: seg.docs.clone(),
         })?;
-    serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+    segment::decode_docs(&bytes).map_err(|source| StoreError::Corrupt {
         key: seg.docs.clone(),
         source,
     })

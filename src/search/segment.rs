@@ -2,11 +2,18 @@
 //! their words. Stored as two immutable objects, so a query reads only the small part until it
 //! knows which documents it shows:
 //!
-//! - **terms** (`.terms`): `NDS1`, the document count, each document's time (i64 seconds,
-//!   little-endian; newest first), the length of the term dictionary and the dictionary (an
-//!   [`fst::Map`] from each folded word to the offset of its postings), then the postings: per
-//!   term a varint count and the varint gaps between its ascending document numbers.
-//! - **docs** (`.json`): the documents as a JSON array, in the same order.
+//! - **terms** (`.terms`): `NDS2`, the document count, each document's time (i64 seconds,
+//!   little-endian; newest first), the count of document chunks and where each starts in the
+//!   docs part plus where the last ends (u32, then u64s), the length of the term dictionary and
+//!   the dictionary (an [`fst::Map`] from each folded word to the offset of its postings), then
+//!   the postings: per term a varint count and the varint gaps between its ascending document
+//!   numbers.
+//! - **docs** (`.json`): the documents in the same order, as JSON arrays of
+//!   [`DOCS_PER_CHUNK`] one after another, so a query reads (a range GET) only the chunks
+//!   holding the results it shows: a sealed segment holds tens of thousands of documents.
+//!
+//! Segments written before chunks (`NDS1`) have no chunk table and their docs part is one
+//! array: it is read whole.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use super::fold;
 
-const MAGIC: &[u8; 4] = b"NDS1";
+const MAGIC: &[u8; 4] = b"NDS2";
+/// Segments without a chunk table.
+const MAGIC_UNCHUNKED: &[u8; 4] = b"NDS1";
+
+/// Documents per chunk of a docs part: a query showing 20 results reads a few chunks of about
+/// 40 KB rather than a whole part of megabytes.
+pub const DOCS_PER_CHUNK: usize = 256;
 
 /// Terms a prefix (the query's last word) expands to in one segment, at most.
 pub const MAX_EXPANSIONS: usize = 256;
@@ -84,21 +97,43 @@ impl Segment {
         let at = docs.iter().map(|d| d.at.timestamp()).collect();
         Segment {
             docs,
-            terms: Terms { at, map, postings },
+            terms: Terms {
+                at,
+                chunks: vec![],
+                map,
+                postings,
+            },
         }
     }
 
-    /// The two stored objects: terms, docs.
+    /// The two stored objects: terms (with where each chunk of documents starts), docs.
     pub fn encode(&self) -> (Vec<u8>, Vec<u8>) {
-        let docs = serde_json::to_vec(&self.docs).expect("plain data serializes");
-        (self.terms.encode(), docs)
+        let mut docs = vec![];
+        let mut chunks = vec![0];
+        for chunk in self.docs.chunks(DOCS_PER_CHUNK) {
+            serde_json::to_writer(&mut docs, chunk).expect("plain data serializes");
+            chunks.push(docs.len() as u64);
+        }
+        (self.terms.encode(&chunks), docs)
     }
+}
+
+/// The documents of a whole docs part, chunked or not.
+pub fn decode_docs(bytes: &[u8]) -> Result<Vec<Doc>, serde_json::Error> {
+    let mut docs = vec![];
+    for chunk in serde_json::Deserializer::from_slice(bytes).into_iter::<Vec<Doc>>() {
+        docs.extend(chunk?);
+    }
+    Ok(docs)
 }
 
 /// The terms part of a segment, as a query uses it.
 pub struct Terms {
     /// Each document's time in seconds, newest first.
     pub at: Vec<i64>,
+    /// Where each chunk of the docs part starts, then where the last ends; empty for a
+    /// segment whose docs part is read whole.
+    chunks: Vec<u64>,
     map: fst::Map<Vec<u8>>,
     postings: Vec<u8>,
 }
@@ -114,13 +149,19 @@ pub struct Query {
 }
 
 impl Terms {
-    fn encode(&self) -> Vec<u8> {
+    fn encode(&self, chunks: &[u64]) -> Vec<u8> {
         let fst = self.map.as_fst().as_bytes();
-        let mut out = Vec::with_capacity(12 + self.at.len() * 8 + fst.len() + self.postings.len());
+        let mut out = Vec::with_capacity(
+            16 + (self.at.len() + chunks.len()) * 8 + fst.len() + self.postings.len(),
+        );
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.at.len() as u32).to_le_bytes());
         for t in &self.at {
             out.extend_from_slice(&t.to_le_bytes());
+        }
+        out.extend_from_slice(&(chunks.len().saturating_sub(1) as u32).to_le_bytes());
+        for c in chunks {
+            out.extend_from_slice(&c.to_le_bytes());
         }
         out.extend_from_slice(&(fst.len() as u32).to_le_bytes());
         out.extend_from_slice(fst);
@@ -129,15 +170,41 @@ impl Terms {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Terms, Corrupt> {
-        let rest = bytes.strip_prefix(MAGIC).ok_or(Corrupt("no magic"))?;
+        let (chunked, rest) = match (
+            bytes.strip_prefix(MAGIC),
+            bytes.strip_prefix(MAGIC_UNCHUNKED),
+        ) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            (None, None) => return Err(Corrupt("no magic")),
+        };
         let (n, rest) = take_u32(rest)?;
         let (times, rest) = rest
             .split_at_checked(n as usize * 8)
             .ok_or(Corrupt("times cut short"))?;
-        let at = times
+        let at: Vec<i64> = times
             .chunks_exact(8)
             .map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8")))
             .collect();
+        let (chunks, rest) = match chunked {
+            true => {
+                let (n, rest) = take_u32(rest)?;
+                let (table, rest) = rest
+                    .split_at_checked((n as usize + 1) * 8)
+                    .ok_or(Corrupt("chunk table cut short"))?;
+                let chunks: Vec<u64> = table
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().expect("chunks of 8")))
+                    .collect();
+                if n as usize != at.len().div_ceil(DOCS_PER_CHUNK)
+                    || chunks.windows(2).any(|w| w[0] >= w[1])
+                {
+                    return Err(Corrupt("bad chunk table"));
+                }
+                (chunks, rest)
+            }
+            false => (vec![], rest),
+        };
         let (len, rest) = take_u32(rest)?;
         let (fst, postings) = rest
             .split_at_checked(len as usize)
@@ -145,6 +212,7 @@ impl Terms {
         let map = fst::Map::new(fst.to_vec()).map_err(|_| Corrupt("bad dictionary"))?;
         Ok(Terms {
             at,
+            chunks,
             map,
             postings: postings.to_vec(),
         })
@@ -152,7 +220,21 @@ impl Terms {
 
     /// Bytes held in memory.
     pub fn weight(&self) -> usize {
-        self.at.len() * 8 + self.map.as_fst().as_bytes().len() + self.postings.len()
+        (self.at.len() + self.chunks.len()) * 8
+            + self.map.as_fst().as_bytes().len()
+            + self.postings.len()
+    }
+
+    /// The chunk of the docs part holding document `doc`: its number and its bytes; `None`
+    /// when the part is read whole (no chunk table), or past the last document.
+    pub fn chunk_of(&self, doc: u32) -> Option<(usize, std::ops::Range<u64>)> {
+        if doc as usize >= self.at.len() {
+            return None;
+        }
+        let c = doc as usize / DOCS_PER_CHUNK;
+        let start = *self.chunks.get(c)?;
+        let end = *self.chunks.get(c + 1)?;
+        Some((c, start..end))
     }
 
     /// The documents matching `query`, ascending (so newest first). `budget` is the postings a
@@ -290,7 +372,7 @@ mod tests {
         ]);
         let (terms, docs) = seg.encode();
         let terms = Terms::decode(&terms).unwrap();
-        let docs: Vec<Doc> = serde_json::from_slice(&docs).unwrap();
+        let docs = decode_docs(&docs).unwrap();
         assert_eq!(
             found(&terms, &docs, "KERNEL"),
             [
@@ -336,5 +418,49 @@ mod tests {
         for cut in 0..good.len() {
             let _ = Terms::decode(&good[..cut]);
         }
+    }
+
+    #[test]
+    fn documents_are_read_by_the_chunk_a_result_is_in() {
+        let n = 2 * DOCS_PER_CHUNK + 10;
+        let seg = Segment::build(
+            (0..n)
+                .map(|i| doc(&format!("story {i}"), i as i64))
+                .collect(),
+        );
+        let (terms, docs) = seg.encode();
+        let terms = Terms::decode(&terms).unwrap();
+        assert_eq!(
+            decode_docs(&docs).unwrap(),
+            seg.docs,
+            "the whole part reads as before"
+        );
+        for d in [0, DOCS_PER_CHUNK - 1, DOCS_PER_CHUNK, n - 1] {
+            let (c, range) = terms.chunk_of(d as u32).unwrap();
+            assert_eq!(c, d / DOCS_PER_CHUNK);
+            let chunk: Vec<Doc> =
+                serde_json::from_slice(&docs[range.start as usize..range.end as usize]).unwrap();
+            assert_eq!(chunk[d % DOCS_PER_CHUNK], seg.docs[d]);
+        }
+        assert_eq!(terms.chunk_of(n as u32), None, "past the last document");
+    }
+
+    #[test]
+    fn segments_written_before_chunks_are_read_whole() {
+        // NDS1: no chunk table, and the docs part is one array.
+        let seg = Segment::build(vec![doc("Old kernel news", 1), doc("Old rust news", 2)]);
+        let mut old = b"NDS1".to_vec();
+        old.extend_from_slice(&2u32.to_le_bytes());
+        for t in &seg.terms.at {
+            old.extend_from_slice(&t.to_le_bytes());
+        }
+        let fst = seg.terms.map.as_fst().as_bytes();
+        old.extend_from_slice(&(fst.len() as u32).to_le_bytes());
+        old.extend_from_slice(fst);
+        old.extend_from_slice(&seg.terms.postings);
+        let terms = Terms::decode(&old).unwrap();
+        assert_eq!(terms.chunk_of(0), None);
+        let docs = decode_docs(&serde_json::to_vec(&seg.docs).unwrap()).unwrap();
+        assert_eq!(found(&terms, &docs, "kernel"), ["Old kernel news"]);
     }
 }

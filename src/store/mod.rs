@@ -241,6 +241,21 @@ impl Store {
         }
     }
 
+    /// GET of the bytes `range` of an object by its full key; `None` if missing.
+    pub async fn fetch_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let path = Path::from(key);
+        self.count(&self.ops.reads);
+        match self.inner.get_range(&path, range).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(backend("get", &path, e)),
+        }
+    }
+
     /// GET of an object that may be missing.
     pub async fn get(&self, key: &Key) -> Result<Option<Bytes>, StoreError> {
         Ok(self.get_with_etag(key).await?.map(|(b, _)| b))
