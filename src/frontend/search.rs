@@ -190,41 +190,45 @@ async fn find(
     )
     .await?;
     // Each result from the chunk of its segment's documents that holds it (a whole part for
-    // a segment written before chunks).
-    let mut docs = Vec::with_capacity(found.hits.len());
-    for hit in &found.hits {
-        let (part, at) = match segments.get(hit.part) {
-            Some(seg) => {
-                let terms = match search
-                    .part(seg.terms.clone(), load_terms(store, seg.terms.clone()))
-                    .await?
-                {
-                    Part::Terms(t) => t,
-                    _ => unreachable!("a terms key holds terms"),
-                };
-                let (key, load, at) = match terms.chunk_of(hit.doc) {
-                    Some((c, range)) => (
-                        format!("{}#{c}", seg.docs),
-                        load_chunk(store, seg.docs.clone(), range).boxed(),
-                        hit.doc as usize % DOCS_PER_CHUNK,
-                    ),
-                    None => (
-                        seg.docs.clone(),
-                        load_docs(store, seg.docs.clone()).boxed(),
-                        hit.doc as usize,
-                    ),
-                };
-                match search.part(key, load).await? {
-                    Part::Docs(d) => (d, at),
-                    _ => unreachable!("a docs key holds documents"),
-                }
+    // a segment written before chunks), all read at once: on an S3 bucket each chunk not
+    // cached is a round trip.
+    let one = |hit: &crate::search::Hit| {
+        let (hit, archive_docs) = (*hit, archive_docs.clone());
+        let seg = segments.get(hit.part).copied();
+        async move {
+            let Some(seg) = seg else {
+                return Ok::<_, Arc<StoreError>>(archive_docs.get(hit.doc as usize).cloned());
+            };
+            let terms = match search
+                .part(seg.terms.clone(), load_terms(store, seg.terms.clone()))
+                .await?
+            {
+                Part::Terms(t) => t,
+                _ => unreachable!("a terms key holds terms"),
+            };
+            let (key, load, at) = match terms.chunk_of(hit.doc) {
+                Some((c, range)) => (
+                    format!("{}#{c}", seg.docs),
+                    load_chunk(store, seg.docs.clone(), range).boxed(),
+                    hit.doc as usize % DOCS_PER_CHUNK,
+                ),
+                None => (
+                    seg.docs.clone(),
+                    load_docs(store, seg.docs.clone()).boxed(),
+                    hit.doc as usize,
+                ),
+            };
+            match search.part(key, load).await? {
+                Part::Docs(d) => Ok(d.get(at).cloned()),
+                _ => unreachable!("a docs key holds documents"),
             }
-            None => (archive_docs.clone(), hit.doc as usize),
-        };
-        if let Some(doc) = part.get(at) {
-            docs.push(doc.clone());
         }
-    }
+    };
+    let docs: Vec<Doc> = futures::future::try_join_all(found.hits.iter().map(one))
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok((docs, found.more, found.partial))
 }
 

@@ -27,9 +27,10 @@ const MAGIC: &[u8; 4] = b"NDS2";
 /// Segments without a chunk table.
 const MAGIC_UNCHUNKED: &[u8; 4] = b"NDS1";
 
-/// Documents per chunk of a docs part: a query showing 20 results reads a few chunks of about
-/// 40 KB rather than a whole part of megabytes.
-pub const DOCS_PER_CHUNK: usize = 256;
+/// Documents per chunk of a docs part: a query showing 20 results reads at most 20 chunks of
+/// about 10 KB rather than whole parts of megabytes (SCALING.md, "Search", for the figures at
+/// 256 and at 64).
+pub const DOCS_PER_CHUNK: usize = 64;
 
 /// Terms a prefix (the query's last word) expands to in one segment, at most.
 pub const MAX_EXPANSIONS: usize = 256;
