@@ -5,7 +5,7 @@
 //! Likeness is the cosine of two word sets, leaving out words most titles being compared
 //! share: on a Linux site "linux" says little about which story a title tells.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// The distinct words of a title, sorted.
 pub fn tokenize(title: &str) -> BTreeSet<String> {
@@ -197,33 +197,34 @@ const COMMON_MIN_TITLES: usize = 8;
 /// The words of the titles being compared, numbered, without the words common to most.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
-    /// Word -> id. Ids follow word order, so they do not depend on the order the titles came
-    /// in.
-    ids: BTreeMap<String, u32>,
-    common: BTreeSet<String>,
+    /// Word -> id, `None` for a common word (left out of the comparison). Ids follow word
+    /// order, so they do not depend on the order the titles came in. Hashed: every word of
+    /// every title is looked up here once per grouping.
+    ids: HashMap<String, Option<u32>>,
 }
 
 impl Vocabulary {
     pub fn new<'a>(titles: impl IntoIterator<Item = &'a BTreeSet<String>>) -> Self {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut counts: HashMap<&'a str, usize> = HashMap::new();
         let mut n = 0;
         for set in titles {
             n += 1;
             for w in set {
-                *counts.entry(w.clone()).or_default() += 1;
+                *counts.entry(w.as_str()).or_default() += 1;
             }
         }
-        let common = counts
-            .iter()
-            .filter(|&(_, &df)| n >= COMMON_MIN_TITLES && df as f64 > COMMON_SHARE * n as f64)
-            .map(|(w, _)| w.clone())
-            .collect();
-        let ids = counts
-            .into_keys()
+        let mut words: Vec<(&str, usize)> = counts.into_iter().collect();
+        words.sort_unstable();
+        let common = |df: usize| n >= COMMON_MIN_TITLES && df as f64 > COMMON_SHARE * n as f64;
+        let ids = words
+            .into_iter()
             .enumerate()
-            .map(|(id, w)| (w, u32::try_from(id).unwrap_or(u32::MAX)))
+            .map(|(id, (w, df))| {
+                let id = u32::try_from(id).unwrap_or(u32::MAX);
+                (w.to_string(), (!common(df)).then_some(id))
+            })
             .collect();
-        Vocabulary { ids, common }
+        Vocabulary { ids }
     }
 
     /// How many distinct words it numbers: ids are below this.
@@ -233,14 +234,17 @@ impl Vocabulary {
 
     /// A title's words as ids, ready for [`similarity`].
     pub fn doc(&self, set: &BTreeSet<String>) -> Doc {
-        let kept = set.iter().filter(|w| !self.common.contains(*w));
         let mut len = 0;
         let mut ids = Vec::with_capacity(set.len());
-        for w in kept {
-            len += 1;
-            // A word outside the vocabulary matches nothing but still makes the title longer.
-            if let Some(&id) = self.ids.get(w) {
-                ids.push(id);
+        for w in set {
+            match self.ids.get(w.as_str()) {
+                Some(None) => {}
+                Some(Some(id)) => {
+                    len += 1;
+                    ids.push(*id);
+                }
+                // A word outside the vocabulary matches nothing but still makes the title longer.
+                None => len += 1,
             }
         }
         ids.sort_unstable();
