@@ -59,6 +59,20 @@ fn entry(rng: &mut Lcg, feed: usize, n: usize, at: DateTime<Utc>) -> Entry {
     }
 }
 
+/// Each feed's history as the index reads a site's boxes.
+fn sources<'a>(histories: &'a [Vec<Entry>], titles: &'a [String]) -> Vec<Source<'a>> {
+    histories
+        .iter()
+        .zip(titles)
+        .enumerate()
+        .map(|(f, (entries, title))| Source {
+            feed_id: format!("feed{f}"),
+            title,
+            entries: entries.iter().collect(),
+        })
+        .collect()
+}
+
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
         .position(|a| a == name)
@@ -90,12 +104,6 @@ async fn main() {
                 .collect()
         })
         .collect();
-    let sources = |h: &[Vec<Entry>]| -> Vec<(String, Vec<Entry>)> {
-        h.iter()
-            .enumerate()
-            .map(|(f, e)| (format!("feed{f}"), e.clone()))
-            .collect()
-    };
     let mut manifest = SearchManifest::default();
     let mut written = 0u64;
     let built = Instant::now();
@@ -111,16 +119,7 @@ async fn main() {
                 h.truncate(40);
             }
         }
-        let owned = sources(&histories);
-        let srcs: Vec<Source> = owned
-            .iter()
-            .zip(&titles)
-            .map(|((id, e), t)| Source {
-                feed_id: id.clone(),
-                title: t,
-                entries: e.iter().collect(),
-            })
-            .collect();
+        let srcs = sources(&histories, &titles);
         let u = search::update(&store, "bench", &manifest, &srcs, 365, now)
             .await
             .unwrap();
@@ -142,16 +141,7 @@ async fn main() {
     let now = start + Duration::days(days as i64) + Duration::hours(2);
     histories[0].insert(0, entry(&mut rng, 0, 1_000_000, now));
     histories[0].truncate(40);
-    let owned = sources(&histories);
-    let srcs: Vec<Source> = owned
-        .iter()
-        .zip(&titles)
-        .map(|((id, e), t)| Source {
-            feed_id: id.clone(),
-            title: t,
-            entries: e.iter().collect(),
-        })
-        .collect();
+    let srcs = sources(&histories, &titles);
     let one = search::update(&store, "bench", &manifest, &srcs, 365, now)
         .await
         .unwrap();

@@ -773,16 +773,7 @@ impl Live {
                 key: format!("the archived page of generation {generation}: {e}"),
             })
         })?;
-        let content_type = index.content_type.clone();
-        let Ok(Ok(_permit)) = tokio::time::timeout(LAYOUT_WAIT, self.compressing.acquire()).await
-        else {
-            return Err(LayoutError::Busy);
-        };
-        let page =
-            tokio::task::spawn_blocking(move || Page::compress(html.into_bytes(), &content_type))
-                .await
-                .expect("compression does not panic");
-        Ok(Arc::new(page))
+        self.compress(html, index.content_type.clone()).await
     }
 
     /// Assembles and compresses a layout (see [`Live::layout`]).
@@ -822,9 +813,14 @@ impl Live {
             text(&bottom),
         );
         let content_type = site.part(names::INDEX)?.content_type.clone();
-        // Compressing takes milliseconds: off the async workers, and no more at once
-        // than there are cores, so a flood of distinct layouts cannot starve `/`; a
-        // layout that gets no slot soon is not built (the reader gets the default page).
+        self.compress(html, content_type).await
+    }
+
+    /// Compresses a page made for one request. Compressing takes milliseconds: off the async
+    /// workers, and no more at once than there are cores, so a flood of distinct layouts
+    /// cannot starve `/`; a page that gets no slot soon is not built (the reader gets the
+    /// default page).
+    async fn compress(&self, html: String, content_type: String) -> Result<Arc<Page>, LayoutError> {
         let Ok(Ok(_permit)) = tokio::time::timeout(LAYOUT_WAIT, self.compressing.acquire()).await
         else {
             return Err(LayoutError::Busy);
