@@ -5,6 +5,7 @@
 //! `dc:title`, ...) are rewritten first by [`formats`]; a document with items of which none
 //! becomes an entry is an error, never an empty box.
 
+pub mod date;
 mod formats;
 pub mod merge;
 pub mod scrape;
@@ -131,6 +132,7 @@ fn read(bytes: &[u8], base: &Url) -> Result<feed_rs::model::Feed, ParseError> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         .id_generator(|_, _, _| String::new())
+        .timestamp_parser(date::parse_date)
         .build();
     parser.parse(bytes).map_err(|e| ParseError(e.to_string()))
 }

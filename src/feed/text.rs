@@ -11,6 +11,8 @@
 //! A small scanner does this; a full HTML parser per title cost more than parsing the feed itself.
 //! Summaries go the same way ([`summary`]), then are cut on a word boundary.
 
+use std::borrow::Cow;
+
 use feed_rs::model::Text;
 
 /// Longest title kept, in characters.
@@ -105,14 +107,32 @@ fn cut_on_word(text: String, max: usize, cut_before: bool) -> String {
 fn plain(content: &str, is_html: bool) -> String {
     // Declared HTML loses its tags before entities are decoded, so an escaped `&gt;` inside an
     // attribute value cannot end a tag early.
-    let decoded = if is_html {
-        html_escape::decode_html_entities(&strip_tags(content)).into_owned()
+    let text = if is_html {
+        strip_tags(content)
     } else {
-        html_escape::decode_html_entities(content).into_owned()
+        content.to_string()
     };
-    let plain = strip_markup(decoded);
-    let mut out = String::with_capacity(plain.len());
-    for word in plain.split_whitespace() {
+    let decoded = match html_escape::decode_html_entities(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(decoded) => decoded,
+    };
+    collapse_whitespace(strip_markup(decoded))
+}
+
+/// `text` with its runs of whitespace as single spaces and none at either end; a copy only
+/// when that changes it.
+fn collapse_whitespace(text: String) -> String {
+    let mut previous_space = true;
+    let collapsed = text.chars().all(|c| {
+        let ok = c != ' ' || !previous_space;
+        previous_space = c == ' ';
+        ok && (c == ' ' || !c.is_whitespace())
+    }) && !text.ends_with(' ');
+    if collapsed {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

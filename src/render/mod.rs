@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value, context};
 
@@ -143,23 +143,34 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
             .map(|d| d.format("%b %-d, %H:%M UTC").to_string())
             .unwrap_or(s)
     });
+    // `iso` and `short` run for each of a page's entries: written by hand, not through chrono's
+    // format strings (a tenth of a site render's template time).
     env.add_filter("iso", |s: String| -> String {
-        s.parse::<DateTime<Utc>>()
-            .map(|d| d.format("%Y-%m-%dT%H:%MZ").to_string())
-            .unwrap_or(s)
+        match s.parse::<DateTime<Utc>>() {
+            Ok(d) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}Z",
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minute()
+            ),
+            Err(_) => s,
+        }
     });
     // An entry's time in small print: the hour on the day of the site's newest fetch, else
     // the date (in UTC; app.js turns it into the reader's own time and an age).
     env.add_filter("short", |s: String, today: String| -> String {
-        s.parse::<DateTime<Utc>>()
-            .map(|d| {
-                if d.format("%Y-%m-%d").to_string() == today {
-                    d.format("%H:%M").to_string()
-                } else {
-                    d.format("%b %-d").to_string()
-                }
-            })
-            .unwrap_or(s)
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        match s.parse::<DateTime<Utc>>() {
+            Ok(d) if today.parse() == Ok(d.date_naive()) => {
+                format!("{:02}:{:02}", d.hour(), d.minute())
+            }
+            Ok(d) => format!("{} {}", MONTHS[d.month0() as usize], d.day()),
+            Err(_) => s,
+        }
     });
     env
 }
@@ -329,6 +340,24 @@ pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_times_read_as_the_hour_on_the_day_and_the_date_before_it() {
+        let env = environment(&[]);
+        let render = |t: &str| env.render_str(t, minijinja::context! {}).unwrap();
+        let short = "{{ '2026-11-23T09:05:00Z'|short('2026-11-23') }} \
+                     {{ '2026-11-22T23:59:00Z'|short('2026-11-23') }} \
+                     {{ '2026-01-05T23:59:30Z'|short('2026-11-23') }}";
+        assert_eq!(render(short), "09:05 Nov 22 Jan 5");
+        assert_eq!(
+            render("{{ '2026-01-05T23:59:30Z'|iso }}"),
+            "2026-01-05T23:59Z"
+        );
+        assert_eq!(
+            render("{{ 'soon'|iso }} {{ 'soon'|short('2026-11-23') }}"),
+            "soon soon"
+        );
+    }
 
     fn site() -> SiteConfig {
         crate::config::parse(

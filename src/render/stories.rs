@@ -47,38 +47,41 @@ pub fn mark(
         }
     }
     linked.sort_unstable();
-    let reports: Vec<Report> = linked
-        .iter()
-        .map(|&(time, ref key, source, si, ei)| {
-            Report::new(&sources[si].entries[ei].title, key.clone(), source, time)
+    // Report m is entry places[m].
+    let (reports, places): (Vec<Report>, Vec<(usize, usize)>) = linked
+        .into_iter()
+        .map(|(time, key, source, si, ei)| {
+            let title = &sources[si].entries[ei].title;
+            (Report::new(title, key, source, time), (si, ei))
         })
-        .collect();
+        .unzip();
     let article = |m: usize| {
-        let (_, _, _, si, ei) = linked[m];
+        let (si, ei) = places[m];
         Article {
             source: sources[si].id.clone(),
             source_title: sources[si].title.clone(),
             link: sources[si].entries[ei].link.clone().unwrap_or_default(),
         }
     };
-    // A headline's link -> its story, as an entry outside the boxes sees it.
+    // A headline's link -> its story, as an entry outside the boxes sees it (when there are
+    // headlines).
     let mut by_key: BTreeMap<&str, StoryMark> = BTreeMap::new();
     for members in group(&reports) {
         let lead = members[0];
-        let story = story_id(&linked[lead].1);
+        let story = story_id(&reports[lead].key);
         // Each source's earliest report, first report first.
         let mut seen = BTreeSet::new();
         let firsts: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&m| seen.insert(linked[m].2))
+            .filter(|&m| seen.insert(reports[m].source.as_str()))
             .collect();
         // The sources listed, as articles, and how many beyond them; `skip` is one of the
         // story's sources, left out.
         let listed = |skip: Option<&str>| {
             let also: Vec<Article> = firsts
                 .iter()
-                .filter(|&&f| Some(linked[f].2) != skip)
+                .filter(|&&f| Some(reports[f].source.as_str()) != skip)
                 .take(MAX_ALSO)
                 .map(|&f| article(f))
                 .collect();
@@ -88,7 +91,8 @@ pub fn mark(
         let first = (members.len() > 1).then(|| article(lead));
         let (all, all_more) = listed(None);
         for &m in &members {
-            let (_, ref key, source, si, ei) = linked[m];
+            let (si, ei) = places[m];
+            let Report { key, source, .. } = &reports[m];
             let (also, more) = listed(Some(source));
             out[si].entries[ei].story = Some(StoryMark {
                 story: story.clone(),
@@ -97,13 +101,15 @@ pub fn mark(
                 also,
                 more,
             });
-            by_key.entry(key).or_insert_with(|| StoryMark {
-                story: story.clone(),
-                reports: members.len(),
-                first: None,
-                also: all.clone(),
-                more: all_more,
-            });
+            if headlines.is_some() {
+                by_key.entry(key.as_str()).or_insert_with(|| StoryMark {
+                    story: story.clone(),
+                    reports: members.len(),
+                    first: None,
+                    also: all.clone(),
+                    more: all_more,
+                });
+            }
         }
     }
     let headlines = headlines.map(|h| {

@@ -9,19 +9,22 @@ use std::collections::{BTreeSet, HashMap};
 
 /// The distinct words of a title, sorted.
 pub fn tokenize(title: &str) -> BTreeSet<String> {
-    let chars: Vec<char> = title.chars().collect();
     let mut words = BTreeSet::new();
     let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut chars = title.chars().peekable();
+    let mut previous = None;
+    while let Some(c) = chars.next() {
         let joins_number = c == '.'
-            && i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
-        if c.is_alphanumeric() || joins_number {
+            && previous.is_some_and(|p: char| p.is_ascii_digit())
+            && chars.peek().is_some_and(char::is_ascii_digit);
+        if c.is_ascii_alphanumeric() || joins_number {
+            word.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
             word.extend(c.to_lowercase());
         } else if !word.is_empty() {
             keep(&mut words, std::mem::take(&mut word));
         }
+        previous = Some(c);
     }
     if !word.is_empty() {
         keep(&mut words, word);
@@ -29,12 +32,16 @@ pub fn tokenize(title: &str) -> BTreeSet<String> {
     words
 }
 
-fn keep(words: &mut BTreeSet<String>, word: String) {
-    let single_letter = word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit());
+fn keep(words: &mut BTreeSet<String>, mut word: String) {
+    let mut chars = word.chars();
+    let single = chars.next().is_some() && chars.next().is_none();
+    let single_letter = single && !word.starts_with(|c: char| c.is_ascii_digit());
     if single_letter || STOP_WORDS.binary_search(&word.as_str()).is_ok() {
         return;
     }
-    words.insert(stem(&word).to_string());
+    let stemmed = stem(&word).len();
+    word.truncate(stemmed);
+    words.insert(word);
 }
 
 /// Strips one common English suffix; crude, but the same word in two titles usually ends the
