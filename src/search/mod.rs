@@ -382,7 +382,8 @@ where
             break;
         }
         let terms = load(part).await?;
-        for doc in terms.matches(query, &mut budget) {
+        // A part's documents are newest first: its first `want` matches are all it can add.
+        for doc in terms.matches(query, want, &mut budget) {
             let at = terms.at[doc as usize];
             if at >= not_before {
                 hits.push(Hit { part, doc, at });

@@ -238,71 +238,102 @@ impl Terms {
         Some((c, start..end))
     }
 
-    /// The documents matching `query`, ascending (so newest first). `budget` is the postings a
-    /// query may still decode: each decoded one takes one, and at zero the rest is skipped.
-    pub fn matches(&self, query: &Query, budget: &mut usize) -> Vec<u32> {
-        let Some((last, rest)) = query.words.split_last() else {
+    /// The first `limit` documents matching `query`, ascending (so newest first). `budget` is
+    /// the postings a query may still decode: each decoded one takes one, and at zero the rest
+    /// is skipped.
+    ///
+    /// The last word's terms (a prefix expands to up to [`MAX_EXPANSIONS`]) are each read only
+    /// as far as they can still give one of the first `limit`: a page of results for a prefix
+    /// shared by a thousand terms and a hundred thousand documents decodes a few postings per
+    /// term, not all of them.
+    pub fn matches(&self, query: &Query, limit: usize, budget: &mut usize) -> Vec<u32> {
+        let Some((last, rest)) = query.words.split_last().filter(|_| limit > 0) else {
             return vec![];
         };
-        let mut lists: Vec<Vec<u32>> = Vec::with_capacity(query.words.len());
+        // The documents with every other word, if there are other words.
+        let mut with_rest: Option<Vec<u32>> = None;
         for w in rest {
-            match self.map.get(w) {
-                Some(offset) => lists.push(self.postings_at(offset, budget)),
-                None => return vec![],
+            let Some(offset) = self.map.get(w) else {
+                return vec![];
+            };
+            let mut list = vec![];
+            self.postings_at(offset, budget, |id| {
+                list.push(id);
+                true
+            });
+            if let Some(before) = &with_rest {
+                list.retain(|id| before.binary_search(id).is_ok());
             }
+            with_rest = Some(list);
         }
+        let past_rest = match &with_rest {
+            Some(list) => match list.last() {
+                Some(&last) => last,
+                None => return vec![],
+            },
+            None => u32::MAX,
+        };
         // The last word is a prefix once it has two characters: one letter would match most
         // of the dictionary.
-        let last_list = if last.chars().count() >= 2 {
+        let offsets: Vec<u64> = if last.chars().count() >= 2 {
             let matcher = fst::automaton::Str::new(last).starts_with();
             let mut stream = self.map.search(matcher).into_stream();
-            let mut union = vec![];
-            let mut expansions = 0;
+            let mut offsets = vec![];
             while let Some((_, offset)) = stream.next() {
-                if expansions == MAX_EXPANSIONS || *budget == 0 {
+                if offsets.len() == MAX_EXPANSIONS {
                     break;
                 }
-                expansions += 1;
-                union.extend(self.postings_at(offset, budget));
+                offsets.push(offset);
             }
-            union.sort_unstable();
-            union.dedup();
-            union
+            offsets
         } else {
-            match self.map.get(last) {
-                Some(offset) => self.postings_at(offset, budget),
-                None => vec![],
-            }
+            self.map.get(last).into_iter().collect()
         };
-        lists.push(last_list);
-        lists.sort_by_key(Vec::len);
-        let mut out = lists.swap_remove(0);
-        for other in &lists {
-            out.retain(|id| other.binary_search(id).is_ok());
+        // The first `limit` found so far, ascending, distinct.
+        let mut first: Vec<u32> = Vec::with_capacity(limit.min(64));
+        for offset in offsets {
+            if *budget == 0 {
+                break;
+            }
+            self.postings_at(offset, budget, |id| {
+                let full = first.len() >= limit;
+                if id > past_rest || (full && id >= first[first.len() - 1]) {
+                    return false;
+                }
+                let wanted = with_rest
+                    .as_ref()
+                    .is_none_or(|list| list.binary_search(&id).is_ok());
+                if wanted && let Err(at) = first.binary_search(&id) {
+                    first.insert(at, id);
+                    first.truncate(limit);
+                }
+                true
+            });
         }
-        out
+        first
     }
 
-    fn postings_at(&self, offset: u64, budget: &mut usize) -> Vec<u32> {
+    /// Calls `each` with the documents of the postings at `offset`, ascending, while it says
+    /// go on and `budget` lasts (each decoded posting takes one).
+    fn postings_at(&self, offset: u64, budget: &mut usize, mut each: impl FnMut(u32) -> bool) {
         let mut pos = offset as usize;
         let Some(count) = get_varint(&self.postings, &mut pos) else {
-            return vec![];
+            return;
         };
-        let take = (count as usize).min(*budget);
-        *budget -= take;
-        let mut out = Vec::with_capacity(take);
         let mut id = 0u64;
-        for _ in 0..take {
-            let Some(gap) = get_varint(&self.postings, &mut pos) else {
-                break;
-            };
-            id += gap;
-            if id as usize >= self.at.len() {
-                break;
+        for _ in 0..count {
+            if *budget == 0 {
+                return;
             }
-            out.push(id as u32);
+            let Some(gap) = get_varint(&self.postings, &mut pos) else {
+                return;
+            };
+            *budget -= 1;
+            id += gap;
+            if id as usize >= self.at.len() || !each(id as u32) {
+                return;
+            }
         }
-        out
     }
 }
 
@@ -355,7 +386,7 @@ mod tests {
 
     fn found(terms: &Terms, docs: &[Doc], text: &str) -> Vec<String> {
         terms
-            .matches(&q(text), &mut usize::MAX.clone())
+            .matches(&q(text), usize::MAX, &mut usize::MAX.clone())
             .into_iter()
             .map(|i| docs[i as usize].title.clone())
             .collect()
@@ -407,8 +438,39 @@ mod tests {
         let docs: Vec<Doc> = (0..1000).map(|i| doc(&format!("common {i}"), i)).collect();
         let terms = Segment::build(docs).terms;
         let mut budget = 10;
-        assert_eq!(terms.matches(&q("common"), &mut budget).len(), 10);
+        assert_eq!(terms.matches(&q("common"), 100, &mut budget).len(), 10);
         assert_eq!(budget, 0);
+    }
+
+    #[test]
+    fn a_page_of_a_prefix_reads_each_term_only_as_far_as_the_page() {
+        // 50 terms sharing a prefix, 40 documents each; "odd" in every other document.
+        let docs: Vec<Doc> = (0..2000)
+            .map(|i| {
+                let odd = if i % 2 == 1 { " odd" } else { "" };
+                doc(&format!("common{} story{odd}", i % 50), i)
+            })
+            .collect();
+        let terms = Segment::build(docs).terms;
+        // (query, documents it matches, postings of its other words, read whole)
+        for (text, all, others) in [
+            ("comm", 2000, 0),
+            ("odd comm", 1000, 1000),
+            ("story odd comm", 1000, 3000),
+        ] {
+            let every = terms.matches(&q(text), usize::MAX, &mut usize::MAX.clone());
+            assert_eq!(every.len(), all, "{text}");
+            let mut budget = 1_000_000;
+            let page = terms.matches(&q(text), 21, &mut budget);
+            assert_eq!(page, every[..21], "{text}: the newest 21");
+            // The prefix's 50 terms hold 2,000 postings; each is read only until it is past
+            // the page's 21st document.
+            let read = 1_000_000 - budget - others;
+            assert!(
+                read < 2000 / 4,
+                "{text}: {read} postings of the prefix read"
+            );
+        }
     }
 
     #[test]
