@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use memchr::memmem;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
@@ -208,11 +209,11 @@ fn binary(bytes: &[u8]) -> Option<&'static str> {
 fn meta_charset(head: &[u8]) -> Option<String> {
     let lower = head.to_ascii_lowercase();
     let mut rest = &lower[..];
-    while let Some(i) = find(rest, b"<meta") {
+    while let Some(i) = memmem::find(rest, b"<meta") {
         let tag = &rest[i..];
         let end = tag.iter().position(|&b| b == b'>').unwrap_or(tag.len());
         let tag = &tag[..end];
-        if let Some(j) = find(tag, b"charset=") {
+        if let Some(j) = memmem::find(tag, b"charset=") {
             let value = &tag[j + b"charset=".len()..];
             let value = value
                 .iter()
@@ -227,10 +228,6 @@ fn meta_charset(head: &[u8]) -> Option<String> {
         rest = &rest[i + 5..];
     }
     None
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn not_html(what: &str) -> ScrapeError {

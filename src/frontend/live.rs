@@ -856,7 +856,7 @@ fn asset_names(body: &[u8]) -> Vec<String> {
     const PREFIX: &[u8] = b"/assets/";
     let mut out = vec![];
     let mut rest = body;
-    while let Some(at) = rest.windows(PREFIX.len()).position(|w| w == PREFIX) {
+    while let Some(at) = memchr::memmem::find(rest, PREFIX) {
         rest = &rest[at + PREFIX.len()..];
         let len = rest
             .iter()
