@@ -11,6 +11,7 @@ pub mod merge;
 pub mod scrape;
 mod text;
 
+pub(crate) use text::find_ascii_ci;
 pub use text::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text};
 
 use chrono::{DateTime, Utc};

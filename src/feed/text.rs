@@ -303,19 +303,19 @@ fn tag_end(attrs: &str) -> Option<usize> {
 /// never closed. The end tag matches in any case (`</sTyLe>`), as in HTML.
 fn after_raw_text<'a>(rest: &'a str, name: &str) -> &'a str {
     let close = format!("</{name}");
-    let Some(at) = find_ascii_ci(rest, &close) else {
+    let Some(at) = find_ascii_ci(rest.as_bytes(), close.as_bytes()) else {
         return "";
     };
     let tail = &rest[at + close.len()..];
     tag_end(tail).map_or("", |end| &tail[end + 1..])
 }
 
-/// Case-insensitive search for an ASCII needle.
-fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+/// Byte offset of an ASCII `needle` in `haystack`, ignoring ASCII case: an end tag (`</sTyLe`)
+/// as HTML matches it.
+pub(crate) fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
-        .as_bytes()
         .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The lowercase HTML element named `name` (any case), if it is one.

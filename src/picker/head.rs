@@ -4,6 +4,8 @@
 
 use url::Url;
 
+use crate::feed::find_ascii_ci;
+
 /// Where each kind of image tag ranks: Open Graph first (what sites fill in for sharing),
 /// then Twitter cards, then the old `image_src` link.
 fn rank(tag: &str, attrs: &[(String, String)]) -> Option<(u8, String)> {
@@ -136,12 +138,6 @@ fn attributes(s: &str) -> (Vec<(String, String)>, usize) {
             i += 1; // never loop in place on a character nothing above takes
         }
     }
-}
-
-/// Byte offset of `needle` (ASCII) in `hay`, ignoring ASCII case.
-fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
