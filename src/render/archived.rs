@@ -9,6 +9,7 @@ use minijinja::{Environment, context};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     crate::render::environment(&[
+        crate::render::READER_PAGE,
         (
             "archived_banner.html",
             include_str!("../../templates/archived_banner.html"),

@@ -16,6 +16,7 @@ use crate::headlines::sanitize::{self, Images};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     crate::render::environment(&[
+        crate::render::READER_PAGE,
         (
             "headlines_block.html",
             include_str!("../../templates/headlines_block.html"),

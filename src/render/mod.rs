@@ -119,6 +119,13 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     ])
 });
 
+/// The frame the pages a frontend renders on request extend (`{% extends "reader_page.html" %}`):
+/// each of their environments holds it.
+pub(crate) const READER_PAGE: (&str, &str) = (
+    "reader_page.html",
+    include_str!("../../templates/reader_page.html"),
+);
+
 /// A minijinja environment holding `templates`, with the house formatter and filters: every
 /// page newsdesk renders (published pages, the frontend's `/config`, `/old_headlines` and admin
 /// pages) escapes and formats the same way.

@@ -11,7 +11,10 @@ use super::RenderError;
 use crate::search::{Doc, MAX_QUERY_BYTES};
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    super::environment(&[("search.html", include_str!("../../templates/search.html"))])
+    super::environment(&[
+        super::READER_PAGE,
+        ("search.html", include_str!("../../templates/search.html")),
+    ])
 });
 
 /// One page of results, as both forms show it.
