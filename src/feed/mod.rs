@@ -503,6 +503,27 @@ mod tests {
     }
 
     #[test]
+    fn dates_feeds_get_wrong_are_read_and_unreadable_ones_leave_the_entry_undated() {
+        let items = "<item><guid>a</guid><title>A</title><pubDate>Thurs, 19 Nov 2026 14:30:00 UTC</pubDate></item>
+            <item><guid>b</guid><title>B</title><pubDate>Nov 19 2026 4:30:00 -0500</pubDate></item>
+            <item><guid>c</guid><title>C</title><pubDate>last Tuesday</pubDate></item>";
+        let f = parse(&rss(items), &base(), now()).unwrap();
+        let dates: Vec<_> = f
+            .entries
+            .iter()
+            .map(|e| e.published.map(|d| d.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                Some("2026-11-19T14:30:00+00:00".to_string()),
+                Some("2026-11-19T09:30:00+00:00".to_string()),
+                None
+            ]
+        );
+    }
+
+    #[test]
     fn a_date_after_the_fetch_is_clamped_to_it() {
         let items = "<item><guid>f</guid><title>Future</title><pubDate>Tue, 01 Jan 2030 00:00:00 GMT</pubDate></item>
             <item><guid>p</guid><title>Past</title><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>";
