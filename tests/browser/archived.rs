@@ -2,7 +2,9 @@
 //! theme, readable (WCAG AA contrast), moves nothing, and the page keeps working under the CSP.
 
 use super::support::chromium::{Browser, one_at_a_time};
-use super::{assert_no_csp_violation, s, scene, screenshots};
+use super::{
+    THEMES_AND_SCHEMES, assert_no_csp_violation, at_each_width_in_theme, s, scene, screenshots,
+};
 
 /// WCAG contrast of the note's text on its background, computed in the page.
 const CONTRAST: &str = "(() => {
@@ -26,25 +28,9 @@ fn an_archived_page_is_marked_in_every_theme_without_layout_shift() {
     let mut tab = browser.tab();
     let dir = screenshots();
     let url = format!("{}at/9999-12-31", scene.url);
-    for (theme, scheme) in [
-        ("auto", "light"),
-        ("auto", "dark"),
-        ("light", "dark"),
-        ("dark", "light"),
-        ("sepia", "light"),
-        ("contrast", "light"),
-    ] {
+    for (theme, scheme) in THEMES_AND_SCHEMES {
         tab.color_scheme(scheme);
-        tab.goto(&scene.url);
-        tab.eval(&format!(
-            "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
-        ));
-        for (width, height, mobile, name) in
-            [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
-        {
-            tab.viewport(width, height, mobile);
-            tab.goto(&url);
-            tab.settle();
+        at_each_width_in_theme(&mut tab, &url, theme, |tab, name| {
             let at = format!("{theme} with a {scheme} system at {name} width");
             assert_eq!(
                 s(tab.eval("document.querySelector('meta[name=robots]').content")),
@@ -90,7 +76,7 @@ fn an_archived_page_is_marked_in_every_theme_without_layout_shift() {
             let shift = tab.eval(SHIFT).as_f64().unwrap();
             assert!(shift < 0.01, "{at}: cumulative layout shift {shift}");
             tab.screenshot(&dir.join(format!("archived-{theme}-{scheme}-system-{name}.png")));
-        }
+        });
     }
     assert_no_csp_violation(&mut tab);
 }

@@ -137,6 +137,38 @@ pub fn look(tab: &mut Tab) -> String {
     ))
 }
 
+/// Each theme a reader can pick, with the system colour scheme it is checked under: `auto`
+/// under both, each fixed theme under the scheme it does not follow.
+pub const THEMES_AND_SCHEMES: [(&str, &str); 6] = [
+    ("auto", "light"),
+    ("auto", "dark"),
+    ("light", "dark"),
+    ("dark", "light"),
+    ("sepia", "light"),
+    ("contrast", "light"),
+];
+
+/// Shows `url` to a reader who picked `theme`, at desktop and at phone width: `check` gets the
+/// tab, settled, and the width's name (`desktop`, `phone`).
+pub fn at_each_width_in_theme(
+    tab: &mut Tab,
+    url: &str,
+    theme: &str,
+    mut check: impl FnMut(&mut Tab, &str),
+) {
+    tab.goto(url);
+    tab.eval(&format!(
+        "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
+    ));
+    for (width, height, mobile, name) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
+    {
+        tab.viewport(width, height, mobile);
+        tab.reload();
+        tab.settle();
+        check(tab, name);
+    }
+}
+
 pub fn assert_no_csp_violation(tab: &mut Tab) {
     let messages = tab.messages();
     assert!(

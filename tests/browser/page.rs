@@ -2,7 +2,9 @@
 //! themes on record.
 
 use super::support::chromium::{Browser, one_at_a_time};
-use super::{assert_no_csp_violation, s, scene, screenshots};
+use super::{
+    THEMES_AND_SCHEMES, assert_no_csp_violation, at_each_width_in_theme, s, scene, screenshots,
+};
 
 #[test]
 fn every_source_renders_with_its_logo_and_feed_script_cannot_run() {
@@ -86,25 +88,9 @@ fn every_theme_at_desktop_and_phone_width_for_the_record() {
     let mut tab = browser.tab();
     let dir = screenshots();
     let mut shots = 0;
-    for (theme, scheme) in [
-        ("auto", "light"),
-        ("auto", "dark"),
-        ("light", "dark"),
-        ("dark", "light"),
-        ("sepia", "light"),
-        ("contrast", "light"),
-    ] {
+    for (theme, scheme) in THEMES_AND_SCHEMES {
         tab.color_scheme(scheme);
-        tab.goto(&scene.url);
-        tab.eval(&format!(
-            "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
-        ));
-        for (width, height, mobile, name) in
-            [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
-        {
-            tab.viewport(width, height, mobile);
-            tab.reload();
-            tab.settle();
+        at_each_width_in_theme(&mut tab, &scene.url, theme, |tab, name| {
             let bg = s(tab.eval("getComputedStyle(document.body).backgroundColor"));
             let expect_dark = matches!(
                 (theme, scheme),
@@ -125,7 +111,7 @@ fn every_theme_at_desktop_and_phone_width_for_the_record() {
             );
             tab.screenshot(&dir.join(format!("{theme}-{scheme}-system-{name}.png")));
             shots += 1;
-        }
+        });
     }
     assert_eq!(shots, 12);
     assert_no_csp_violation(&mut tab);

@@ -2,7 +2,7 @@
 //! JavaScript, hostile titles stay text, every theme applies, and nothing shifts.
 
 use super::support::chromium::{Browser, one_at_a_time};
-use super::{assert_no_csp_violation, s, scene, screenshots};
+use super::{assert_no_csp_violation, at_each_width_in_theme, s, scene, screenshots};
 
 #[test]
 fn searching_from_the_front_page_works_without_javascript_in_every_theme_without_shifts() {
@@ -38,16 +38,7 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
         ("sepia", false),
         ("contrast", true),
     ] {
-        tab.goto(&page);
-        tab.eval(&format!(
-            "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
-        ));
-        for (width, height, mobile, name) in
-            [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
-        {
-            tab.viewport(width, height, mobile);
-            tab.reload();
-            tab.settle();
+        at_each_width_in_theme(&mut tab, &page, theme, |tab, name| {
             assert!(
                 tab.eval("document.querySelectorAll('.results li').length")
                     .as_u64()
@@ -68,7 +59,7 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
             assert_eq!(
                 tab.eval("document.documentElement.scrollWidth <= window.innerWidth"),
                 true,
-                "{theme}: nothing wider than the screen at {width}"
+                "{theme}: nothing wider than the screen at {name} width"
             );
             let shift = tab
                 .eval(
@@ -79,10 +70,10 @@ fn searching_from_the_front_page_works_without_javascript_in_every_theme_without
                 .unwrap();
             assert!(
                 shift < 0.01,
-                "{theme}: cumulative layout shift {shift} at width {width}"
+                "{theme}: cumulative layout shift {shift} at {name} width"
             );
             tab.screenshot(&dir.join(format!("search-{theme}-{name}.png")));
-        }
+        });
     }
     assert_no_csp_violation(&mut tab);
 }

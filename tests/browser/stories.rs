@@ -6,7 +6,7 @@
 
 use super::support::chromium::{Browser, Tab, one_at_a_time};
 use super::support::{Behavior, FeedServer, serve_config};
-use super::{assert_no_csp_violation, s, screenshots};
+use super::{assert_no_csp_violation, at_each_width_in_theme, s, screenshots};
 
 struct StoryScene {
     _rt: tokio::runtime::Runtime,
@@ -176,16 +176,7 @@ fn grouped_stories_in_every_theme_at_desktop_and_phone_width() {
     let mut tab = browser.tab();
     let dir = screenshots();
     for theme in ["light", "dark", "sepia", "contrast"] {
-        tab.goto(&scene.url);
-        tab.eval(&format!(
-            "document.cookie = 'nd_prefs={theme}.sans.n; Path=/'; true"
-        ));
-        for (width, height, mobile, name) in
-            [(1280, 900, false, "desktop"), (390, 844, true, "phone")]
-        {
-            tab.viewport(width, height, mobile);
-            tab.reload();
-            tab.settle();
+        at_each_width_in_theme(&mut tab, &scene.url, theme, |tab, name| {
             let at = format!("{theme} {name}");
             assert_eq!(
                 tab.eval("document.documentElement.scrollWidth <= window.innerWidth"),
@@ -202,7 +193,7 @@ fn grouped_stories_in_every_theme_at_desktop_and_phone_width() {
             );
             assert_eq!(look, serde_json::json!([true, true, true]), "{at}");
             tab.screenshot(&dir.join(format!("stories-{theme}-{name}.png")));
-        }
+        });
     }
     assert_no_csp_violation(&mut tab);
 }
