@@ -107,13 +107,12 @@ fn cut_on_word(text: String, max: usize, cut_before: bool) -> String {
 fn plain(content: &str, is_html: bool) -> String {
     // Declared HTML loses its tags before entities are decoded, so an escaped `&gt;` inside an
     // attribute value cannot end a tag early.
-    let text = if is_html {
-        strip_tags(content)
-    } else {
-        content.to_string()
+    let text = match is_html {
+        true => Cow::Owned(strip_tags(content)),
+        false => Cow::Borrowed(content),
     };
     let decoded = match html_escape::decode_html_entities(&text) {
-        Cow::Borrowed(_) => text,
+        Cow::Borrowed(_) => text.into_owned(),
         Cow::Owned(decoded) => decoded,
     };
     collapse_whitespace(strip_markup(decoded))

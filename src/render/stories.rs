@@ -89,7 +89,8 @@ pub fn mark(
             (also, more)
         };
         let first = (members.len() > 1).then(|| article(lead));
-        let (all, all_more) = listed(None);
+        // What a headline linking to the story lists: all its sources.
+        let all = headlines.is_some().then(|| listed(None));
         for &m in &members {
             let (si, ei) = places[m];
             let Report { key, source, .. } = &reports[m];
@@ -101,13 +102,13 @@ pub fn mark(
                 also,
                 more,
             });
-            if headlines.is_some() {
+            if let Some((also, more)) = &all {
                 by_key.entry(key.as_str()).or_insert_with(|| StoryMark {
                     story: story.clone(),
                     reports: members.len(),
                     first: None,
-                    also: all.clone(),
-                    more: all_more,
+                    also: also.clone(),
+                    more: *more,
                 });
             }
         }
