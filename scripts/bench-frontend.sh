@@ -42,20 +42,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cores=$(nproc)
-load() { cut -d' ' -f1 /proc/loadavg; }
-check_load() {
-    local l; l=$(load)
-    if awk -v l="$l" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
-        if [ "$allow_load" = 1 ]; then
-            echo "bench-frontend: warning: load average $l is above $cores cores; figures are not comparable" >&2
-        else
-            echo "bench-frontend: load average $l is above $cores cores: the machine is busy and the ratio would flatter the frontend. Wait for a quiet machine (uptime), or pass --allow-load to report anyway with the load beside the figures." >&2
-            exit 1
-        fi
-    fi
-}
-check_load
+. scripts/load-guard.sh
+check_load bench-frontend "$allow_load"
 load_before=$(load)
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then

@@ -14,6 +14,9 @@
 #   scripts/bench-search.sh                       # FEEDS=2000 DAYS=365 CACHE_MB=512
 #   FEEDS=200 DAYS=30 scripts/bench-search.sh     # a smaller index, for a quick look
 #   scripts/bench-search.sh --allow-load          # report even on a loaded machine
+#   scripts/bench-search.sh --against OLD_BIN     # also an older build's newsdesk-frontend on the
+#                                                 # same index, the two alternating (ROUNDS, default
+#                                                 # 3, per connection count): medians and new/old
 #
 # Refuses to start while the 1-minute load average is above the number of cores.
 set -euo pipefail
@@ -25,26 +28,26 @@ CACHE_MB=${CACHE_MB:-512}
 DURATION=${DURATION:-10s}
 PORT=${PORT:-18290}
 allow_load=0
-[ "${1:-}" = "--allow-load" ] && allow_load=1
+against=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --allow-load) allow_load=1; shift ;;
+        --against) against="$2"; shift 2 ;;
+        *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    esac
+done
+[ -z "$against" ] || [ -x "$against" ] || { echo "bench-search: --against $against is not an executable" >&2; exit 2; }
 
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "bench-search: needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
-cores=$(nproc)
-load=$(cut -d' ' -f1 /proc/loadavg)
-if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
-    if [ "$allow_load" = 1 ]; then
-        echo "bench-search: warning: load average $load is above $cores cores" >&2
-    else
-        echo "bench-search: load average $load is above $cores cores: wait for a quiet machine (uptime) or pass --allow-load" >&2
-        exit 1
-    fi
-fi
+. scripts/load-guard.sh
+check_load bench-search "$allow_load"
 
 tmp=$(mktemp -d)
-pid=""
+pids=()
 cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -56,12 +59,20 @@ echo "bench-search: building the index of $FEEDS feeds and $DAYS days..." >&2
 cargo bench --locked --quiet --bench search -- --bench --feeds "$FEEDS" --days "$DAYS" \
     --queries 200 --store "file://$tmp/bucket" --publish
 
-RUST_LOG=warn "$bin/newsdesk-frontend" --store "file://$tmp/bucket" --listen "127.0.0.1:$PORT" \
-    --cache-mb "$CACHE_MB" --trusted-proxy 127.0.0.1/32 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$PORT/api/search?q=ka" >/dev/null ||
-    { echo "bench-search: the frontend does not answer /api/search" >&2; exit 1; }
+# Each frontend timed: name, binary, port.
+targets=("new $bin/newsdesk-frontend $PORT")
+[ -n "$against" ] && targets+=("old $against $((PORT + 1))")
+declare -A pid_of
+for t in "${targets[@]}"; do
+    read -r name exe port <<<"$t"
+    RUST_LOG=warn "$exe" --store "file://$tmp/bucket" --listen "127.0.0.1:$port" \
+        --cache-mb "$CACHE_MB" --trusted-proxy 127.0.0.1/32 &
+    pids+=($!)
+    pid_of[$name]=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+    curl -sf "http://127.0.0.1:$port/api/search?q=ka" >/dev/null ||
+        { echo "bench-search: the $name frontend does not answer /api/search" >&2; exit 1; }
+done
 
 # The query mix of benches/search.rs, in Lua: word(i) spells i + 10 in syllables, lowest
 # digit first; zipf() is 50000^r. Each request a fresh query and a fresh client network.
@@ -100,14 +111,42 @@ function done(summary, latency, requests)
 end
 LUA
 
-echo "bench-search: warming (one pass of the mix)..." >&2
-wrk -t1 -c4 -d"$DURATION" -s "$tmp/search.lua" "http://127.0.0.1:$PORT" >/dev/null
-echo "load average before the runs: $(cut -d' ' -f1 /proc/loadavg) ($cores cores)"
-for c in 1 8; do
-    echo "wrk -t1 -c$c -d$DURATION, each request a query drawn afresh:"
-    wrk -t1 -c"$c" -d"$DURATION" -s "$tmp/search.lua" "http://127.0.0.1:$PORT" |
-        grep -E "latency ms|Requests/sec|Non-2xx|requests in"
+for t in "${targets[@]}"; do
+    read -r name exe port <<<"$t"
+    echo "bench-search: warming the $name frontend (one pass of the mix)..." >&2
+    wrk -t1 -c4 -d"$DURATION" -s "$tmp/search.lua" "http://127.0.0.1:$port" >/dev/null
 done
-hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
-echo "frontend peak RSS: $((hwm / 1024)) MiB with --cache-mb $CACHE_MB"
+echo "load average before the runs: $(load) ($cores cores)"
+rounds=1
+[ -n "$against" ] && rounds=${ROUNDS:-3}
+for c in 1 8; do
+    for round in $(seq "$rounds"); do
+        for t in "${targets[@]}"; do
+            read -r name exe port <<<"$t"
+            echo "$name: wrk -t1 -c$c -d$DURATION, each request a query drawn afresh (round $round):"
+            wrk -t1 -c"$c" -d"$DURATION" -s "$tmp/search.lua" "http://127.0.0.1:$port" |
+                grep -E "latency ms|Requests/sec|Non-2xx|requests in" | tee -a "$tmp/$name-c$c"
+        done
+    done
+done
+for t in "${targets[@]}"; do
+    read -r name exe port <<<"$t"
+    hwm=$(awk '/VmHWM/ { print $2 }' "/proc/${pid_of[$name]}/status")
+    echo "$name frontend peak RSS: $((hwm / 1024)) MiB with --cache-mb $CACHE_MB"
+done
 curl -sf "http://127.0.0.1:$PORT/metrics" | grep -E '^newsdesk_cache_bytes' || true
+if [ -n "$against" ]; then
+    python3 - "$tmp" <<'PY'
+import re, statistics, sys
+folder = sys.argv[1]
+def runs(name, c):
+    text = open(f"{folder}/{name}-c{c}").read()
+    rate = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
+    p99 = [float(x) for x in re.findall(r"p99 ([\d.]+)", text)]
+    return statistics.median(rate), statistics.median(p99)
+for c in (1, 8):
+    (nr, np), (orate, op) = runs("new", c), runs("old", c)
+    print(f"c{c} medians: new {nr:.0f} queries/s p99 {np:.2f} ms; old {orate:.0f} queries/s p99 {op:.2f} ms; "
+          f"new/old queries/s {nr / orate:.2f}, p99 {np / op:.2f}")
+PY
+fi
