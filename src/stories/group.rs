@@ -14,11 +14,11 @@
 //! window are looked at, and at most [`MAX_CANDIDATES`] titles per word: the cost grows with
 //! the pairs of alike titles, not with the square of the entries, and is bounded per entry.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::tokens::{Doc, SAME_STORY, Vocabulary, likeness, tokenize};
+use super::tokens::{Doc, SAME_STORY, Vocabulary, Words, disjoint, likeness, tokenize};
 
 /// Titles further apart in time than this are not one story however alike: "Firefox 146
 /// released" and next month's "Firefox 147 released" share most of their words.
@@ -41,9 +41,9 @@ pub struct Report {
     /// The source's id.
     pub source: String,
     /// The title's words ([`tokenize`]); none for an entry that may only join by its key.
-    pub words: BTreeSet<String>,
+    pub words: Words,
     /// The title's names ([`names`]).
-    pub names: BTreeSet<String>,
+    pub names: Words,
     /// When it appeared: published, else first seen.
     pub time: DateTime<Utc>,
 }
@@ -65,12 +65,13 @@ impl Report {
 /// a capital after the first letter), lowercase. Two titles naming different things are two
 /// stories however alike the rest: "Tokio 1.55 improves KVM fairness" and "Tokio 1.55 improves
 /// NVMe fairness".
-pub fn names(title: &str) -> BTreeSet<String> {
-    title
+pub fn names(title: &str) -> Words {
+    let names: Vec<String> = title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().skip(1).any(char::is_uppercase))
         .map(str::to_lowercase)
-        .collect()
+        .collect();
+    Words::new(names.iter().map(String::as_str))
 }
 
 /// Groups `reports` into stories, each listing its members' indices oldest first (by time,
@@ -89,39 +90,25 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
     });
     // From here on reports are named by their position in `order`.
     let rs: Vec<&Report> = order.iter().map(|&i| &reports[i]).collect();
-    let numbers: Vec<BTreeSet<&str>> = rs
-        .iter()
-        .map(|r| {
-            r.words
-                .iter()
-                .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-                .map(String::as_str)
-                .collect()
-        })
-        .collect();
+    let numbers: Vec<&str> = rs.iter().map(|r| r.words.numbers()).collect();
     // Whether two titles name the same numbers (if either names one) and a thing in common (if
     // both name one): what two alike titles must do to be joined.
     let compatible = |a: usize, b: usize| {
-        let (x, y) = (&numbers[a], &numbers[b]);
-        let numbers = (x.is_empty() && y.is_empty()) || !x.is_disjoint(y);
-        numbers && !clash(&rs[a].names, &rs[b].names)
+        let (x, y) = (numbers[a], numbers[b]);
+        let numbers = (x.is_empty() && y.is_empty()) || !disjoint(x, y);
+        numbers && !clash(rs[a].names.as_str(), rs[b].names.as_str())
     };
     // Whether two titles name other numbers or things: what keeps their stories apart, even
     // when each was joined to its story by its link.
-    let clash =
-        |a: usize, b: usize| clash(&numbers[a], &numbers[b]) || clash(&rs[a].names, &rs[b].names);
+    let clash = |a: usize, b: usize| {
+        clash(numbers[a], numbers[b]) || clash(rs[a].names.as_str(), rs[b].names.as_str())
+    };
 
     // Reports with the same numbers and names are alike to `clash`: each story keeps one of
     // each kind, so keeping two stories apart costs kinds x kinds, not members x members.
-    let mut first_of_kind: BTreeMap<(&BTreeSet<&str>, &BTreeSet<String>), usize> = BTreeMap::new();
+    let mut first_of_kind: BTreeMap<(&str, &Words), usize> = BTreeMap::new();
     let kinds = (0..n)
-        .map(|i| {
-            vec![
-                *first_of_kind
-                    .entry((&numbers[i], &rs[i].names))
-                    .or_insert(i),
-            ]
-        })
+        .map(|i| vec![*first_of_kind.entry((numbers[i], &rs[i].names)).or_insert(i)])
         .collect();
     let mut stories = Stories {
         parent: (0..n).collect(),
@@ -213,9 +200,9 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Whether both sets have members and none in common.
-fn clash<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> bool {
-    !a.is_empty() && !b.is_empty() && a.is_disjoint(b)
+/// Whether both word lists have words and none in common.
+fn clash(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && disjoint(a, b)
 }
 
 /// Disjoint sets of reports, each root holding its members and one member of each kind.
@@ -361,10 +348,15 @@ mod tests {
             .map(|(h, (t, l))| r(t, l, h as i64))
             .collect();
         // As sets of keys, which do not depend on the positions.
-        let stories = |reports: &[Report]| -> BTreeSet<BTreeSet<String>> {
+        let stories = |reports: &[Report]| -> std::collections::BTreeSet<Vec<String>> {
             group(reports)
                 .into_iter()
-                .map(|s| s.into_iter().map(|i| reports[i].key.clone()).collect())
+                .map(|s| {
+                    let mut keys: Vec<String> =
+                        s.into_iter().map(|i| reports[i].key.clone()).collect();
+                    keys.sort();
+                    keys
+                })
                 .collect()
         };
         let expected = stories(&reports);
@@ -415,7 +407,7 @@ mod tests {
     #[test]
     fn an_entry_without_words_joins_only_by_its_link() {
         let mut lone = r("ignored", "https://a.example/1", 0);
-        lone.words.clear();
+        lone.words = Words::default();
         let reports = [
             lone,
             r("Something else entirely", "https://a.example/1/", 1),
