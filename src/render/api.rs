@@ -58,5 +58,6 @@ pub fn headlines_json(site: &SiteConfig, sources: &[SourceView]) -> Vec<u8> {
             })
             .collect(),
     };
-    serde_json::to_vec_pretty(&doc).expect("plain data serializes")
+    // Compact: a third fewer bytes than indented, and cheaper to write on every render.
+    serde_json::to_vec(&doc).expect("plain data serializes")
 }

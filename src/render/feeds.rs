@@ -213,7 +213,8 @@ pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
             })
             .collect(),
     };
-    serde_json::to_vec_pretty(&doc).expect("plain data serializes")
+    // Compact: a third fewer bytes than indented, and cheaper to write on every render.
+    serde_json::to_vec(&doc).expect("plain data serializes")
 }
 
 fn tag(out: &mut String, name: &str, text: &str) {
