@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value, context};
 
