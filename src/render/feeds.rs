@@ -28,8 +28,8 @@ pub struct Channel<'a> {
     pub generated_at: DateTime<Utc>,
 }
 
-/// One entry of the site feed and the box it comes from.
-struct Item<'a> {
+/// One entry of the site feeds and the box it comes from.
+pub struct Item<'a> {
     source: &'a SourceView,
     entry: &'a EntryView,
     /// The link, else an id made from the source and the title.
@@ -38,10 +38,13 @@ struct Item<'a> {
 
 /// The newest entries across sources: by publication date, undated ones at their source's
 /// last fetch; ties keep the site's and the feed's order. A story grouped across sources
-/// ([`super::stories`]) is listed once, by its first report.
-fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
+/// ([`super::stories`]) is listed once, by its first report. Both feeds list these.
+pub fn newest<'a>(
+    channel: &Channel,
+    sources: impl IntoIterator<Item = &'a SourceView>,
+) -> Vec<Item<'a>> {
     let mut all: Vec<(DateTime<Utc>, usize, usize, &SourceView, &EntryView)> = sources
-        .iter()
+        .into_iter()
         .enumerate()
         .flat_map(|(si, s)| {
             s.entries.iter().enumerate().map(move |(ei, e)| {
@@ -53,7 +56,8 @@ fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
             })
         })
         .collect();
-    all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Stable: ties stay in the site's and the feed's order, as they were collected.
+    all.sort_by(|a, b| b.0.cmp(&a.0));
     // A story once: not its later reports, and not twice when the headline block has it too.
     let mut stories = std::collections::BTreeSet::new();
     all.retain(|(_, _, _, _, e)| match &e.story {
@@ -74,7 +78,7 @@ fn newest<'a>(channel: &Channel, sources: &'a [SourceView]) -> Vec<Item<'a>> {
 }
 
 /// `/rss`: RSS 2.0 with `atom:link rel="self"` (as the RSS Advisory Board recommends).
-pub fn rss(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
+pub fn rss(channel: &Channel, items: &[Item]) -> Vec<u8> {
     let base = channel.base.as_str();
     let mut out = String::with_capacity(16 * 1024);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
@@ -93,7 +97,7 @@ pub fn rss(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
         "https://www.rssboard.org/rss-specification",
     );
     tag(&mut out, "generator", "newsdesk");
-    for item in newest(channel, sources) {
+    for item in items {
         out.push_str("<item>\n");
         tag(&mut out, "title", &item.entry.title);
         if let Some(link) = &item.entry.link {
@@ -181,8 +185,7 @@ struct Author<'a> {
 }
 
 /// `/feed.json`: JSON Feed 1.1.
-pub fn json_feed(channel: &Channel, sources: &[SourceView]) -> Vec<u8> {
-    let items = newest(channel, sources);
+pub fn json_feed(channel: &Channel, items: &[Item]) -> Vec<u8> {
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: channel.title,
@@ -313,7 +316,7 @@ mod tests {
         let titles: Vec<&str> = items.iter().map(|i| i.entry.title.as_str()).collect();
         assert_eq!(titles, ["undated", "new", "old"]);
         assert!(items[0].guid.starts_with("https://news.example/#b-"));
-        let rss = String::from_utf8(rss(&channel(&base), &sources)).unwrap();
+        let rss = String::from_utf8(rss(&channel(&base), &items)).unwrap();
         assert!(rss.contains("<title>Test &amp; Report</title>"));
         assert!(rss.contains(
             "<atom:link href=\"https://news.example/rss\" rel=\"self\" type=\"application/rss+xml\"/>"
@@ -340,8 +343,11 @@ mod tests {
             "https://a.example/rss",
             vec![e, entry("u", None, None)],
         )];
-        let doc: serde_json::Value =
-            serde_json::from_slice(&json_feed(&channel(&base), &sources)).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&json_feed(
+            &channel(&base),
+            &newest(&channel(&base), &sources),
+        ))
+        .unwrap();
         let items = doc["items"].as_array().unwrap();
         let first = items.iter().find(|i| i["title"] == "t").unwrap();
         assert_eq!(first["summary"], "A \"quoted\" <summary>");

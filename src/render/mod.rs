@@ -268,10 +268,6 @@ pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, Re
         false => (inputs.sources.to_vec(), inputs.headlines.clone()),
     };
     let sources = marked.as_slice();
-    let in_feeds: Vec<SourceView> = headlines
-        .into_iter()
-        .chain(marked.iter().cloned())
-        .collect();
     let base = site.base_url();
     let generated_at = api::generated_at(sources);
     let description = description(site, sources);
@@ -325,14 +321,16 @@ pub fn publication(site: &SiteConfig, inputs: &Inputs) -> Result<Publication, Re
         description: &description,
         generated_at,
     };
+    // The feeds list the headline block's stories with the sources' newest.
+    let items = feeds::newest(&channel, headlines.iter().chain(sources));
     let mut objects = vec![
         object(names::INDEX, "html", index.into_bytes()),
         object(names::HEADLINES, "json", api::headlines_json(site, sources)),
-        object(names::RSS, "rss", feeds::rss(&channel, &in_feeds)),
+        object(names::RSS, "rss", feeds::rss(&channel, &items)),
         object(
             names::JSON_FEED,
             "jsonfeed",
-            feeds::json_feed(&channel, &in_feeds),
+            feeds::json_feed(&channel, &items),
         ),
         object(
             names::SITEMAP,
