@@ -57,7 +57,7 @@ pub fn newest<'a>(
         })
         .collect();
     // Stable: ties stay in the site's and the feed's order, as they were collected.
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|item| std::cmp::Reverse(item.0));
     // A story once: not its later reports, and not twice when the headline block has it too.
     let mut stories = std::collections::BTreeSet::new();
     all.retain(|(_, _, _, _, e)| match &e.story {
