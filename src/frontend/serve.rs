@@ -2,8 +2,8 @@
 //! with another process, accepting within the connection cap, and stopping gracefully.
 //!
 //! Served the way nginx runs its workers: one single-threaded runtime per core, each with its
-//! own listening socket (`SO_REUSEPORT`: the kernel spreads connections) and its own epoll. No
-//! request waits for another thread's I/O driver or hops threads, so a core taken by another
+//! own epoll, all accepting from one listening socket (whichever is free takes a connection).
+//! No request waits for another thread's I/O driver or hops threads, so a core taken by another
 //! process slows only its own connections. Polling the bucket stays on the caller's runtime.
 
 use std::io;
@@ -63,8 +63,8 @@ pub async fn resolve(listen: &str) -> Result<Vec<SocketAddr>, ListenError> {
 }
 
 /// Listening sockets for `workers` workers on every address of `addrs`: `result[worker]` holds
-/// one socket per address. Port 0 takes the port the kernel picks for the first address, for
-/// all. An address in use by another process is an error; one that cannot be bound for another
+/// a handle of each address's one socket. Port 0 takes the port the kernel picks for the first
+/// address, for all. An address in use by another process is an error; one that cannot be bound for another
 /// reason (IPv6 off, say) is skipped with a warning as long as another one binds.
 ///
 /// Needs a Tokio runtime (the sockets are made with Tokio, then handed back as std sockets for
@@ -104,15 +104,15 @@ pub fn bind(
     }))
 }
 
-/// `workers` sockets listening on `addr`.
+/// `workers` handles of one socket listening on `addr`.
 ///
-/// `SO_REUSEPORT` lets the workers share the address, but it lets in any other socket of the
-/// same user that sets it too: a second frontend started by mistake would silently take half
-/// the connections. So the address is first probed with a socket that does not set it, which
-/// binds only if nothing is listening there, whatever options the other side set; only then
-/// do the workers bind, with `SO_REUSEPORT` when there are several. A process binding in the
-/// microseconds between the two is not caught; one that comes later probes too (or, without
-/// `SO_REUSEPORT`, is refused by the kernel).
+/// One socket, bound once without `SO_REUSEPORT` and shared by the workers (each registers its
+/// own duplicate with its own epoll), as nginx's workers share theirs: a connection goes to
+/// whichever worker accepts it first, so a busy worker takes fewer. With a socket per worker
+/// (`SO_REUSEPORT`) the kernel split connections by a hash of their addresses, and an uneven
+/// split made one worker serve most of a client's connections and set its p99. Binding without
+/// `SO_REUSEPORT` also means no other process can listen on the address alongside, whatever
+/// options it set.
 fn bind_address(
     addr: SocketAddr,
     workers: usize,
@@ -121,27 +121,18 @@ fn bind_address(
         io::ErrorKind::AddrInUse => ListenError::InUse { addr },
         _ => ListenError::Bind { addr, source },
     };
-    let probe = socket(addr).map_err(failed)?;
-    probe.bind(addr).map_err(failed)?;
-    // Port 0: every worker takes the port the kernel picked.
-    let addr = probe.local_addr().map_err(failed)?;
-    drop(probe);
-    let failed = |source: io::Error| match source.kind() {
-        io::ErrorKind::AddrInUse => ListenError::InUse { addr },
-        _ => ListenError::Bind { addr, source },
-    };
-    (0..workers)
-        .map(|_| {
-            let socket = socket(addr)?;
-            #[cfg(unix)]
-            if workers > 1 {
-                socket.set_reuseport(true)?;
-            }
-            socket.bind(addr)?;
-            socket.listen(BACKLOG)?.into_std()
-        })
-        .collect::<io::Result<_>>()
-        .map_err(failed)
+    let socket = socket(addr).map_err(failed)?;
+    socket.bind(addr).map_err(failed)?;
+    let listener = socket
+        .listen(BACKLOG)
+        .and_then(|l| l.into_std())
+        .map_err(failed)?;
+    let mut handles = (1..workers)
+        .map(|_| listener.try_clone())
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(failed)?;
+    handles.insert(0, listener);
+    Ok(handles)
 }
 
 /// A TCP socket for `addr`. `SO_REUSEADDR`, so that connections of a previous run still in
@@ -159,12 +150,7 @@ fn socket(addr: SocketAddr) -> io::Result<TcpSocket> {
 /// finishes the requests in flight.
 pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result<()> {
     let addrs = resolve(listen).await?;
-    // Without SO_REUSEPORT only one socket can listen on an address.
-    let workers = if cfg!(unix) {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        1
-    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Before reading the bucket, so a busy port fails at once.
     let sockets = bind(&addrs, workers)?;
     let bound = sockets[0]

@@ -163,6 +163,19 @@ async fn a_port_another_process_listens_on_is_refused_even_with_so_reuseport() {
     );
     let again = SocketAddr::from(([127, 0, 0, 1], ports[0]));
     assert!(matches!(bind(&[again], 2), Err(ListenError::InUse { .. })));
+    // The workers share one socket: each one's handle accepts the port's connections.
+    for worker in &ours {
+        let _client = std::net::TcpStream::connect(again).unwrap();
+        let accepted = (0..200).find_map(|_| match worker[0].accept() {
+            Ok(conn) => Some(conn),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                None
+            }
+            Err(e) => panic!("{e}"),
+        });
+        assert!(accepted.is_some(), "a worker's handle accepted nothing");
+    }
 }
 
 #[tokio::test]
