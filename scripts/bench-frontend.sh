@@ -5,7 +5,8 @@
 # `/api/headlines` and a hashed asset, each against nginx serving that build's very same gzip
 # bytes from disk (gzip_static). Rounds alternate between all targets so background noise hits
 # them alike. Prints requests/s, p99 and the ratio to nginx (median of the per-round ratios),
-# and the frontend's peak RSS.
+# the CPU time each server spent per request (steadier than requests/s on a machine wrk
+# shares), and the frontend's peak RSS.
 #
 #   scripts/bench-frontend.sh                    # this checkout; ROUNDS=5 DURATION=6s
 #   scripts/bench-frontend.sh --against REV      # also REV (built in its own worktree and
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
         --against) against="$2"; shift 2 ;;
         --allow-load) allow_load=1; shift ;;
         --idle) idle="$2"; shift 2 ;;
-        *) sed -n '10,18p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+        *) sed -n '11,19p' "$0" | sed 's/^# //' >&2; exit 2 ;;
     esac
 done
 
@@ -172,7 +173,8 @@ http {
 $nginx_servers}
 EOF
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 
 # The targets: "build target url [header]"; each frontend target is checked to serve exactly
 # the bytes its nginx twin serves (the layout page only to differ from the default page).
@@ -197,20 +199,38 @@ for b in "${builds[@]}"; do
     echo "$name page: $(stat -c %s "$tmp/f") gzip bytes; layout page: $(stat -c %s "$tmp/l") gzip bytes" >&2
 done
 
-# One wrk run: prints "requests/s p99_ms".
+# CPU time (user + system, clock ticks) used so far by the processes of a target's server: a
+# frontend's one process, or nginx's master and workers.
+server_ticks() {
+    local name=$1 kind=$2 procs
+    case "$kind" in
+        nginx-*) procs="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')" ;;
+        *) procs=$(cat "$tmp/$name/pid") ;;
+    esac
+    for p in $procs; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk '{ t += $1 } END { print t }'
+}
+
+# One wrk run against a target: prints "requests/s p99_ms cpu_us_per_request", the last being
+# the server's CPU time over the run divided by the requests it answered. Unlike requests/s,
+# which depends on how the 2 cores are shared between wrk and the server in that run, this is
+# what a request costs the server, so it moves little from round to round.
 measure() {
-    local url=$1 cookie=${2:-}
+    local name=$1 kind=$2 url=$3 cookie=${4:-} before
     local args=(-t2 -c64 -d"$DURATION" --latency -H 'Accept-Encoding: gzip')
     [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
-    wrk "${args[@]}" "$url" | awk '
+    before=$(server_ticks "$name" "$kind")
+    wrk "${args[@]}" "$url" >"$tmp/wrk.out"
+    awk -v ticks="$(( $(server_ticks "$name" "$kind") - before ))" -v hz="$(getconf CLK_TCK)" '
+        /requests in/ { n = $1 }
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { v = $2; ms = v + 0; if (v ~ /us$/) ms /= 1000; else if (v ~ /[^m]s$/) ms *= 1000; p99 = ms }
         /Non-2xx/ { bad = 1 }
-        END { if (bad) { print "non-2xx responses" > "/dev/stderr"; exit 1 } printf "%s %.2f\n", rps, p99 }'
+        END { if (bad) { print "non-2xx responses" > "/dev/stderr"; exit 1 }
+              printf "%s %.2f %.2f\n", rps, p99, ticks * 1e6 / hz / n }' "$tmp/wrk.out"
 }
 
 # Warm every target up, then alternate them round by round.
-while read -r _ _ url cookie; do DURATION=2s measure "$url" "$cookie" >/dev/null; done <"$tmp/targets"
+while read -r name kind url cookie; do DURATION=2s measure "$name" "$kind" "$url" "$cookie" >/dev/null; done <"$tmp/targets"
 
 # --idle N: N idle keep-alive connections to every server (each made one request first, as a
 # browser's would), held by one client process per server through every round.
@@ -256,7 +276,7 @@ loads=()
 for round in $(seq "$ROUNDS"); do
     loads+=("$(load)")
     while read -r name kind url cookie; do
-        echo "$name $kind $(measure "$url" "$cookie")" >>"$tmp/results"
+        echo "$name $kind $(measure "$name" "$kind" "$url" "$cookie")" >>"$tmp/results"
     done <"$tmp/targets"
     echo "round $round done (load $(load))" >&2
 done
@@ -276,27 +296,33 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 rss = dict(l.split() for l in open(sys.argv[2]))
 builds = sorted({r[0] for r in rows}, key=lambda b: b != "new")
-# Rows: build, target, requests/s, p99 ms.
+# Rows: build, target, requests/s, p99 ms, CPU microseconds per request.
 col = lambda b, k, i: [float(r[i + 1]) for r in rows if r[0] == b and r[1] == k]
 print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
       f"interleaved rounds; load average before the run {sys.argv[8]}, per round (the bench's own "
       f"load included) {sys.argv[6]} on {sys.argv[5]} cores"
       + (f"; {sys.argv[7]} idle keep-alive connections held to every server" if sys.argv[7] != "0" else ""))
-print("(x nginx: median of the per-round ratios to nginx serving the same build's bytes)")
+print("(x nginx: median of the per-round ratios of requests/s to nginx serving the same build's bytes;")
+print(" CPU: the server's user + system time per request, microseconds, median of the rounds;")
+print(" CPU x nginx: nginx's CPU per request over the frontend's, above 1 when a request costs us less)")
 targets = [("front", "/"), ("layout", "/ custom layout"), ("api", "/api/headlines"), ("asset", "hashed asset")]
-print(f"{'build':<6}{'target':<18}{'req/s':>10}{'p99 ms':>9}{'nginx req/s':>13}{'nginx p99':>11}{'x nginx':>9}{'range':>12}")
+med = statistics.median
+print(f"{'build':<6}{'target':<18}{'req/s':>10}{'p99 ms':>9}{'CPU':>7}{'nginx req/s':>13}{'nginx p99':>11}"
+      f"{'nginx CPU':>11}{'x nginx':>9}{'range':>12}{'CPU x nginx':>13}")
 for b in builds:
     for k, label in targets:
-        twin = "front" if k == "layout" else k
-        mine, ng = col(b, k, 1), col(b, "nginx-" + twin, 1)
+        twin = "nginx-" + ("front" if k == "layout" else k)
+        mine, ng = col(b, k, 1), col(b, twin, 1)
         ratios = [a / n for a, n in zip(mine, ng)]
-        print(f"{b:<6}{label:<18}{statistics.median(mine):>10.0f}{statistics.median(col(b, k, 2)):>9.2f}"
-              f"{statistics.median(ng):>13.0f}{statistics.median(col(b, 'nginx-' + twin, 2)):>11.2f}"
-              f"{statistics.median(ratios):>9.2f}{min(ratios):>6.2f}-{max(ratios):.2f}")
+        print(f"{b:<6}{label:<18}{med(mine):>10.0f}{med(col(b, k, 2)):>9.2f}{med(col(b, k, 3)):>7.2f}"
+              f"{med(ng):>13.0f}{med(col(b, twin, 2)):>11.2f}{med(col(b, twin, 3)):>11.2f}"
+              f"{med(ratios):>9.2f}{min(ratios):>6.2f}-{max(ratios):.2f}"
+              f"{med(n / a for a, n in zip(col(b, k, 3), col(b, twin, 3))):>13.2f}")
     print(f"{b:<6}frontend peak RSS: {int(rss[b]) / 1024:.1f} MiB")
 if "old" in builds:
-    print("new/old (median of the per-round ratios of requests/s):")
+    print("new/old: median of the per-round ratios of requests/s (range), and of CPU per request (below 1: cheaper):")
     for k, label in targets:
         r = [a / o for a, o in zip(col("new", k, 1), col("old", k, 1))]
-        print(f"  {label:<18}{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})")
+        c = [a / o for a, o in zip(col("new", k, 3), col("old", k, 3))]
+        print(f"  {label:<18}{med(r):.2f} ({min(r):.2f}-{max(r):.2f})   CPU {med(c):.2f} ({min(c):.2f}-{max(c):.2f})")
 PY
