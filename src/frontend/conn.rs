@@ -66,15 +66,12 @@ impl Limits {
 
 pub type Builder = auto::Builder<TokioExecutor>;
 
-/// hyper's connection settings. Its own head timer, which counts from the end of the previous
-/// response, is kept as a backstop at the longest wait the watchdog allows (it would otherwise
-/// default to 30 s and cut idle connections short).
-pub fn builder(limits: Limits) -> Builder {
+/// hyper's connection settings. Its own HTTP/1 head timer is off: the watchdog bounds heads
+/// and idle time (see the module), and hyper's would cost every request a boxed timer set when
+/// its head is awaited and cancelled when it arrives.
+pub fn builder() -> Builder {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.idle + limits.header);
+    builder.http1().header_read_timeout(None);
     builder.http2().timer(TokioTimer::new());
     builder
 }

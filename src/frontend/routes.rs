@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -41,7 +42,13 @@ pub fn router(app: Arc<App>) -> Router {
     let routes: [(&'static str, MethodRouter<Arc<App>>); 11] = [
         ("/", get(index)),
         ("/assets/{name}", get(asset)),
-        ("/config", get(settings::show).post(settings::save)),
+        // The one public route that reads a body: the layer only where it has work.
+        (
+            "/config",
+            get(settings::show)
+                .post(settings::save)
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY)),
+        ),
         (
             "/api/weather",
             get(weather::api).with_state(app.weather.clone()),
@@ -69,15 +76,11 @@ pub fn router(app: Arc<App>) -> Router {
     router
         // Every other page the site published (`/api/headlines`, feeds, ...), by its path.
         .fallback(published)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
-        // After the limit above: the headline editor takes up to 64 kB of HTML, form-encoded.
+        // The admin's forms have their own limits (the headline editor takes up to 64 kB of
+        // HTML, form-encoded).
         .nest("/admin", admin::router(app.admin.clone()))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
         // Outermost, so timeouts and refused bodies are counted and carry the headers too.
-        .layer(Edge::layer(app.metrics.clone()))
+        .layer(Edge::layer(app.metrics.clone(), timeout))
         .with_state(app)
 }
 
@@ -142,22 +145,27 @@ const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
 ];
 
 /// The outermost layer of the public router: counts every request under its route and status
-/// (`/metrics`) and sets [`SECURITY_HEADERS`] on every response. One layer written out rather
-/// than axum's `from_fn` and a layer per header: no boxed future, no clone of the service
-/// stack and one pass over the headers per request.
+/// (`/metrics`), answers 503 to one whose response head is not ready within `timeout`, and sets
+/// [`SECURITY_HEADERS`] on every response. One layer written out rather than axum's `from_fn`,
+/// tower-http's timeout and a layer per header: no boxed future, no clone of the service stack,
+/// one pass over the headers, and no timer for a request answered at its first poll (a page or
+/// asset in memory, nearly all of them): the timer is armed only once the handler waits.
 #[derive(Clone)]
 struct Edge<S> {
     inner: S,
     metrics: Arc<metrics::Metrics>,
+    timeout: Duration,
 }
 
 impl Edge<()> {
     fn layer(
         metrics: Arc<metrics::Metrics>,
+        timeout: Duration,
     ) -> impl tower::Layer<Route, Service = Edge<Route>> + Clone {
         tower::layer::layer_fn(move |inner| Edge {
             inner,
             metrics: metrics.clone(),
+            timeout,
         })
     }
 }
@@ -179,6 +187,8 @@ where
             timing: Some(self.metrics.start(req.uri().path())),
             metrics: self.metrics.clone(),
             inner: self.inner.call(req),
+            timeout: self.timeout,
+            deadline: None,
         }
     }
 }
@@ -189,6 +199,10 @@ pin_project_lite::pin_project! {
         inner: F,
         timing: Option<metrics::Timing>,
         metrics: Arc<metrics::Metrics>,
+        timeout: Duration,
+        // Armed at the first poll that finds the response not ready.
+        #[pin]
+        deadline: Option<tokio::time::Sleep>,
     }
 }
 
@@ -196,8 +210,23 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for EdgeFuture<F> 
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Ok(mut resp) = ready!(this.inner.poll(cx));
+        let mut this = self.project();
+        let mut resp = match this.inner.poll(cx) {
+            Poll::Ready(Ok(resp)) => resp,
+            Poll::Pending => {
+                if this.deadline.is_none() {
+                    this.deadline.set(Some(tokio::time::sleep(*this.timeout)));
+                }
+                let deadline = this.deadline.as_pin_mut().expect("armed above");
+                ready!(deadline.poll(cx));
+                // The handler's future is dropped with this one.
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the request took too long\n",
+                )
+                    .into_response()
+            }
+        };
         let h = resp.headers_mut();
         for (name, value) in SECURITY_HEADERS {
             h.insert(name, HeaderValue::from_static(value));
@@ -382,6 +411,61 @@ mod tests {
             .await
             .unwrap();
         (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A handler that has not answered within the request timeout gets a 503 with the security
+    /// headers and is dropped; one that waits but answers in time is untouched.
+    #[tokio::test]
+    async fn a_request_past_its_timeout_gets_503_and_one_in_time_its_answer() {
+        use std::time::Duration;
+        let store = Store::open("memory://", Role::Frontend).unwrap();
+        let metrics = App::new(store, Default::default()).metrics.clone();
+        let (dropped, mut was_dropped) = tokio::sync::oneshot::channel::<()>();
+        let dropped = Arc::new(std::sync::Mutex::new(Some(dropped)));
+        let router = Router::new()
+            .route("/", axum::routing::get(|| async { "now" }))
+            .route(
+                "/wait",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    "waited"
+                }),
+            )
+            .route(
+                "/stuck",
+                axum::routing::get(move || {
+                    let guard = dropped.lock().unwrap().take();
+                    async move {
+                        let _guard = guard;
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        "never"
+                    }
+                }),
+            )
+            .layer(Edge::layer(metrics, Duration::from_secs(2)));
+        assert_eq!(get(&router, "/").await, (StatusCode::OK, "now".into()));
+        assert_eq!(
+            get(&router, "/wait").await,
+            (StatusCode::OK, "waited".into())
+        );
+        let stuck = router
+            .clone()
+            .oneshot(Request::get("/stuck").body(Body::empty()).unwrap());
+        let resp = tokio::time::timeout(Duration::from_secs(30), stuck)
+            .await
+            .expect("the timeout answers long before the handler would")
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(resp.headers()[&name], value, "{name}");
+        }
+        assert!(
+            matches!(
+                was_dropped.try_recv(),
+                Err(tokio::sync::oneshot::error::TryRecvError::Closed)
+            ),
+            "the stuck handler is dropped"
+        );
     }
 
     /// With `--admin-listen`, the public listener tells nobody which sites there are or why

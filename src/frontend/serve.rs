@@ -248,7 +248,7 @@ pub async fn serve_all(
 ) -> io::Result<()> {
     let router = super::routes::router(app.clone());
     let limits = Limits::new(&app.options);
-    let builder = Arc::new(conn::builder(limits));
+    let builder = Arc::new(conn::builder());
     // Every accept loop and connection holds a receiver: once all are dropped, all are done.
     let (stop, stopped) = watch::channel(false);
     let mut accepting = tokio::task::JoinSet::new();
