@@ -219,12 +219,9 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for EdgeFuture<F> 
                 }
                 let deadline = this.deadline.as_pin_mut().expect("armed above");
                 ready!(deadline.poll(cx));
-                // The handler's future is dropped with this one.
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the request took too long\n",
-                )
-                    .into_response()
+                // The handler's future is dropped with this one. The 503 every route gives
+                // when it cannot answer: `no-store`, so no cache keeps it.
+                Error::Unavailable(format!("no response within {:?}", this.timeout)).into_response()
             }
         };
         let h = resp.headers_mut();
@@ -456,6 +453,7 @@ mod tests {
             .expect("the timeout answers long before the handler would")
             .unwrap();
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
         for (name, value) in SECURITY_HEADERS {
             assert_eq!(resp.headers()[&name], value, "{name}");
         }
