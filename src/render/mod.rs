@@ -5,6 +5,7 @@
 //! View structs are kept apart from the stored model; rendering is pure and deterministic (no
 //! clock), so an unchanged site renders to identical bytes and publishes nothing.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
@@ -150,17 +151,11 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
             .map(|d| d.format("%b %-d, %H:%M UTC").to_string())
             .unwrap_or(s)
     });
-    // `iso` and `short` run twice for each of a page's entries: a date as serialized here
-    // ("2026-11-23T12:00:00Z") is cut into its parts, not parsed by chrono (a seventh of a
-    // site render's template time); any other form goes through chrono.
+    // `iso` and `short` run twice for each of a page's entries (see [`day_and_time`]).
     env.add_filter("iso", |s: String| -> String {
-        match utc_parts(&s) {
-            Some((day, time)) => format!("{day}T{time}Z"),
-            None => match s.parse::<DateTime<Utc>>() {
-                Ok(d) => d.format("%Y-%m-%dT%H:%MZ").to_string(),
-                Err(_) => s,
-            },
-        }
+        day_and_time(&s)
+            .map(|(day, time)| format!("{day}T{time}Z"))
+            .unwrap_or(s)
     });
     // An entry's time in small print: the hour on the day of the site's newest fetch, else
     // the date (in UTC; app.js turns it into the reader's own time and an age).
@@ -168,16 +163,8 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
-        let parts = utc_parts(&s).map(|(day, time)| (day.to_string(), time.to_string()));
-        let parts = parts.or_else(|| {
-            let d = s.parse::<DateTime<Utc>>().ok()?;
-            Some((
-                d.format("%Y-%m-%d").to_string(),
-                d.format("%H:%M").to_string(),
-            ))
-        });
-        match parts {
-            Some((day, time)) if day == today => time,
+        match day_and_time(&s) {
+            Some((day, time)) if day == today => time.into_owned(),
             Some((day, _)) => {
                 let month: usize = day[5..7].parse().unwrap_or(1);
                 let date = day[8..].trim_start_matches('0');
@@ -187,6 +174,20 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
         }
     });
     env
+}
+
+/// A time's UTC day ("2026-11-23") and hour and minute ("12:00"); `None` when it is no time.
+/// A time as serialized here ([`utc_parts`]) is cut into its parts, not parsed by chrono (a
+/// seventh of a site render's template time); any other form goes through chrono.
+fn day_and_time(s: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    if let Some((day, time)) = utc_parts(s) {
+        return Some((day.into(), time.into()));
+    }
+    let d = s.parse::<DateTime<Utc>>().ok()?;
+    Some((
+        d.format("%Y-%m-%d").to_string().into(),
+        d.format("%H:%M").to_string().into(),
+    ))
 }
 
 /// A UTC time in the form dates serialize to ("2026-11-23T12:00:00Z", "...:00.5Z"): its day
