@@ -11,8 +11,8 @@ pub mod merge;
 pub mod scrape;
 mod text;
 
-pub(crate) use text::find_ascii_ci;
 pub use text::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text};
+pub(crate) use text::{WordTable, find_ascii_ci};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};

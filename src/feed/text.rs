@@ -185,7 +185,7 @@ fn strip_tags(html: &str) -> String {
             Markup::Comment { len } => rest = &after[len..],
             Markup::Tag { name, closing, len } => {
                 rest = &after[len..];
-                if BLOCK.contains(&name) {
+                if BLOCK.find(name).is_some() {
                     out.push(' ');
                 }
                 if !closing && matches!(name, "script" | "style") {
@@ -319,21 +319,112 @@ pub(crate) fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// The lowercase HTML element named `name` (any case), if it is one.
 fn element(name: &str) -> Option<&'static str> {
-    const LONGEST: usize = 10;
-    if name.is_empty() || name.len() > LONGEST {
-        return None;
-    }
-    let mut buf = [0u8; LONGEST];
-    let lower = &mut buf[..name.len()];
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    let lower = std::str::from_utf8(lower).ok()?;
-    ELEMENTS.binary_search(&lower).ok().map(|i| ELEMENTS[i])
+    ELEMENTS.find(name).map(|i| ELEMENTS.word(i))
 }
 
-/// HTML elements, current and obsolete ones still seen in feeds, sorted for binary search.
+/// A table of short ASCII words (at most [`LONGEST_WORD`] bytes), found through a hash of
+/// their [`word_key`] built at compile time: a lookup for every tag of every summary and every
+/// word of every title costs a multiplication and, mostly, one comparison of integers.
+pub struct WordTable<const N: usize> {
+    words: [&'static str; N],
+    /// Each word as [`word_key`], in the same order.
+    keys: [u128; N],
+    /// Open addressing by [`slot`]: each slot 0 or a word's position plus one. At most a
+    /// quarter full, so a word not in the table mostly meets an empty slot at once.
+    slots: [u8; SLOTS],
+}
+
+/// Slots of a [`WordTable`]: a power of two.
+const SLOTS: usize = 1024;
+
+/// Where `key` is first looked for: the top bits of a multiplicative hash of its halves.
+const fn slot(key: u128) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
+impl<const N: usize> WordTable<N> {
+    /// The table of `words`, which must be distinct, lowercase and of 1 to [`LONGEST_WORD`]
+    /// bytes: a table built in a `const` fails to compile otherwise.
+    pub const fn new(words: [&'static str; N]) -> Self {
+        // Less than a quarter full, and so positions plus one fit a byte.
+        assert!(N < SLOTS / 4, "a table holds at most 255 words");
+        let mut keys = [0; N];
+        let mut slots = [0u8; SLOTS];
+        let mut i = 0;
+        while i < N {
+            let bytes = words[i].as_bytes();
+            let mut b = 0;
+            while b < bytes.len() {
+                assert!(!bytes[b].is_ascii_uppercase(), "table words are lowercase");
+                b += 1;
+            }
+            let key = match word_key(bytes) {
+                Some(key) => key,
+                None => panic!("table words have 1 to 15 bytes"),
+            };
+            keys[i] = key;
+            let mut at = slot(key);
+            while slots[at] != 0 {
+                assert!(
+                    keys[slots[at] as usize - 1] != key,
+                    "table words are distinct"
+                );
+                at = (at + 1) % SLOTS;
+            }
+            slots[at] = (i + 1) as u8;
+            i += 1;
+        }
+        WordTable { words, keys, slots }
+    }
+
+    /// The position of `word` in the table, ASCII case ignored.
+    pub fn find(&self, word: &str) -> Option<usize> {
+        let key = word_key(word.as_bytes())?;
+        let mut at = slot(key);
+        loop {
+            let i = usize::from(self.slots[at]).checked_sub(1)?;
+            if self.keys[i] == key {
+                return Some(i);
+            }
+            at = (at + 1) % SLOTS;
+        }
+    }
+
+    /// The word at `i`.
+    pub fn word(&self, i: usize) -> &'static str {
+        self.words[i]
+    }
+
+    /// The words.
+    #[cfg(test)]
+    pub fn words(&self) -> &[&'static str] {
+        &self.words
+    }
+}
+
+/// The longest word a [`WordTable`] holds or finds, in bytes.
+pub const LONGEST_WORD: usize = 15;
+
+/// A word of 1 to [`LONGEST_WORD`] bytes, ASCII lowercased, as one number: its bytes
+/// zero-padded, then its length (so a NUL byte cannot make two words one).
+const fn word_key(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > LONGEST_WORD {
+        return None;
+    }
+    let mut padded = [0u8; 16];
+    let mut i = 0;
+    while i < word.len() {
+        padded[i] = word[i].to_ascii_lowercase();
+        i += 1;
+    }
+    padded[15] = word.len() as u8;
+    Some(u128::from_be_bytes(padded))
+}
+
+/// HTML elements, current and obsolete ones still seen in feeds.
 #[rustfmt::skip]
-const ELEMENTS: &[&str] = &[
+const ELEMENTS: WordTable<131> = WordTable::new([
     "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b", "base",
     "basefont", "bdi", "bdo", "big", "blink", "blockquote", "body", "br", "button", "canvas",
     "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del",
@@ -346,31 +437,29 @@ const ELEMENTS: &[&str] = &[
     "script", "search", "section", "select", "slot", "small", "source", "span", "strike", "strong",
     "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
     "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
-];
+]);
 
 /// Elements that break a line: removing them leaves a space.
 #[rustfmt::skip]
-const BLOCK: &[&str] = &[
+const BLOCK: WordTable<32> = WordTable::new([
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
-];
+]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn element_list_is_sorted_lowercase_and_fits_the_name_buffer() {
-        assert!(ELEMENTS.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            ELEMENTS
-                .iter()
-                .all(|e| e.len() <= 10 && *e == e.to_ascii_lowercase())
-        );
-        assert!(BLOCK.iter().all(|b| element(b) == Some(*b)));
+    fn elements_are_found_in_any_case_and_nothing_else_is() {
+        assert!(BLOCK.words().iter().all(|b| element(b) == Some(*b)));
+        assert!(ELEMENTS.words().iter().all(|e| element(e) == Some(*e)));
         assert_eq!(element("STRONG"), Some("strong"));
-        assert_eq!(element("T"), None);
+        assert_eq!(element("bR"), Some("br"));
+        for not in ["T", "", "bx", "stron", "strongs", "b\0", "blockquotes", "é"] {
+            assert_eq!(element(not), None, "{not:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::feed::WordTable;
+
 /// A title's distinct words, sorted, in one string: joined by single spaces, which no word
 /// holds. One allocation per title instead of one per word, which grouping a site's thousand
 /// titles on every render felt.
@@ -69,20 +71,33 @@ pub fn tokenize(title: &str) -> Words {
     let mut text = String::with_capacity(title.len());
     let mut ends: Vec<usize> = Vec::new();
     let mut start = 0;
-    let mut chars = title.chars().peekable();
-    let mut previous = None;
-    while let Some(c) = chars.next() {
-        let joins_number = c == '.'
-            && previous.is_some_and(|p: char| p.is_ascii_digit())
-            && chars.peek().is_some_and(char::is_ascii_digit);
-        if c.is_ascii_alphanumeric() || joins_number {
-            text.push(c.to_ascii_lowercase());
-        } else if c.is_alphanumeric() {
-            text.extend(c.to_lowercase());
-        } else if text.len() > start {
+    let bytes = title.as_bytes();
+    let mut i = 0;
+    // Byte by byte: titles are mostly ASCII, and a character is decoded only where one is not.
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            // A `.` between digits joins a version number ("6.12"). The byte before a
+            // non-ASCII character is never a digit.
+            let joins_number = b == b'.'
+                && i > 0
+                && bytes[i - 1].is_ascii_digit()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            i += 1;
+            if b.is_ascii_alphanumeric() || joins_number {
+                text.push(char::from(b.to_ascii_lowercase()));
+                continue;
+            }
+        } else {
+            let c = title[i..].chars().next().unwrap_or_default();
+            i += c.len_utf8();
+            if c.is_alphanumeric() {
+                text.extend(c.to_lowercase());
+                continue;
+            }
+        }
+        if text.len() > start {
             start = keep(&mut text, start, &mut ends);
         }
-        previous = Some(c);
     }
     if text.len() > start {
         keep(&mut text, start, &mut ends);
@@ -102,7 +117,7 @@ fn keep(text: &mut String, start: usize, ends: &mut Vec<usize>) -> usize {
     let mut chars = word.chars();
     let single = chars.next().is_some() && chars.next().is_none();
     let single_letter = single && !word.starts_with(|c: char| c.is_ascii_digit());
-    if single_letter || is_stop_word(word) {
+    if single_letter || STOP_WORDS.find(word).is_some() {
         text.truncate(start);
         return start;
     }
@@ -110,41 +125,6 @@ fn keep(text: &mut String, start: usize, ends: &mut Vec<usize>) -> usize {
     text.truncate(end);
     ends.push(end);
     end
-}
-
-/// [`STOP_WORDS`] as numbers ([`word_key`]), in the same order: a lookup is a binary search of
-/// integers, not of strings, for every word of every title.
-const STOP_KEYS: [u128; STOP_WORDS.len()] = {
-    let mut keys = [0; STOP_WORDS.len()];
-    let mut i = 0;
-    while i < keys.len() {
-        keys[i] = match word_key(STOP_WORDS[i]) {
-            Some(key) => key,
-            None => panic!("stop words are at most 16 bytes"),
-        };
-        i += 1;
-    }
-    keys
-};
-
-/// A word of at most 16 bytes as a number that sorts as the word does (big-endian, zero
-/// padded; no word holds a zero byte).
-const fn word_key(word: &str) -> Option<u128> {
-    let bytes = word.as_bytes();
-    if bytes.len() > 16 {
-        return None;
-    }
-    let mut padded = [0; 16];
-    let mut i = 0;
-    while i < bytes.len() {
-        padded[i] = bytes[i];
-        i += 1;
-    }
-    Some(u128::from_be_bytes(padded))
-}
-
-fn is_stop_word(word: &str) -> bool {
-    word_key(word).is_some_and(|key| STOP_KEYS.binary_search(&key).is_ok())
 }
 
 /// Strips one common English suffix; crude, but the same word in two titles usually ends the
@@ -162,8 +142,8 @@ fn stem(word: &str) -> &str {
     word
 }
 
-/// Sorted, for binary search. Common English words and newsroom filler.
-const STOP_WORDS: &[&str] = &[
+/// Common English words and newsroom filler, sorted.
+const STOP_WORDS: WordTable<130> = WordTable::new([
     "a",
     "about",
     "after",
@@ -294,7 +274,7 @@ const STOP_WORDS: &[&str] = &[
     "would",
     "you",
     "your",
-];
+]);
 
 /// Titles at least this alike tell the same story.
 pub const SAME_STORY: f64 = 0.4;
@@ -416,14 +396,15 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_are_sorted_for_binary_search() {
-        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
-        assert!(STOP_KEYS.windows(2).all(|w| w[0] < w[1]));
-        for word in STOP_WORDS {
-            assert!(is_stop_word(word), "{word}");
+    fn stop_words_are_found_and_no_other_word_is() {
+        for word in STOP_WORDS.words() {
+            assert_eq!(
+                STOP_WORDS.find(word).map(|i| STOP_WORDS.word(i)),
+                Some(*word)
+            );
         }
         for word in ["", "abou", "abouts", "reportedlyy", "linux", "the0"] {
-            assert!(!is_stop_word(word), "{word}");
+            assert_eq!(STOP_WORDS.find(word), None, "{word}");
         }
     }
 
