@@ -156,15 +156,20 @@ pub fn group(reports: &[Report]) -> Vec<Vec<usize>> {
                 shared[j] += 1;
             }
         }
-        touched.sort_unstable();
-        for &j in &touched {
+        // Only the alike are joined, in order: sorting the few of them, not every title
+        // sharing a word.
+        touched.retain(|&j| {
             let bar = match sources[i] == sources[j] {
                 true => SAME_SOURCE,
                 false => SAME_STORY,
             };
             let alike = likeness(shared[j], &docs[j], &docs[i]) >= bar;
             shared[j] = 0;
-            if alike && compatible(i, j) {
+            alike
+        });
+        touched.sort_unstable();
+        for &j in &touched {
+            if compatible(i, j) {
                 let (a, b) = (stories.root(i), stories.root(j));
                 if a == b {
                     continue;
