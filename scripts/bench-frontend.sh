@@ -17,6 +17,10 @@
 #   scripts/bench-frontend.sh --idle 10000       # first open that many idle keep-alive
 #                                                # connections to every server, held
 #                                                # through all rounds
+#   scripts/bench-frontend.sh --pin              # servers on CPU 0 (nginx with one worker,
+#                                                # the frontend with one), wrk and the idle
+#                                                # clients on CPU 1: neither steals the other's
+#                                                # core, so rounds vary less
 #
 # Run it with --against main (or the last release) before merging anything on the request
 # path. It refuses to start while the 1-minute load average is above the number of cores
@@ -34,14 +38,22 @@ ENTRIES=40
 against=""
 allow_load=0
 idle=0
+pin=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --against) against="$2"; shift 2 ;;
         --allow-load) allow_load=1; shift ;;
         --idle) idle="$2"; shift 2 ;;
-        *) sed -n '11,19p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+        --pin) pin=1; shift ;;
+        *) sed -n '11,23p' "$0" | sed 's/^# //' >&2; exit 2 ;;
     esac
 done
+
+# With --pin, what runs the servers and what runs the clients.
+server_cpu=() client_cpu=() nginx_workers=auto
+if [ "$pin" = 1 ]; then
+    server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) nginx_workers=1
+fi
 
 . scripts/load-guard.sh
 check_load bench-frontend "$allow_load"
@@ -122,7 +134,7 @@ for b in "${builds[@]}"; do
     RUST_LOG=warn "$bin/newsdesk-fetcher" --config "$tmp/bench.toml" --store "file://$dir/bucket" sync >/dev/null
     # With --idle, room for the idle connections besides wrk's, and no idle timeout within
     # the run.
-    RUST_LOG=warn "$bin/newsdesk-frontend" --store "file://$dir/bucket" --listen "127.0.0.1:$front_port" \
+    RUST_LOG=warn "${server_cpu[@]}" "$bin/newsdesk-frontend" --store "file://$dir/bucket" --listen "127.0.0.1:$front_port" \
         --max-connections $((idle + 1024)) --idle-timeout 3600 &
     pids+=($!)
     echo "$!" >"$dir/pid"
@@ -155,7 +167,7 @@ chmod -R a+rX "$tmp"
 
 mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes auto;
+worker_processes $nginx_workers;
 worker_rlimit_nofile $((2 * idle + 4096));
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
@@ -172,7 +184,7 @@ http {
     types { text/html html; text/css css; }
 $nginx_servers}
 EOF
-nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
+"${server_cpu[@]}" nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
 nginx_pid=$!
 pids+=($nginx_pid)
 
@@ -219,7 +231,7 @@ measure() {
     local args=(-t2 -c64 -d"$DURATION" --latency -H 'Accept-Encoding: gzip')
     [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
     before=$(server_ticks "$name" "$kind")
-    wrk "${args[@]}" "$url" >"$tmp/wrk.out"
+    "${client_cpu[@]}" wrk "${args[@]}" "$url" >"$tmp/wrk.out"
     awk -v ticks="$(( $(server_ticks "$name" "$kind") - before ))" -v hz="$(getconf CLK_TCK)" '
         /requests in/ { n = $1 }
         /Requests\/sec/ { rps = $2 }
@@ -260,7 +272,7 @@ PY
         name=${b%%:*}
         read -r front_port nginx_port <"$tmp/$name/ports"
         for port in "$front_port" "$nginx_port"; do
-            python3 "$tmp/idle.py" "$port" "$idle" "$tmp/idle-$port" &
+            "${client_cpu[@]}" python3 "$tmp/idle.py" "$port" "$idle" "$tmp/idle-$port" &
             pids+=($!)
         done
     done
@@ -291,7 +303,7 @@ for b in "${builds[@]}"; do
     echo "$name $(awk '/VmHWM/ { print $2 }' "/proc/$(cat "$tmp/$name/pid")/status")" >>"$tmp/rss"
 done
 
-python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" "$idle" "$load_before" <<'PY'
+python3 - "$tmp/results" "$tmp/rss" "$ROUNDS" "$DURATION" "$cores" "${loads[*]}" "$idle" "$load_before" "$pin" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 rss = dict(l.split() for l in open(sys.argv[2]))
@@ -301,7 +313,8 @@ col = lambda b, k, i: [float(r[i + 1]) for r in rows if r[0] == b and r[1] == k]
 print(f"wrk -t2 -c64 -d{sys.argv[4]}, loopback, Accept-Encoding: gzip; medians of {sys.argv[3]} "
       f"interleaved rounds; load average before the run {sys.argv[8]}, per round (the bench's own "
       f"load included) {sys.argv[6]} on {sys.argv[5]} cores"
-      + (f"; {sys.argv[7]} idle keep-alive connections held to every server" if sys.argv[7] != "0" else ""))
+      + (f"; {sys.argv[7]} idle keep-alive connections held to every server" if sys.argv[7] != "0" else "")
+      + ("; servers pinned to CPU 0 (one worker each), wrk to CPU 1" if sys.argv[9] == "1" else ""))
 print("(x nginx: median of the per-round ratios of requests/s to nginx serving the same build's bytes;")
 print(" CPU: the server's user + system time per request, microseconds, median of the rounds;")
 print(" CPU x nginx: nginx's CPU per request over the frontend's, above 1 when a request costs us less)")
