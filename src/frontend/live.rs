@@ -207,17 +207,20 @@ impl Live {
         if !self.knows_asset(name) {
             return Ok(None);
         }
-        let hash = name.split('.').nth(1).unwrap_or_default().to_string();
-        let obj = ObjectRef {
+        // Which variants exist is not recorded for assets: ask for both, missing ones are
+        // skipped.
+        let encodings = ["br", "gzip"];
+        let key = format!("{}|{}", Key::Asset(name.to_string()), encodings.join(","));
+        // What to load is written out only on a miss: a hit, nearly every request, allocates
+        // just its key.
+        self.cached(key, || ObjectRef {
             key: Key::Asset(name.to_string()).to_string(),
-            hash,
+            hash: name.split('.').nth(1).unwrap_or_default().to_string(),
             content_type: crate::store::keys::content_type_for(name).to_string(),
             size: 0,
-            // Which variants exist is not recorded for assets: ask for both, missing ones are
-            // skipped.
-            encodings: vec!["br".to_string(), "gzip".to_string()],
-        };
-        self.object(&obj).await
+            encodings: encodings.map(str::to_string).to_vec(),
+        })
+        .await
     }
 
     pub fn store(&self) -> &Store {
@@ -585,16 +588,26 @@ impl Live {
     /// An immutable object with the variants `obj` lists, from the cache or the store (one
     /// load per key at a time). `Ok(None)` when the store does not have it.
     pub async fn object(&self, obj: &ObjectRef) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
-        let key = object_key(obj);
+        self.cached(object_key(obj), || obj.clone()).await
+    }
+
+    /// [`Self::object`] by its cache key ([`object_key`]), the object made only on a miss.
+    async fn cached(
+        &self,
+        key: String,
+        obj: impl FnOnce() -> ObjectRef,
+    ) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
         if let Some(p) = self.objects.get(&key).await {
             self.counters.object_hits.inc();
             return Ok(Some(p));
         }
         self.counters.object_misses.inc();
+        let obj = obj();
+        debug_assert_eq!(object_key(&obj), key);
         let loaded = self
             .objects
             .try_get_with(key, async {
-                Page::load(&self.store, obj).await.map(Arc::new)
+                Page::load(&self.store, &obj).await.map(Arc::new)
             })
             .await;
         match loaded {
