@@ -101,6 +101,61 @@ pub fn shown_url(url: &str) -> String {
     format!("{scheme}{rest}")
 }
 
+/// Host, path and query of `link` when it is surely in the form `url::Url` writes, so that
+/// parsing it would change nothing: `http(s)://`, a lowercase domain name (no port, user,
+/// IP address or punycode), a path, query and fragment of characters `url` leaves as they
+/// are, without dot segments. `None` for anything else, which the caller parses. Links read
+/// from feeds were written by `url`, and are read again on every render: this spares parsing
+/// them again.
+pub fn as_url_writes(link: &str) -> Option<(&str, &str, Option<&str>)> {
+    let rest = link
+        .strip_prefix("https://")
+        .or_else(|| link.strip_prefix("http://"))?;
+    let slash = rest.find('/')?;
+    let (host, rest) = rest.split_at(slash);
+    let plain_label = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && !l.starts_with("xn--")
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    // The last label starting with a letter: not an IPv4 address in any of its forms.
+    let last = host.rsplit('.').next()?;
+    if !host.split('.').all(plain_label) || !last.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let (rest, fragment) = match rest.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (rest, None),
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    // Characters `url` copies as they are in a path; a query also takes `?` but not `'`, a
+    // fragment both.
+    let kept = |b: u8, extra: &[u8]| {
+        b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%".contains(&b) || extra.contains(&b)
+    };
+    let dot_segment = path.split('/').any(|s| s == "." || s == "..")
+        || crate::feed::find_ascii_ci(path.as_bytes(), b"%2e").is_some();
+    let bad_percent = |s: &str| {
+        s.bytes().enumerate().any(|(i, b)| {
+            b == b'%'
+                && !s
+                    .as_bytes()
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        })
+    };
+    let path_ok = path.bytes().all(|b| kept(b, b"'")) && !dot_segment && !bad_percent(path);
+    let query_ok = query.is_none_or(|q| q.bytes().all(|b| kept(b, b"?")) && !bad_percent(q));
+    let fragment_ok = fragment.is_none_or(|f| f.bytes().all(|b| kept(b, b"?'")) && !bad_percent(f));
+    (path_ok && query_ok && fragment_ok).then_some((host, path, query))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +236,66 @@ mod tests {
             "2001:1::1",
         ] {
             assert!(!is_forbidden(ip(s)), "{s} must be allowed");
+        }
+    }
+
+    #[test]
+    fn a_link_as_url_writes_it_is_known_without_parsing() {
+        let written = [
+            "https://news.example/2026/11/linux-6-18",
+            "http://www.news.example/a/b/?id=3&utm_source=x&b=%20&a=1#c",
+            "https://lwn.net/Articles/1000000/",
+            "https://a-b.c-d.example/x;y=1/~u/it's(1)*+,!$@:",
+            "https://news.example/search?q=a+b&q=%C3%A9&ref=rss",
+            "https://news.example/a?",
+            "https://news.example/a./b..c/",
+            "https://news.example/a#top?x='y'",
+        ];
+        for link in written {
+            assert!(as_url_writes(link).is_some(), "{link} is known as written");
+            assert_eq!(
+                url::Url::parse(link).unwrap().as_str(),
+                link,
+                "url writes {link} so"
+            );
+        }
+        // Anything `url` would rewrite, or that is no domain name, is parsed.
+        let rewritten = [
+            "https://News.Example/a",
+            "https://news.example",
+            "https://news.example:443/a",
+            "https://news.example:8080/a",
+            "https://user:pass@news.example/a",
+            "https://127.0.0.1/a",
+            "https://127.1/a",
+            "https://0x7f.1/a",
+            "https://[::1]/a",
+            "https://news.example./a",
+            "https://news..example/a",
+            "https://-news.example/a",
+            "https://xn--bcher-kva.example/a",
+            "https://bücher.example/a",
+            "https://news.example/a/../b",
+            "https://news.example/a/./b",
+            "https://news.example/a/%2E%2e/b",
+            "https://news.example/a b",
+            "https://news.example/a\\b",
+            "https://news.example/a\tb",
+            "https://news.example/a%zz",
+            "https://news.example/é",
+            "https://news.example/a?q='x'",
+            "https://news.example/a?q=<x>",
+            "https://news.example/{a}|^`",
+            "HTTPS://news.example/a",
+            "https:news.example/a",
+            "https:/news.example/a",
+            "https://news_x.example/a",
+            "https://news.example/a#b c",
+            "https://news.example/a#<b>",
+            "https://news.example/a#b#c",
+        ];
+        for link in rewritten {
+            assert_eq!(as_url_writes(link), None, "{link} is left to parsing");
         }
     }
 }

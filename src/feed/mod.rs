@@ -309,9 +309,14 @@ fn pick_link(links: &[feed_rs::model::Link], base: &Url) -> Option<String> {
     preferred.filter_map(|l| safe_link(&l.href, base)).next()
 }
 
-/// `href` resolved against `base`, if it is an http(s) URL.
+/// `href` resolved against `base`, if it is an http(s) URL. feed-rs has already written most
+/// links with `url`: those are taken as they are ([`crate::address::as_url_writes`]).
 pub fn safe_link(href: &str, base: &Url) -> Option<String> {
-    let url = base.join(href.trim()).ok()?;
+    let href = href.trim();
+    if crate::address::as_url_writes(href).is_some() {
+        return Some(href.to_string());
+    }
+    let url = base.join(href).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.into())
 }
 
