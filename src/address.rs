@@ -2,6 +2,8 @@
 //! the renderer's link filter (`render::public_url`) share, so a page never links where the
 //! fetcher would refuse to connect. And how a URL is shown ([`shown_url`]): without the parts
 //! that carry secrets, the one rule for everything that leaves the fetcher's private state.
+//! And whether a link is already as the `url` crate writes it ([`as_url_writes`]), so that
+//! feeds and story keys need not parse it again.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -140,7 +142,9 @@ pub fn as_url_writes(link: &str) -> Option<(&str, &str, Option<&str>)> {
         b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%".contains(&b) || extra.contains(&b)
     };
     let dot_segment = path.split('/').any(|s| s == "." || s == "..")
-        || crate::feed::find_ascii_ci(path.as_bytes(), b"%2e").is_some();
+        || path
+            .match_indices("%2")
+            .any(|(i, _)| matches!(path.as_bytes().get(i + 2), Some(b'e' | b'E')));
     let bad_percent = |s: &str| {
         s.bytes().enumerate().any(|(i, b)| {
             b == b'%'
