@@ -210,7 +210,7 @@ impl Live {
         // Which variants exist is not recorded for assets: ask for both, missing ones are
         // skipped.
         let encodings = ["br", "gzip"];
-        let key = format!("{}|{}", Key::Asset(name.to_string()), encodings.join(","));
+        let key = cache_key(Key::Asset(name.to_string()), &encodings);
         // What to load is written out only on a miss: a hit, nearly every request, allocates
         // just its key.
         self.cached(key, || ObjectRef {
@@ -887,7 +887,19 @@ fn asset_names(body: &[u8]) -> Vec<String> {
 
 /// The object cache's key: the object and the variants it is loaded with.
 fn object_key(obj: &ObjectRef) -> String {
-    format!("{}|{}", obj.key, obj.encodings.join(","))
+    cache_key(&obj.key, &obj.encodings)
+}
+
+/// The object cache's key for the object at `key` with `encodings`: `key|br,gzip`.
+fn cache_key(key: impl std::fmt::Display, encodings: &[impl AsRef<str>]) -> String {
+    let mut out = format!("{key}|");
+    for (i, e) in encodings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(e.as_ref());
+    }
+    out
 }
 
 fn weight(bytes: usize) -> u32 {
