@@ -1,6 +1,7 @@
 //! What a frontend knows about the bucket: the live manifest of every site (polled with
-//! conditional GETs), its front page and JSON pinned in memory, a byte-bounded cache of other
-//! immutable objects and a cache of assembled reader layouts (one load or assembly per key).
+//! conditional GETs), its front page, JSON and shared assets pinned in memory, a byte-bounded
+//! cache of other immutable objects and a cache of assembled reader layouts (one load or
+//! assembly per key).
 //!
 //! A new generation becomes visible only once its pages are in memory, so readers never wait
 //! on the bucket for `/` and never see a half-loaded generation. When the bucket fails, the last
@@ -201,18 +202,33 @@ impl Live {
             .contains(name)
     }
 
-    /// `/assets/<name>`: from the cache or the bucket if a loaded generation refers to it,
-    /// else `Ok(None)` without a request.
+    /// `/assets/<name>`: pinned with a live generation (the shared assets: one lookup, no
+    /// cache), else from the cache or the bucket if a loaded generation refers to it, else
+    /// `Ok(None)` without a request.
     pub async fn asset(&self, name: &str) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
+        let pinned = self
+            .snapshot
+            .read()
+            .expect("snapshot lock")
+            .assets
+            .get(name)
+            .cloned();
+        if pinned.is_some() {
+            return Ok(pinned);
+        }
         if !self.knows_asset(name) {
             return Ok(None);
         }
+        self.load_asset(name).await
+    }
+
+    /// The asset `name` from the object cache or the bucket.
+    async fn load_asset(&self, name: &str) -> Result<Option<Arc<Page>>, Arc<StoreError>> {
         // Which variants exist is not recorded for assets: ask for both, missing ones are
         // skipped.
         let encodings = ["br", "gzip"];
         let key = cache_key(Key::Asset(name.to_string()), &encodings);
-        // What to load is written out only on a miss: a hit, nearly every request, allocates
-        // just its key.
+        // What to load is written out only on a miss: a hit allocates just its key.
         self.cached(key, || ObjectRef {
             key: Key::Asset(name.to_string()).to_string(),
             hash: name.split('.').nth(1).unwrap_or_default().to_string(),
@@ -263,13 +279,7 @@ impl Live {
     pub async fn cache_bytes(&self) -> (u64, u64, u64, u64) {
         self.objects.run_pending_tasks().await;
         self.layouts.run_pending_tasks().await;
-        let pinned = self
-            .snapshot()
-            .sites
-            .iter()
-            .filter_map(|s| s.live.as_ref())
-            .map(|l| l.pinned_bytes())
-            .sum();
+        let pinned = self.snapshot().pinned_bytes();
         let (parts, answers) = self.search.held().await;
         (
             self.objects.weighted_size(),
@@ -509,9 +519,29 @@ impl Live {
             };
             loaded.push((named, page));
         }
-        let weight: u64 = loaded.iter().map(|(_, p)| p.weight() as u64).sum();
+        // The shared assets the pages link to are pinned with them (the same ones as before
+        // nearly always: their names are their hashes). One missing from the bucket is left to
+        // the object cache, which answers 404 for it as before.
+        let mut assets = BTreeMap::new();
+        for name in manifest.assets.values() {
+            let kept = previous.and_then(|p| p.assets.get(name).cloned());
+            let page = match kept {
+                Some(page) => Some(page),
+                None => self.load_asset(name).await?,
+            };
+            if let Some(page) = page {
+                assets.insert(name.clone(), page);
+            }
+        }
+        let weight: u64 = loaded
+            .iter()
+            .map(|(_, p)| p)
+            .chain(assets.values())
+            .map(|p| p.weight() as u64)
+            .sum();
         let pin = weight <= allowance;
         if !pin {
+            assets.clear();
             tracing::debug!(site = %entry.name, weight, allowance, "pages served through the object cache");
         }
         let mut pages = BTreeMap::new();
@@ -568,6 +598,7 @@ impl Live {
             entry: entry.clone(),
             manifest: Arc::new(manifest),
             pages,
+            assets,
             fragments,
             above_version,
             etag,

@@ -73,6 +73,10 @@ pub struct LiveSite {
     pub manifest: Arc<Manifest>,
     /// Every object served at its own path (`/`, `/api/headlines`, ...).
     pub pages: BTreeMap<String, Served>,
+    /// The shared assets the manifest names (stylesheet, script, icons), by hashed name: in
+    /// memory with the pages when they are pinned, else empty (served through the object
+    /// cache).
+    pub assets: BTreeMap<String, Arc<Page>>,
     /// The source boxes, in the site's order.
     pub fragments: Vec<Fragment>,
     /// The version of the headline block this generation was rendered with (the label of
@@ -120,8 +124,13 @@ impl LiveSite {
             .collect()
     }
 
-    /// Bytes the site's pinned pages hold.
+    /// Bytes the site's pinned pages and assets hold (its assets counted in full, though
+    /// sites of one build share them: see [`Snapshot::pinned_bytes`]).
     pub fn pinned_bytes(&self) -> u64 {
+        self.pages_bytes() + self.assets_bytes()
+    }
+
+    fn pages_bytes(&self) -> u64 {
         self.pages
             .values()
             .map(|p| match p {
@@ -129,6 +138,10 @@ impl LiveSite {
                 Served::Cached(_) => 0,
             })
             .sum()
+    }
+
+    fn assets_bytes(&self) -> u64 {
+        self.assets.values().map(|a| a.weight() as u64).sum()
     }
 
     /// The version of the headline block this generation was rendered with.
@@ -158,6 +171,9 @@ pub struct Snapshot {
     /// Each host (lowercase) to its site's place in `sites`: a request finds its site in one
     /// lookup, whatever the number of sites.
     pub(super) by_host: HashMap<String, usize>,
+    /// Every loaded site's pinned assets, by hashed name: `/assets/` finds one in one lookup,
+    /// without the object cache.
+    pub(super) assets: HashMap<String, Arc<Page>>,
 }
 
 impl Snapshot {
@@ -170,11 +186,25 @@ impl Snapshot {
                 by_host.entry(host.to_ascii_lowercase()).or_insert(i);
             }
         }
+        let mut assets = HashMap::new();
+        for live in sites.iter().filter_map(|s| s.live.as_ref()) {
+            for (name, page) in &live.assets {
+                assets.entry(name.clone()).or_insert_with(|| page.clone());
+            }
+        }
         Snapshot {
             sites,
             by_host,
+            assets,
             ..Snapshot::default()
         }
+    }
+
+    /// Bytes pinned over every site: pages, and each asset once however many sites name it.
+    pub fn pinned_bytes(&self) -> u64 {
+        let pages: u64 = self.loaded().map(|l| l.pages_bytes()).sum();
+        let assets: u64 = self.assets.values().map(|a| a.weight() as u64).sum();
+        pages + assets
     }
 
     /// The site whose hosts list `host` (port and case ignored); a host that names no site gets

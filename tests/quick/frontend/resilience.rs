@@ -31,6 +31,17 @@ async fn the_last_good_copy_is_served_when_the_bucket_is_gone() {
         get(&app, "/api/headlines", &[]).await.status,
         StatusCode::OK
     );
+    // The shared assets were loaded with the generation too: the stylesheet, never asked for
+    // before the bucket went, is still served, in every encoding.
+    let css = newsdesk::assets::urls()["style.css"].clone();
+    for encoding in ["br", "gzip", "identity"] {
+        let asset = get(&app, &css, &[("accept-encoding", encoding)]).await;
+        assert_eq!(asset.status, StatusCode::OK, "{encoding}");
+        assert_eq!(
+            asset.header(header::CONTENT_ENCODING),
+            if encoding == "identity" { "" } else { encoding }
+        );
+    }
     // Layout parts were loaded with the generation, so a layout never seen before still works.
     let layout = get(
         &app,
