@@ -102,6 +102,8 @@ pub struct Metrics {
     live: Arc<Live>,
     /// Open client connections.
     pub connections: Gauge,
+    /// Open client connections, by worker.
+    worker_connections: Family<[(&'static str, usize); 1], Gauge>,
     cache_bytes: Family<CacheLabel, Gauge>,
     registry: Registry,
 }
@@ -111,6 +113,7 @@ impl Metrics {
     pub fn new(live: Arc<Live>) -> Metrics {
         let routes = Arc::new(OnceLock::new());
         let connections = Gauge::default();
+        let worker_connections = Family::<[(&'static str, usize); 1], Gauge>::default();
         let cache_bytes = Family::<CacheLabel, Gauge>::default();
         let c = &live.counters;
         // `register` appends the period to each help text.
@@ -140,6 +143,11 @@ impl Metrics {
             "Client connections open",
             connections.clone(),
         );
+        registry.register(
+            "newsdesk_http_worker_connections",
+            "Client connections open, by worker (one per core, each with its own runtime)",
+            worker_connections.clone(),
+        );
         registry.register_collector(Box::new(Scrape {
             routes: routes.clone(),
             live: live.clone(),
@@ -148,9 +156,17 @@ impl Metrics {
             routes,
             live,
             connections,
+            worker_connections,
             cache_bytes,
             registry,
         }
+    }
+
+    /// The open-connections gauge of worker `index`.
+    pub(super) fn worker_connections(&self, index: usize) -> Gauge {
+        self.worker_connections
+            .get_or_create(&[("worker", index)])
+            .clone()
     }
 
     /// Names the routes requests are counted under: the router's own paths, once, when it is

@@ -2,8 +2,9 @@
 //! with another process, accepting within the connection cap, and stopping gracefully.
 //!
 //! Served the way nginx runs its workers: one single-threaded runtime per core, each with its
-//! own epoll, all accepting from one listening socket (whichever is free takes a connection).
-//! No request waits for another thread's I/O driver or hops threads, so a core taken by another
+//! own epoll, all accepting from one listening socket (whichever is free takes a connection,
+//! and one holding more than its share pauses, so a burst is spread over all of them). No
+//! request waits for another thread's I/O driver or hops threads, so a core taken by another
 //! process slows only its own connections. Polling the bucket stays on the caller's runtime.
 
 use std::io;
@@ -21,6 +22,10 @@ use crate::store::Store;
 
 /// Connections the kernel queues per socket while the workers are busy or at the cap.
 const BACKLOG: u32 = 1024;
+
+/// How long a worker holding more than its share of the open connections waits before taking
+/// another: time for the others, woken by the same connection, to take it.
+const SPREAD_PAUSE: Duration = Duration::from_millis(1);
 
 /// Why the frontend cannot listen where it was asked to.
 #[derive(Debug, thiserror::Error)]
@@ -189,33 +194,7 @@ pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result
                 .await
         })
     });
-    let mut done = Vec::with_capacity(workers);
-    for (i, listeners) in sockets.into_iter().enumerate() {
-        let (app, mut stop_rx) = (app.clone(), stop_rx.clone());
-        let (finished, wait) = tokio::sync::oneshot::channel();
-        done.push(wait);
-        std::thread::Builder::new()
-            .name(format!("serve-{i}"))
-            .spawn(move || {
-                let result =
-                    tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .and_then(|rt| {
-                            rt.block_on(async {
-                                let listeners = listeners
-                                    .into_iter()
-                                    .map(TcpListener::from_std)
-                                    .collect::<io::Result<_>>()?;
-                                serve_all(app, listeners, async move {
-                                    conn::stopped(&mut stop_rx).await
-                                })
-                                .await
-                            })
-                        });
-                let _ = finished.send(result);
-            })?;
-    }
+    let done = spawn_workers(&app, sockets, &stop_rx)?;
     tracing::info!(addrs = ?bound, workers, store = %store_url, "serving");
     crate::cli::shutdown_signal().await;
     tracing::info!("finishing in-flight requests");
@@ -229,6 +208,45 @@ pub async fn run(store: Store, listen: &str, options: Options) -> anyhow::Result
     Ok(())
 }
 
+/// One thread per element of `sockets` (what [`bind`] returns), each serving `app` on its
+/// handles with its own single-threaded runtime until `stop` turns true; each thread's result
+/// arrives on its receiver once its connections are finished.
+pub fn spawn_workers(
+    app: &Arc<App>,
+    sockets: Vec<Vec<std::net::TcpListener>>,
+    stop: &watch::Receiver<bool>,
+) -> io::Result<Vec<tokio::sync::oneshot::Receiver<io::Result<()>>>> {
+    let count = sockets.len();
+    let mut done = Vec::with_capacity(count);
+    for (index, listeners) in sockets.into_iter().enumerate() {
+        let (app, mut stop) = (app.clone(), stop.clone());
+        let (finished, wait) = tokio::sync::oneshot::channel();
+        done.push(wait);
+        std::thread::Builder::new()
+            .name(format!("serve-{index}"))
+            .spawn(move || {
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let listeners = listeners
+                                .into_iter()
+                                .map(TcpListener::from_std)
+                                .collect::<io::Result<_>>()?;
+                            let worker = Worker::new(index, count, &app);
+                            serve_all(app, listeners, worker, async move {
+                                conn::stopped(&mut stop).await
+                            })
+                            .await
+                        })
+                    });
+                let _ = finished.send(result);
+            })?;
+    }
+    Ok(done)
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
 /// flight. Header size and count are bounded by hyper (about 400 kB, 100 headers: 431 past
 /// either), time by [`conn`], open connections by `max_connections`.
@@ -237,13 +255,39 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_all(app, vec![listener], shutdown).await
+    let worker = Worker::new(0, 1, &app);
+    serve_all(app, vec![listener], worker, shutdown).await
 }
 
-/// [`serve`] on several listeners (one per address `--listen` resolves to).
-pub async fn serve_all(
+/// One worker's place among those sharing the listening sockets: its open connections
+/// (`newsdesk_http_worker_connections`) and how many workers there are.
+#[derive(Clone)]
+struct Worker {
+    open: Gauge,
+    count: usize,
+}
+
+impl Worker {
+    fn new(index: usize, count: usize, app: &App) -> Worker {
+        Worker {
+            open: app.metrics.worker_connections(index),
+            count,
+        }
+    }
+
+    /// Whether this worker holds more than its share (plus one) of the `total` open
+    /// connections.
+    fn ahead(&self, total: i64) -> bool {
+        let count = i64::try_from(self.count).unwrap_or(i64::MAX);
+        self.open.get().saturating_mul(count) > total.saturating_add(count)
+    }
+}
+
+/// [`serve`] on several listeners (one per address `--listen` resolves to), as `worker`.
+async fn serve_all(
     app: Arc<App>,
     listeners: Vec<TcpListener>,
+    worker: Worker,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let router = super::routes::router(app.clone());
@@ -260,6 +304,7 @@ pub async fn serve_all(
             builder: builder.clone(),
             limits,
             stop: stopped.clone(),
+            worker: worker.clone(),
         }));
     }
     drop(stopped);
@@ -279,6 +324,7 @@ struct Acceptor {
     builder: Arc<conn::Builder>,
     limits: Limits,
     stop: watch::Receiver<bool>,
+    worker: Worker,
 }
 
 async fn accept(mut a: Acceptor) {
@@ -312,8 +358,14 @@ async fn accept(mut a: Acceptor) {
             a.builder.clone(),
             a.limits,
             a.stop.clone(),
-            Open::new(slot, &a.app.metrics.connections),
+            Open::new(slot, [&a.app.metrics.connections, &a.worker.open]),
         ));
+        // All workers wake for a new connection, and the first to run would take a whole burst
+        // (a proxy opening its pool) and serve it on one core: past its share it lets the
+        // others take the next ones.
+        if a.worker.ahead(a.app.metrics.connections.get()) {
+            tokio::time::sleep(SPREAD_PAUSE).await;
+        }
     }
 }
 
@@ -331,24 +383,29 @@ async fn accept_failed(e: io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-/// An open connection: its slot under the cap, and its place in the open-connections gauge.
+/// An open connection: its slot under the cap, and its place in the open-connections gauges
+/// (all workers', its worker's).
 struct Open {
     _slot: OwnedSemaphorePermit,
-    gauge: Gauge,
+    gauges: [Gauge; 2],
 }
 
 impl Open {
-    fn new(slot: OwnedSemaphorePermit, gauge: &Gauge) -> Open {
-        gauge.inc();
+    fn new(slot: OwnedSemaphorePermit, gauges: [&Gauge; 2]) -> Open {
         Open {
             _slot: slot,
-            gauge: gauge.clone(),
+            gauges: gauges.map(|g| {
+                g.inc();
+                g.clone()
+            }),
         }
     }
 }
 
 impl Drop for Open {
     fn drop(&mut self) {
-        self.gauge.dec();
+        for g in &self.gauges {
+            g.dec();
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::*;
-use newsdesk::frontend::serve::{ListenError, bind, resolve};
+use newsdesk::frontend::serve::{ListenError, bind, resolve, spawn_workers};
 use newsdesk::store::Role;
 use tokio::net::TcpStream;
 
@@ -126,6 +126,53 @@ async fn past_max_connections_a_new_connection_waits_until_one_closes() {
         metrics.contains("\nnewsdesk_http_connections 2\n"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_burst_of_connections_is_spread_over_the_workers() {
+    let store = Store::open("memory://", Role::Fetcher).unwrap();
+    let _s = published(&store).await;
+    let app = app_on(&store, Options::default()).await;
+    let sockets = bind(&["127.0.0.1:0".parse().unwrap()], 2).unwrap();
+    let addr = sockets[0][0].local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let done = spawn_workers(&app, sockets, &stopped).unwrap();
+    // A proxy opening its pool: 64 connections at once, then a request on each.
+    let mut open = Vec::new();
+    for _ in 0..64 {
+        open.push(TcpStream::connect(addr).await.unwrap());
+    }
+    for s in &mut open {
+        s.write_all(HEALTHZ).await.unwrap();
+        healthz_answer(s).await;
+    }
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: test.example\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut metrics = String::new();
+    s.read_to_string(&mut metrics).await.unwrap();
+    let held: Vec<i64> = (0..2)
+        .map(|w| {
+            let series = format!("newsdesk_http_worker_connections{{worker=\"{w}\"}} ");
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&series))
+                .unwrap_or_else(|| panic!("no {series:?} in\n{metrics}"))
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(held.iter().sum::<i64>(), 65, "{metrics}");
+    assert!(
+        held.iter().all(|&n| n >= 16),
+        "one worker took most of the burst: {held:?}"
+    );
+    let _ = stop.send(true);
+    drop(open);
+    for wait in done {
+        wait.await.unwrap().unwrap();
+    }
 }
 
 /// A listening socket with `SO_REUSEPORT`, as a competing process (an old frontend, another

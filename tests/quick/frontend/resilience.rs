@@ -266,7 +266,7 @@ async fn the_binary_serves_on_every_core_and_stops_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(answered, "the frontend never became ready");
-    // Several connections, spread by the kernel over the workers' sockets, all get the page.
+    // Several connections, whichever worker takes each, all get the page.
     for _ in 0..8 {
         let page = raw(
             addr,
