@@ -166,13 +166,20 @@ done
 chmod -R a+rX "$tmp"
 
 mkdir -p "$tmp/nginx"
+# One nginx serves every build's twin, each holding its own idle connections (with --pin, all
+# on one worker), within the descriptors it may open.
+nginx_idle=$((${#builds[@]} * idle))
+if [ $((nginx_idle + 2048)) -gt "$(ulimit -Hn)" ]; then
+    echo "bench-frontend: nginx cannot hold ${#builds[@]} x $idle idle connections within this shell's descriptor limit ($(ulimit -Hn)); use a smaller --idle or one build" >&2
+    exit 1
+fi
 cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes $nginx_workers;
-worker_rlimit_nofile $((2 * idle + 4096));
+worker_rlimit_nofile $((2 * nginx_idle + 4096));
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 daemon off;
-events { worker_connections $((idle + 1024)); }
+events { worker_connections $((nginx_idle + 1024)); }
 http {
     access_log off;
     keepalive_timeout 3600s;
@@ -295,7 +302,11 @@ done
 if [ "$idle" -gt 0 ]; then
     sleep 6
     for f in "$tmp"/idle-*; do
-        [ "$(cat "$f")" = "$idle" ] || { echo "bench-frontend: idle connections were closed during the run ($f: $(cat "$f"))" >&2; exit 1; }
+        [ "$(cat "$f")" = "$idle" ] || {
+            echo "bench-frontend: idle connections were closed during the run ($f: $(cat "$f") of $idle left); nginx's log ends:" >&2
+            tail -n 5 "$tmp/nginx/error.log" >&2
+            exit 1
+        }
     done
 fi
 for b in "${builds[@]}"; do
