@@ -46,8 +46,8 @@ pub fn brotli(bytes: &[u8], effort: Effort) -> Vec<u8> {
 
 /// The smallest brotli window (`lgwin`, 10 to 22) that holds `len` bytes: a larger one finds no
 /// more matches in them, but the encoder sizes its ring buffer and tables by it. On a 113 kB
-/// page the output is the same while the encoder's memory falls from 11 to 3 MB at the
-/// request effort (a reader layout) and from 21 to 13 MB at the publish effort.
+/// page the output is the same and a compression at the request effort (a reader layout) takes
+/// 0.85 ms instead of 1.21 with our allocator (with glibc's, 3 MB of memory instead of 11).
 fn window_bits(len: usize) -> i32 {
     // A window of `lgwin` bits holds (1 << lgwin) - 16 bytes (RFC 7932 §9.1).
     let bits = usize::BITS - (len + 15).leading_zeros();
