@@ -63,6 +63,17 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
 fi
 
+# One nginx serves every build's twin, each holding its own idle connections (with --pin, all
+# on one worker), within the descriptors it may open: checked before anything is built.
+build_count=1
+[ -n "$against" ] && build_count=2
+[ -n "${BENCH_BUILDS:-}" ] && build_count=$(wc -w <<<"$BENCH_BUILDS")
+nginx_idle=$((build_count * idle))
+if [ $((nginx_idle + 2048)) -gt "$(ulimit -Hn)" ]; then
+    echo "bench-frontend: nginx cannot hold $build_count x $idle idle connections within this shell's descriptor limit ($(ulimit -Hn)); use a smaller --idle or one build" >&2
+    exit 1
+fi
+
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 pids=()
@@ -166,13 +177,6 @@ done
 chmod -R a+rX "$tmp"
 
 mkdir -p "$tmp/nginx"
-# One nginx serves every build's twin, each holding its own idle connections (with --pin, all
-# on one worker), within the descriptors it may open.
-nginx_idle=$((${#builds[@]} * idle))
-if [ $((nginx_idle + 2048)) -gt "$(ulimit -Hn)" ]; then
-    echo "bench-frontend: nginx cannot hold ${#builds[@]} x $idle idle connections within this shell's descriptor limit ($(ulimit -Hn)); use a smaller --idle or one build" >&2
-    exit 1
-fi
 cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes $nginx_workers;
 worker_rlimit_nofile $((2 * nginx_idle + 4096));
